@@ -1,0 +1,43 @@
+# Every target bootstraps .venv itself; it is reinstalled whenever pyproject.toml changes.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test test-fast lint format typecheck bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,video]'
+	touch $(STAMP)
+
+venv: $(STAMP)  ## create .venv and install the package with its dev and video extras
+
+run: $(STAMP)  ## train DDPG on Pendulum-v1 with the defaults
+	$(BIN)/python -m ddpg.run
+
+test: $(STAMP)  ## the whole test suite, slow and learning tests included
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)  ## unit tests only (seconds)
+	$(BIN)/python -m pytest -q -m "not slow and not learning"
+
+lint: $(STAMP)  ## ruff lint + format check, mypy
+	$(BIN)/ruff check ddpg tests
+	$(BIN)/ruff format --check ddpg tests
+	$(BIN)/mypy
+
+format: $(STAMP)  ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix ddpg tests
+	$(BIN)/ruff format ddpg tests
+
+bench: $(STAMP)  ## env steps/s of the training loop (mlp64/b64 on 1 thread, paper_400_300/b256 on 2)
+	$(BIN)/python -m ddpg.bench
+
+clean:  ## remove the venv and caches (outputs/ is kept)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
