@@ -41,7 +41,8 @@ def make_env(config: EnvConfig, render_mode: str | None = None) -> gym.Env:
         raise ConfigError(f"env.kwargs={config.kwargs!r} is invalid: {error}") from None
     _check_spaces(env, config)
     env = RecordEpisodeStatistics(env)
-    env = RescaleAction(env, -1.0, 1.0)
+    ones = np.ones(env.action_space.shape, np.float32)
+    env = RescaleAction(env, -ones, ones)  # float32 bounds: no precision-loss warning
     obs_space = env.observation_space
     assert isinstance(obs_space, gym.spaces.Box)
     if config.obs_norm == "bounds":

@@ -1,4 +1,9 @@
-"""Scalar logging under fixed keys: TensorBoard event files in tb/ and the same rows in scalars.csv."""
+"""Scalar logging under fixed keys: TensorBoard event files in tb/ and the same rows in scalars.csv.
+
+Besides the scalars, each run's tb/ gets a custom-scalars layout (train, eval, losses, Q), its
+hyperparameters for the HParams dashboard, and, at the last env step, the `hparams/*` metrics
+that the HParams table shows (:func:`write_final_metrics`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import tensorflow as tf
+from tensorboard.plugins.custom_scalar import layout_pb2
+from tensorboard.plugins.custom_scalar import summary as custom_scalar_summary
 from tensorboard.plugins.hparams import api as hp
 
 #: Every scalar key a run may write; a typo in a key fails loudly instead of making a new chart.
@@ -27,6 +34,25 @@ METRIC_KEYS = frozenset(
         "perf/steps_per_sec",
     }
 )
+#: HParams metric tag -> the summary.json number it reports.
+FINAL_METRICS = {
+    "hparams/final_eval_return": "final_eval_return",
+    "hparams/best_eval_return": "best_eval_return",
+    "hparams/steps_to_solve": "steps_to_solve",
+}
+#: Custom-scalars dashboard: category -> chart title -> regex of the tags drawn together.
+LAYOUT = {
+    "train": {
+        "episode return (raw, EMA)": r"^train/episode_return(_ema)?$",
+        "episode length": r"^train/episode_length$",
+    },
+    "eval": {
+        "eval return mean": r"^eval/return_mean$",
+        "eval return std": r"^eval/return_std$",
+    },
+    "losses": {"critic loss": r"^loss/critic$", "actor loss": r"^loss/actor$"},
+    "Q": {"mean Q": r"^q/mean$"},
+}
 
 
 class MetricsWriter:
@@ -41,6 +67,8 @@ class MetricsWriter:
         self._csv = csv.writer(self._csv_file)
         if write_header:
             self._csv.writerow(["step", "key", "value"])
+        with self._writer.as_default():
+            tf.summary.experimental.write_raw_pb(_layout_pb().SerializeToString(), step=0)
 
     def scalars(self, values: Mapping[str, float], step: int) -> None:
         """Log each key's value at env step `step`."""
@@ -58,13 +86,46 @@ class MetricsWriter:
             hp.hparams(clean)
 
     def flush(self) -> None:
+        """Push buffered scalars to disk (TensorBoard and CSV)."""
         self._writer.flush()
         self._csv_file.flush()
 
     def close(self) -> None:
+        """Flush and close both files; the writer cannot be used afterwards."""
         self.flush()
         self._writer.close()
         self._csv_file.close()
+
+
+def write_final_metrics(run_dir: Path, summary: Mapping[str, Any]) -> None:
+    """Log the summary's final numbers under FINAL_METRICS tags at its last env step.
+
+    These are the metric columns of the HParams table; a number the run never reached (no
+    evaluation, never solved) is left out rather than logged as NaN. Uses a writer of its own,
+    so it can run after the run's MetricsWriter is closed.
+    """
+    writer = tf.summary.create_file_writer(str(Path(run_dir) / "tb"))
+    with writer.as_default(step=int(summary.get("env_steps") or 0)):
+        for tag, key in FINAL_METRICS.items():
+            value = summary.get(key)
+            if value is not None and math.isfinite(value):
+                tf.summary.scalar(tag, float(value))
+    writer.close()
+
+
+def _layout_pb() -> Any:
+    """LAYOUT as a custom-scalars summary proto."""
+    categories = [
+        layout_pb2.Category(
+            title=title,
+            chart=[
+                layout_pb2.Chart(title=name, multiline=layout_pb2.MultilineChartContent(tag=[tag]))
+                for name, tag in charts.items()
+            ],
+        )
+        for title, charts in LAYOUT.items()
+    ]
+    return custom_scalar_summary.pb(layout_pb2.Layout(category=categories))
 
 
 def _hparam_value(value: Any) -> bool | int | float | str:

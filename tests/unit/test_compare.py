@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
 import sys
 from pathlib import Path
 
@@ -276,5 +277,7 @@ def test_damaged_run_among_good_ones_is_listed(
 
 
 def test_runs_as_module_without_tensorflow(sweep: Path) -> None:
-    compare.load_runs(sweep)
-    assert "tensorflow" not in sys.modules
+    # A fresh interpreter: other tests in this process import TensorFlow themselves.
+    code = f"import sys; from ddpg import compare; compare.load_runs({str(sweep)!r}); "
+    code += "assert 'tensorflow' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,54 @@
+"""make_env: action rescaling, observation normalization, clear errors for unusable envs."""
+
+import numpy as np
+import pytest
+
+from ddpg.config import ConfigError, EnvConfig
+from ddpg.envs import load_obs_norm_state, make_env, obs_norm_state, share_obs_norm
+
+
+def test_actions_are_rescaled_from_unit_box_to_env_bounds():
+    env = make_env(EnvConfig(id="Pendulum-v1"))
+    assert env.action_space.low[0] == -1.0 and env.action_space.high[0] == 1.0
+    env.reset(seed=0)
+    env.step(np.array([1.0], np.float32))
+    assert env.unwrapped.last_u == pytest.approx(2.0)  # Pendulum's max torque
+
+
+def test_bounds_obs_norm_maps_to_unit_interval():
+    env = make_env(EnvConfig(id="MountainCarContinuous-v0", obs_norm="bounds"))
+    obs, _ = env.reset(seed=0)
+    raw = env.unwrapped.state
+    low, high = env.unwrapped.observation_space.low, env.unwrapped.observation_space.high
+    np.testing.assert_allclose(obs, (raw - low) / (high - low), rtol=1e-5)
+    assert np.all((obs >= 0) & (obs <= 1))
+
+
+def test_running_obs_norm_state_round_trip_and_sharing():
+    env = make_env(EnvConfig(id="Pendulum-v1", obs_norm="running"))
+    env.reset(seed=0)
+    for _ in range(50):
+        env.step(env.action_space.sample())
+    state = obs_norm_state(env)
+    assert state["count"] > 50
+    other = make_env(EnvConfig(id="Pendulum-v1", obs_norm="running"))
+    load_obs_norm_state(other, state, update=False)
+    np.testing.assert_allclose(obs_norm_state(other)["mean"], state["mean"])
+    evaluation = make_env(EnvConfig(id="Pendulum-v1", obs_norm="running"))
+    share_obs_norm(env, evaluation)
+    evaluation.reset(seed=1)
+    evaluation.step(evaluation.action_space.sample())
+    assert obs_norm_state(env)["count"] == state["count"]  # evaluation did not update stats
+
+
+@pytest.mark.parametrize(
+    ("config", "fragment"),
+    [
+        (EnvConfig(id="NoSuchEnv-v0"), "env.id='NoSuchEnv-v0'"),
+        (EnvConfig(id="CartPole-v1"), "continuous 1-D Box action"),
+        (EnvConfig(id="Pendulum-v1", kwargs={"gravity_typo": 1}), "env.kwargs"),
+    ],
+)
+def test_unusable_envs_raise_config_error_naming_the_key(config, fragment):
+    with pytest.raises(ConfigError, match=fragment.replace("(", r"\(")):
+        make_env(config)
