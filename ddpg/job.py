@@ -1,4 +1,7 @@
-"""One training job: build, train, and record how it ended in summary.json (no Hydra here)."""
+"""One training job: build, train (or resume), and record how it ended in summary.json.
+
+No Hydra here: `run.py` (and sweep launchers) call `train_run` with a validated RunConfig.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from ddpg.config import RunConfig, flatten
+from ddpg.config import RunConfig, flatten, from_mapping
 from ddpg.files import write_json_atomic
 
 
@@ -17,36 +20,58 @@ def params_of(config: RunConfig) -> dict[str, Any]:
     return flatten(dataclasses.asdict(config))
 
 
-def train_run(config: RunConfig, run_dir: Path) -> dict[str, Any]:
-    """Train one run into `run_dir` and return its summary.
+def resume_target(resume: str | Path) -> tuple[RunConfig, Path, Path]:
+    """(the saved config, its run directory, the checkpoint) for `resume=<run_dir or checkpoint>`.
 
-    Writes params.json first and summary.json with status "running", then the final summary
-    whatever happens: completed, stopped_early, diverged, interrupted or failed (with the error;
-    the traceback goes to error.log). Exceptions other than divergence propagate.
+    Raises ConfigError for a path that does not exist, holds no checkpoint or a damaged one.
+    """
+    from ddpg.checkpoint import find_checkpoint, load_checkpoint
+
+    checkpoint = find_checkpoint(Path(resume))
+    _, state = load_checkpoint(checkpoint)  # verifies every file before anything runs
+    config = from_mapping(RunConfig, state["config"])
+    config.resume = str(checkpoint)
+    return config, checkpoint.parent.parent, checkpoint
+
+
+def train_run(config: RunConfig, run_dir: Path) -> dict[str, Any]:
+    """Train one run into `run_dir` (continuing `config.resume` if set) and return its summary.
+
+    summary.json says "running" while training, then how the run ended: completed,
+    stopped_early, diverged, interrupted or failed (the traceback goes to error.log). Divergence
+    and interruption are recorded and returned; other exceptions propagate after recording.
     """
     from ddpg.build import build, configure_tensorflow
+    from ddpg.checkpoint import load_checkpoint, rewind_logs
     from ddpg.metrics import MetricsWriter
-    from ddpg.trainer import DivergedError, Trainer, TrainState, summary_of
+    from ddpg.trainer import DivergedError, InterruptedRun, Trainer, summary_of
 
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     configure_tensorflow(config.trainer.threads)
     started = time.perf_counter()
-    state = TrainState()
-    write_json_atomic(run_dir / "params.json", params_of(config))
-    write_json_atomic(run_dir / "summary.json", summary_of(state, config, 0.0, "running"))
-    components = build(config)
-    writer = MetricsWriter(run_dir)
+    components = build(config)  # env problems surface here, before anything is written
+    resuming = config.resume is not None
+    if resuming:
+        arrays, saved = load_checkpoint(Path(str(config.resume)))
+        rewind_logs(run_dir, saved["train"]["step"])
+    else:
+        write_json_atomic(run_dir / "params.json", params_of(config))
+    writer = MetricsWriter(run_dir, append=resuming)
+    trainer = Trainer(config, components, run_dir, writer)
+    if resuming:
+        trainer.restore(arrays, saved)
+    write_json_atomic(run_dir / "summary.json", summary_of(trainer.state, config, 0.0, "running"))
     status, error = "failed", None
     try:
-        writer.hparams(params_of(config))
-        Trainer(config, components, run_dir, writer, state).train()
-        status = "stopped_early" if state.stopped_early else "completed"
+        if not resuming:
+            writer.hparams(params_of(config))
+        trainer.train()
+        status = "stopped_early" if trainer.state.stopped_early else "completed"
     except DivergedError as exc:
         status, error = "diverged", str(exc)
-    except KeyboardInterrupt:
-        status, error = "interrupted", "interrupted by the user"
-        raise
+    except (InterruptedRun, KeyboardInterrupt) as exc:
+        status, error = "interrupted", str(exc) or "interrupted"
     except Exception as exc:
         status, error = "failed", f"{type(exc).__name__}: {exc}"
         (run_dir / "error.log").write_text(traceback.format_exc())
@@ -55,7 +80,7 @@ def train_run(config: RunConfig, run_dir: Path) -> dict[str, Any]:
         writer.close()
         components.env.close()
         components.eval_env.close()
-        summary = summary_of(state, config, time.perf_counter() - started, status)
+        summary = summary_of(trainer.state, config, time.perf_counter() - started, status)
         summary["error"] = error
         write_json_atomic(run_dir / "summary.json", summary)
     return summary

@@ -155,6 +155,30 @@ class Learner:
     def _act_packed(self, obs: tf.Tensor) -> tf.Tensor:
         return self.actor(tf.reshape(obs, [1, self.obs_dim]), training=False)[0]
 
+    def _stateful(self) -> dict[str, list]:
+        return {
+            "actor": self.actor.weights,
+            "critic": self.critic.weights,
+            "target_actor": self.target_actor.weights,
+            "target_critic": self.target_critic.weights,
+            "actor_optimizer": self.actor_optimizer.variables,
+            "critic_optimizer": self.critic_optimizer.variables,
+        }
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Every weight and optimizer variable as arrays named `<part>/<index>`."""
+        return {
+            f"{part}/{i}": np.array(v.numpy())
+            for part, variables in self._stateful().items()
+            for i, v in enumerate(variables)
+        }
+
+    def load_state(self, arrays: dict[str, np.ndarray]) -> None:
+        """Restore what `state` returned (same architecture and optimizers)."""
+        for part, variables in self._stateful().items():
+            for i, v in enumerate(variables):
+                v.assign(arrays[f"{part}/{i}"])
+
     def act(self, obs: np.ndarray) -> np.ndarray:
         """mu(obs) for one observation [O] -> [A], inference mode."""
         return np.asarray(self._act(np.asarray(obs, np.float32)))

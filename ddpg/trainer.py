@@ -1,10 +1,18 @@
-"""The environment loop: warm-up, act, store, update, evaluate, log, stop."""
+"""The environment loop: warm-up, act, store, update, evaluate, log, checkpoint, stop.
+
+Each iteration first learns from what is stored and acts on the current observation in one
+compiled call, then steps the env. Episodes end with a checkpoint when one is due, taken before
+the env is reset: a resumed run replays that reset from the saved RNG state, so it continues
+bit for bit without snapshotting the env itself.
+"""
 
 from __future__ import annotations
 
-import math
+import dataclasses
+import signal
+import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,23 +21,36 @@ import numpy as np
 from tqdm import tqdm
 
 from ddpg.build import Components
+from ddpg.checkpoint import save_checkpoint
 from ddpg.config import RunConfig
+from ddpg.envs import env_rng_state, load_env_rng_state, load_obs_norm_state, obs_norm_state
 from ddpg.learner import METRIC_KEYS
 from ddpg.metrics import MetricsWriter
 from ddpg.policy import save_policy
 
+#: Per-update values the trainer averages over each logging window.
+WINDOW_KEYS = (*METRIC_KEYS, "reward/normalized_mean")
+
 
 class DivergedError(RuntimeError):
-    """A loss, Q value or weight became NaN or inf."""
+    """A loss or Q value became NaN or inf."""
 
     def __init__(self, step: int, what: str) -> None:
         super().__init__(f"training diverged at env step {step}: {what} is not finite")
         self.step = step
 
 
+class InterruptedRun(Exception):
+    """SIGINT or SIGTERM arrived; a checkpoint was written at the end of the episode."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by {signal.Signals(signum).name}; resume to continue")
+        self.signum = signum
+
+
 @dataclass
 class TrainState:
-    """Counters and statistics of the loop that a checkpoint must restore."""
+    """Counters and statistics of the loop; checkpoints restore them."""
 
     step: int = 0
     episode: int = 0
@@ -38,9 +59,13 @@ class TrainState:
     final_eval_return: float | None = None
     final_eval_std: float | None = None
     last_eval_step: int = -1
+    last_checkpoint_step: int = 0
     steps_to_solve: int | None = None
     stopped_early: bool = False
-    eval_returns: list[float] = field(default_factory=list)
+    eval_seeded: bool = False
+    window_step: int = 0
+    window_count: int = 0
+    window_sum: list[float] = field(default_factory=lambda: [0.0] * len(WINDOW_KEYS))
 
 
 def evaluate_policy(env: gym.Env, policy: Any, episodes: int) -> np.ndarray:
@@ -61,69 +86,69 @@ class Trainer:
     """Runs DDPG in `components` under `config`, writing scalars and the policy into `run_dir`."""
 
     def __init__(
-        self,
-        config: RunConfig,
-        components: Components,
-        run_dir: Path,
-        writer: MetricsWriter,
-        state: TrainState | None = None,
+        self, config: RunConfig, components: Components, run_dir: Path, writer: MetricsWriter
     ) -> None:
         self.config = config
         self.c = components
         self.run_dir = Path(run_dir)
         self.writer = writer
-        self.state = state or TrainState()
-        self.target_score = (
-            config.trainer.target_score
-            if config.trainer.target_score is not None
-            else config.env.solved_score
-        )
-        self._eval_seeded = False
+        self.state = TrainState()
+        target = config.trainer.target_score
+        self.target_score = config.env.solved_score if target is None else target
+        self._signal: int | None = None
 
     def evaluate(self) -> float:
         """Deterministic evaluation on the separate eval env; logs and returns the mean."""
-        if not self._eval_seeded:  # seed once; later episodes continue the env's RNG
-            self.c.eval_env.reset(seed=self.config.seed + 1_000_003)
-            self._eval_seeded = True
-        returns = evaluate_policy(
-            self.c.eval_env,
-            lambda obs: self.c.agent.policy_action(obs, explore=False),
-            self.config.trainer.eval_episodes,
-        )
-        mean, std = float(returns.mean()), float(returns.std())
         s = self.state
-        s.last_eval_step = s.step
-        s.final_eval_return, s.final_eval_std = mean, std
-        s.eval_returns.append(mean)
+        if not s.eval_seeded:  # seed once; later episodes continue the env's RNG
+            self.c.eval_env.reset(seed=self.config.seed + 1_000_003)
+            s.eval_seeded = True
+        policy = lambda obs: self.c.agent.policy_action(obs, explore=False)  # noqa: E731
+        returns = evaluate_policy(self.c.eval_env, policy, self.config.trainer.eval_episodes)
+        mean, std = float(returns.mean()), float(returns.std())
+        s.last_eval_step, s.final_eval_return, s.final_eval_std = s.step, mean, std
         if s.best_eval_return is None or mean > s.best_eval_return:
             s.best_eval_return = mean
         if s.steps_to_solve is None and mean >= self.config.env.solved_score:
             s.steps_to_solve = s.step
         self.writer.scalars({"eval/return_mean": mean, "eval/return_std": std}, s.step)
+        if self.config.trainer.early_stop == "eval" and mean >= self.target_score:
+            s.stopped_early = True
         return mean
 
     def train(self) -> TrainState:
         """Run until the step budget, the episode cap or the early-stop target is reached."""
         cfg, c, s = self.config, self.c, self.state
         agent, buffer, normalizer = c.agent, c.replay_buffer, c.reward_normalizer
-        total = cfg.trainer.total_steps
         batch_size, n_updates = cfg.agent.batch_size, cfg.agent.updates_per_step
         learning_starts = max(cfg.agent.learning_starts, batch_size)
-        obs, _ = c.env.reset(seed=cfg.seed)
-        agent.noise.reset()
-        policy_action = agent.policy_action(obs, explore=True)
+        window = np.array(s.window_sum)
         episode: list[tuple[np.ndarray, np.ndarray, float, np.ndarray, bool]] = []
-        metric_sum, metric_count = np.zeros(len(METRIC_KEYS)), 0
-        window_start, window_step = time.perf_counter(), s.step
-        bar = tqdm(total=total, initial=s.step, disable=not cfg.trainer.progress, unit="step")
-        last_return, last_eval = math.nan, s.final_eval_return
+        obs: np.ndarray | None = None
+        clock, clock_step = time.perf_counter(), s.step
+        bar = tqdm(total=cfg.trainer.total_steps, initial=s.step, disable=not cfg.trainer.progress)
+        previous_handlers = self._catch_signals()
         try:
-            while s.step < total:
-                if cfg.agent.random_warmup and len(buffer) < learning_starts:
+            while s.step < cfg.trainer.total_steps:
+                if obs is None:  # episode start
+                    obs, _ = c.env.reset(seed=cfg.seed if s.step == 0 else None)
+                    agent.noise.reset()
+                agent.noise.set_progress(s.step)
+                if len(buffer) >= learning_starts:
+                    batches = [buffer.sample(batch_size, c.rng) for _ in range(n_updates)]
+                    batches = [b._replace(reward=normalizer.normalize_batch(b.reward)) for b in batches]
+                    policy_action, metrics = agent.update_and_act(batches, obs)
+                    if not np.all(np.isfinite(metrics)):
+                        bad = [k for k, v in zip(METRIC_KEYS, metrics, strict=True) if not np.isfinite(v)]
+                        raise DivergedError(s.step, ", ".join(bad))
+                    window[:-1] += metrics
+                    window[-1] += batches[0].reward.mean()
+                    s.window_count += 1
+                    action = agent.explore(policy_action)
+                elif cfg.agent.random_warmup:
                     action = agent.random_action()
                 else:
-                    agent.noise.set_progress(s.step)
-                    action = agent.explore(policy_action)
+                    action = agent.explore(agent.policy_action(obs, explore=True))
                 next_obs, reward, terminated, truncated, info = c.env.step(action)
                 s.step += 1
                 normalizer.observe(float(reward), terminated or truncated)
@@ -132,63 +157,109 @@ class Trainer:
                 else:
                     buffer.add(obs, action, float(reward), next_obs, terminated)
                 obs = next_obs
-                if terminated or truncated:
-                    if episode:
-                        self._store_episode(episode)
-                        episode = []
-                    last_return = self._end_episode(info, s.step)
-                    obs, _ = c.env.reset()
-                    agent.noise.reset()
-                    bar.set_postfix(ret=f"{last_return:.1f}", eval=f"{last_eval}", refresh=False)
-                if len(buffer) >= learning_starts:
-                    batches = [buffer.sample(batch_size, c.rng) for _ in range(n_updates)]
-                    batches = [
-                        b._replace(reward=normalizer.normalize_batch(b.reward)) for b in batches
-                    ]
-                    policy_action, metrics = agent.update_and_act(batches, obs)
-                    metric_sum += metrics
-                    metric_count += 1
-                else:
-                    policy_action = agent.policy_action(obs, explore=True)
                 if s.step % cfg.trainer.log_every == 0:
                     now = time.perf_counter()
-                    rate = (s.step - window_step) / (now - window_start)
-                    self._log_window(metric_sum, metric_count, rate, batches_reward_mean=None)
-                    metric_sum, metric_count = np.zeros(len(METRIC_KEYS)), 0
-                    window_start, window_step = now, s.step
-                    bar.update(cfg.trainer.log_every)
+                    self._log_window(window, (s.step - clock_step) / (now - clock))
+                    clock, clock_step = now, s.step
+                    bar.update(s.step - bar.n)
                 if s.step % cfg.trainer.eval_every == 0:
-                    last_eval = f"{self.evaluate():.1f}"
-                    if cfg.trainer.early_stop == "eval" and float(last_eval) >= self.target_score:
-                        s.stopped_early = True
-                if s.stopped_early or (
-                    cfg.trainer.max_episodes is not None and s.episode >= cfg.trainer.max_episodes
-                ):
+                    bar.set_postfix(eval=f"{self.evaluate():.1f}", refresh=False)
+                if terminated or truncated:
+                    self._store_episode(episode)
+                    episode, obs = [], None
+                    bar.set_postfix(ret=f"{self._end_episode(info):.1f}", refresh=False)
+                    self._maybe_checkpoint(window)
+                if s.stopped_early or (cfg.trainer.max_episodes or np.inf) <= s.episode:
                     break
             if s.last_eval_step != s.step:
                 self.evaluate()
             save_policy(self.run_dir / "policy", agent.learner.actor, cfg, c.env)
+            if obs is None:  # at an episode boundary: a final checkpoint can be resumed exactly
+                self._checkpoint(window)
         finally:
+            self._restore_signals(previous_handlers)
             bar.close()
             self.writer.flush()
         return s
 
-    def _store_episode(
-        self, episode: list[tuple[np.ndarray, np.ndarray, float, np.ndarray, bool]]
-    ) -> None:
+    def _maybe_checkpoint(self, window: np.ndarray) -> None:
+        every, s = self.config.trainer.checkpoint_every, self.state
+        if self._signal is not None:
+            self._checkpoint(window)
+            raise InterruptedRun(self._signal)
+        if every and s.step - s.last_checkpoint_step >= every:
+            self._checkpoint(window)
+
+    def _checkpoint(self, window: np.ndarray) -> None:
+        s, c = self.state, self.c
+        s.last_checkpoint_step, s.window_sum = s.step, window.tolist()
+        self.writer.flush()  # every row up to this step is on disk before the checkpoint
+        arrays = dict(c.agent.learner.state())
+        parts = {
+            "replay": c.replay_buffer.state(),
+            "noise": c.agent.noise.state(),
+            "reward_norm": c.reward_normalizer.state(),
+            "obs_norm": obs_norm_state(c.env),
+        }
+        arrays.update({f"{p}/{k}": np.asarray(v) for p, d in parts.items() for k, v in d.items()})
+        state = {
+            "train": dataclasses.asdict(s),
+            "rng": c.rng.bit_generator.state,
+            "env_rng": env_rng_state(c.env),
+            "eval_env_rng": env_rng_state(c.eval_env),
+            "config": dataclasses.asdict(self.config),
+        }
+        save_checkpoint(
+            self.run_dir / "checkpoints", s.step, arrays, state, self.config.trainer.keep_checkpoints
+        )
+
+    def restore(self, arrays: dict[str, np.ndarray], state: dict[str, Any]) -> None:
+        """Continue from a checkpoint taken by `_checkpoint` (components freshly built)."""
+        c = self.c
+        self.state = TrainState(**state["train"])
+        c.agent.learner.load_state(arrays)
+
+        def part(prefix: str) -> dict[str, np.ndarray]:
+            return {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith(prefix + "/")}
+
+        c.replay_buffer.load_state(part("replay"))
+        c.agent.noise.load_state(part("noise"))
+        c.reward_normalizer.load_state(part("reward_norm"))
+        load_obs_norm_state(c.env, part("obs_norm"))
+        c.rng.bit_generator.state = state["rng"]
+        load_env_rng_state(c.env, state["env_rng"])
+        load_env_rng_state(c.eval_env, state["eval_env_rng"])
+
+    def _catch_signals(self) -> dict[int, Any]:
+        """SIGINT/SIGTERM finish the episode, checkpoint and stop; a second one stops at once."""
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+
+        def handler(signum: int, frame: Any) -> None:
+            if self._signal is not None:
+                raise KeyboardInterrupt
+            self._signal = signum
+
+        return {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    @staticmethod
+    def _restore_signals(previous: dict[int, Any]) -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    def _store_episode(self, episode: list[tuple[Any, ...]]) -> None:
+        if not episode:
+            return
         rewards = self.c.reward_normalizer.normalize_episode(np.array([t[2] for t in episode]))
         for (obs, action, _, next_obs, terminated), reward in zip(episode, rewards, strict=True):
             self.c.replay_buffer.add(obs, action, float(reward), next_obs, terminated)
 
-    def _end_episode(self, info: dict[str, Any], step: int) -> float:
-        s = self.state
+    def _end_episode(self, info: dict[str, Any]) -> float:
+        s, decay = self.state, self.config.trainer.ema_decay
         s.episode += 1
         episode_return = float(info["episode"]["r"])
-        decay = self.config.trainer.ema_decay
         s.return_ema = (
-            episode_return
-            if s.return_ema is None
-            else decay * s.return_ema + (1 - decay) * episode_return
+            episode_return if s.return_ema is None else decay * s.return_ema + (1 - decay) * episode_return
         )
         self.writer.scalars(
             {
@@ -197,28 +268,25 @@ class Trainer:
                 "train/episode_length": float(info["episode"]["l"]),
                 "noise/scale": self.c.agent.noise.scale,
             },
-            step,
+            s.step,
         )
         self.writer.flush()
         if self.config.trainer.early_stop == "ema" and s.return_ema > self.target_score:
             s.stopped_early = True
         return episode_return
 
-    def _log_window(
-        self, metric_sum: np.ndarray, metric_count: int, rate: float, batches_reward_mean: Any
-    ) -> None:
-        values = {"perf/steps_per_sec": rate}
-        if metric_count:
-            means = metric_sum / metric_count
-            if not np.all(np.isfinite(means)):
-                bad = [k for k, v in zip(METRIC_KEYS, means, strict=True) if not np.isfinite(v)]
-                raise DivergedError(self.state.step, ", ".join(bad))
-            values.update(dict(zip(METRIC_KEYS, means.tolist(), strict=True)))
-        self.writer.scalars(values, self.state.step)
+    def _log_window(self, window: np.ndarray, steps_per_sec: float) -> None:
+        s = self.state
+        values = {"perf/steps_per_sec": steps_per_sec}
+        if s.window_count:
+            values.update(zip(WINDOW_KEYS, (window / s.window_count).tolist(), strict=True))
+        self.writer.scalars(values, s.step)
+        window[:] = 0.0
+        s.window_count, s.window_step = 0, s.step
 
 
 def summary_of(state: TrainState, config: RunConfig, wall_time: float, status: str) -> dict:
-    """The summary.json record for a finished (or failed) run."""
+    """The summary.json record of a run."""
     return {
         "status": status,
         "env_id": config.env.id,
@@ -233,5 +301,4 @@ def summary_of(state: TrainState, config: RunConfig, wall_time: float, status: s
         "wall_time_s": wall_time,
         "steps_per_sec": state.step / wall_time if wall_time > 0 else 0.0,
         "error": None,
-        "state": {k: v for k, v in asdict(state).items() if k != "eval_returns"},
     }

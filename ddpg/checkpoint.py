@@ -1,0 +1,151 @@
+"""Training-state checkpoints: atomic, verified, no pickle; and rewinding logs to a checkpoint.
+
+checkpoints/step_000001200/
+  arrays.npz      networks, optimizers, replay buffer, noise, normalizers, metric window
+  state.json      counters, RNG states (numpy Generator, train and eval envs), config
+  manifest.json   sha256 of the two files above; written last, so its presence marks a whole one
+
+A checkpoint is written into a hidden temporary folder and renamed into place, so a kill at any
+moment leaves either the previous checkpoints or a complete new one.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ddpg.config import ConfigError
+from ddpg.files import write_json_atomic
+
+FORMAT_VERSION = 1
+FILES = ("arrays.npz", "state.json")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_checkpoint(
+    directory: Path, step: int, arrays: dict[str, np.ndarray], state: dict[str, Any], keep: int
+) -> Path:
+    """Write checkpoint `step` under `directory` atomically and keep the newest `keep`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=directory, prefix=".tmp-"))
+    try:
+        with open(staging / "arrays.npz", "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        write_json_atomic(staging / "state.json", {"format": FORMAT_VERSION, **state})
+        write_json_atomic(staging / "manifest.json", {n: _sha256(staging / n) for n in FILES})
+        final = directory / f"step_{step:09d}"
+        if final.exists():
+            shutil.rmtree(final)
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    for old in list_checkpoints(directory)[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def list_checkpoints(directory: Path) -> list[Path]:
+    """Completed checkpoint folders (with a manifest), oldest first."""
+    if not directory.is_dir():
+        return []
+    found = [p for p in directory.glob("step_*") if (p / "manifest.json").is_file()]
+    return sorted(found, key=lambda p: p.name)
+
+
+def find_checkpoint(path: Path) -> Path:
+    """The checkpoint to resume from: `path` itself, or the newest one in `path`/checkpoints."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"resume={str(path)!r} is invalid: no such directory")
+    if (path / "manifest.json").is_file():
+        return path
+    found = list_checkpoints(path / "checkpoints")
+    if not found:
+        raise ConfigError(f"resume={str(path)!r} is invalid: it holds no checkpoint")
+    return found[-1]
+
+
+def load_checkpoint(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Read and verify a checkpoint; a damaged file raises ConfigError naming it."""
+    path = Path(path)
+    try:
+        manifest = json.loads((path / "manifest.json").read_text())
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"damaged checkpoint file {path / 'manifest.json'}: {error}") from None
+    for name in FILES:
+        file = path / name
+        if not file.is_file() or _sha256(file) != manifest.get(name):
+            older = [p for p in list_checkpoints(path.parent) if p.name < path.name]
+            hint = f"; resume=<that run>/checkpoints/{older[-1].name} uses the previous one" if older else ""
+            raise ConfigError(f"damaged checkpoint file {file}: checksum mismatch{hint}")
+    with np.load(path / "arrays.npz", allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data.files}
+    state = json.loads((path / "state.json").read_text())
+    if state.get("format") != FORMAT_VERSION:
+        raise ConfigError(f"{path / 'state.json'} has checkpoint format {state.get('format')}")
+    return arrays, state
+
+
+def rewind_logs(run_dir: Path, step: int) -> None:
+    """Drop every logged scalar after `step` from scalars.csv and the TensorBoard event files.
+
+    A run killed after its last checkpoint logged steps that the resumed run will log again;
+    rewinding first leaves each step exactly once.
+    """
+    csv_path = run_dir / "scalars.csv"
+    if csv_path.is_file():
+        with open(csv_path, newline="") as f:
+            rows = list(csv.reader(f))
+        kept = [rows[0]] + [r for r in rows[1:] if len(r) == 3 and _int(r[0]) <= step]
+        tmp = csv_path.with_suffix(".csv.tmp")
+        with open(tmp, "w", newline="") as f:
+            csv.writer(f).writerows(kept)
+        os.replace(tmp, csv_path)
+    tb_dir = run_dir / "tb"
+    if tb_dir.is_dir():
+        _rewind_event_files(tb_dir, step)
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return -1
+
+
+def _rewind_event_files(tb_dir: Path, step: int) -> None:
+    import tensorflow as tf
+    from tensorboard.compat.proto import event_pb2
+
+    for path in sorted(tb_dir.glob("events.out.tfevents.*")):
+        records = []
+        try:
+            for raw in tf.data.TFRecordDataset(str(path)):
+                event = event_pb2.Event.FromString(raw.numpy())
+                if not event.HasField("summary") or event.step <= step:
+                    records.append(raw.numpy())
+        except tf.errors.DataLossError:
+            pass  # a record cut short by a kill: everything before it is kept
+        tmp = path.with_name(path.name + ".tmp")
+        with tf.io.TFRecordWriter(str(tmp)) as writer:
+            for record in records:
+                writer.write(record)
+        os.replace(tmp, path)

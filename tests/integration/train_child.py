@@ -1,0 +1,38 @@
+"""Child process for the kill-and-resume tests: `python train_child.py RUN_DIR [resume]`."""
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from ddpg.config import AgentConfig, NetworkConfig, RunConfig, TrainerConfig
+from ddpg.job import resume_target, train_run
+
+
+def config() -> RunConfig:
+    """1200 Pendulum steps (6 episodes), a checkpoint at every episode end from step 200 on."""
+    return RunConfig(
+        seed=3,
+        network=NetworkConfig(name="tiny", actor_hidden=[16], critic_hidden=[16]),
+        agent=AgentConfig(batch_size=16, learning_starts=100),
+        trainer=TrainerConfig(
+            total_steps=1200,
+            eval_every=400,
+            eval_episodes=1,
+            log_every=100,
+            checkpoint_every=200,
+            keep_checkpoints=2,
+            progress=False,
+        ),
+    )
+
+
+if __name__ == "__main__":
+    run_dir = Path(sys.argv[1])
+    if len(sys.argv) > 2:
+        resumed, run_dir, _ = resume_target(run_dir)
+        summary = train_run(resumed, run_dir)
+    else:
+        summary = train_run(config(), run_dir)
+    sys.exit(0 if summary["status"] == "completed" else 3)
