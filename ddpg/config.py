@@ -83,9 +83,9 @@ class AgentConfig:
 class NetworkConfig:
     """Actor and critic architecture as data (`conf/network/`)."""
 
-    name: str = "mlp256"
-    actor_hidden: list[int] = field(default_factory=lambda: [256, 256])
-    critic_hidden: list[int] = field(default_factory=lambda: [256, 256])
+    name: str = "mlp64"
+    actor_hidden: list[int] = field(default_factory=lambda: [64, 64])
+    critic_hidden: list[int] = field(default_factory=lambda: [64, 64])
     activation: str = "relu"
     actor_batch_norm: bool = False  # BatchNorm on the actor's (noisy) input
     critic_batch_norm: bool = False  # BatchNorm on the critic's state input
@@ -145,7 +145,7 @@ class EnvConfig:
 
     name: str = "pendulum"
     id: str = "Pendulum-v1"
-    kwargs: dict[str, Any] = field(default_factory=dict)
+    kwargs: dict[str, Any] = field(default_factory=dict)  # Pendulum-v1 already has g=10
     obs_norm: str = "none"  # none | bounds | running
     max_episode_steps: int | None = None
     total_steps: int = 20_000
