@@ -37,7 +37,8 @@ format: $(STAMP)  ## apply ruff's fixes and formatting
 	$(BIN)/ruff format ddpg tests
 
 bench: $(STAMP)  ## env steps/s of the training loop (mlp64/b64 on 1 thread, paper_400_300/b256 on 2)
-	$(BIN)/python -m ddpg.bench
+	$(BIN)/python -m ddpg.bench --threads 1
+	$(BIN)/python -m ddpg.bench --threads 2
 
 clean:  ## remove the venv and caches (outputs/ is kept)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -17,10 +17,13 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from ddpg.config import AgentConfig, EnvConfig, NetworkConfig, RunConfig, TrainerConfig
 from ddpg.build import configure_tensorflow
+from ddpg.config import AgentConfig, EnvConfig, NetworkConfig, RunConfig, TrainerConfig
 
-CASES = (("mlp64", [64, 64], 0, None, "glorot_uniform", 64), ("paper_400_300", [400, 300], 1, 3e-3, "fan_in_uniform", 256))
+CASES = (
+    ("mlp64", [64, 64], 0, None, "glorot_uniform", 64),
+    ("paper_400_300", [400, 300], 1, 3e-3, "fan_in_uniform", 256),
+)
 
 
 def bare_env_rate(steps: int) -> float:

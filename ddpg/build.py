@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from ddpg.agent import Agent
 from ddpg.config import RunConfig
-from ddpg.envs import make_env, share_obs_norm
+from ddpg.envs import action_dim, make_env, obs_dim, share_obs_norm
 from ddpg.learner import Learner
 from ddpg.networks import build_actor, build_critic
 from ddpg.noise import make_noise
@@ -54,20 +54,19 @@ def build(config: RunConfig) -> Components:
     env = make_env(config.env)
     eval_env = make_env(config.env)
     share_obs_norm(env, eval_env)
-    obs_dim = env.observation_space.shape[0]
-    action_dim = env.action_space.shape[0]
+    obs_size, action_size = obs_dim(env), action_dim(env)
     keras.backend.clear_session()  # a previous run in this process leaves no layers behind
     rng = seed_everything(config.seed)
-    actor = build_actor(config.network, obs_dim, action_dim, seed=config.seed)
-    critic = build_critic(config.network, obs_dim, action_dim, seed=config.seed + 1000)
-    learner = Learner(actor, critic, config.agent, obs_dim, action_dim)
-    noise = make_noise(config.noise, action_dim, rng)
+    actor = build_actor(config.network, obs_size, action_size, seed=config.seed)
+    critic = build_critic(config.network, obs_size, action_size, seed=config.seed + 1000)
+    learner = Learner(actor, critic, config.agent, obs_size, action_size)
+    noise = make_noise(config.noise, action_size, rng)
     agent = Agent(learner, noise, config.network.input_noise_std, rng)
     return Components(
         env=env,
         eval_env=eval_env,
         agent=agent,
-        replay_buffer=ReplayBuffer(config.agent.buffer_size, obs_dim, action_dim),
+        replay_buffer=ReplayBuffer(config.agent.buffer_size, obs_size, action_size),
         reward_normalizer=make_reward_normalizer(config.reward_norm),
         rng=rng,
     )

@@ -43,9 +43,10 @@ def save_checkpoint(
     """Write checkpoint `step` under `directory` atomically and keep the newest `keep`."""
     directory.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=directory, prefix=".tmp-"))
+    staging.chmod(0o755)  # mkdtemp makes 0700
     try:
         with open(staging / "arrays.npz", "wb") as f:
-            np.savez(f, **arrays)
+            np.savez(f, **arrays)  # type: ignore[arg-type]  # numpy stubs miss **kwds
             f.flush()
             os.fsync(f.fileno())
         write_json_atomic(staging / "state.json", {"format": FORMAT_VERSION, **state})
@@ -94,7 +95,11 @@ def load_checkpoint(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         file = path / name
         if not file.is_file() or _sha256(file) != manifest.get(name):
             older = [p for p in list_checkpoints(path.parent) if p.name < path.name]
-            hint = f"; resume=<that run>/checkpoints/{older[-1].name} uses the previous one" if older else ""
+            hint = (
+                f"; resume=<that run>/checkpoints/{older[-1].name} uses the previous one"
+                if older
+                else ""
+            )
             raise ConfigError(f"damaged checkpoint file {file}: checksum mismatch{hint}")
     with np.load(path / "arrays.npz", allow_pickle=False) as data:
         arrays = {key: data[key] for key in data.files}

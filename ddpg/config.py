@@ -68,7 +68,10 @@ class AgentConfig:
             f"an integer in [1, agent.buffer_size={self.buffer_size}]",
         )
         _check(
-            self.learning_starts >= 0, "agent.learning_starts", self.learning_starts, "an integer >= 0"
+            self.learning_starts >= 0,
+            "agent.learning_starts",
+            self.learning_starts,
+            "an integer >= 0",
         )
         _check(
             self.updates_per_step >= 1,
@@ -214,7 +217,12 @@ class TrainerConfig:
             _check(self.max_episodes >= 1, "trainer.max_episodes", self.max_episodes, ">= 1")
         _choice("trainer.early_stop", self.early_stop, ("none", "ema", "eval"))
         if self.target_score is not None:
-            _check(math.isfinite(self.target_score), "trainer.target_score", self.target_score, "finite")
+            _check(
+                math.isfinite(self.target_score),
+                "trainer.target_score",
+                self.target_score,
+                "finite",
+            )
         _check(0 <= self.ema_decay < 1, "trainer.ema_decay", self.ema_decay, "a number in [0, 1)")
         _check(self.log_every >= 1, "trainer.log_every", self.log_every, "an integer >= 1")
         _check(
@@ -223,8 +231,12 @@ class TrainerConfig:
             self.checkpoint_every,
             "an integer >= 0",
         )
-        _check(self.keep_checkpoints >= 1, "trainer.keep_checkpoints", self.keep_checkpoints, ">= 1")
-        _check(self.threads >= 0, "trainer.threads", self.threads, "an integer >= 0 (0: TF default)")
+        _check(
+            self.keep_checkpoints >= 1, "trainer.keep_checkpoints", self.keep_checkpoints, ">= 1"
+        )
+        _check(
+            self.threads >= 0, "trainer.threads", self.threads, "an integer >= 0 (0: TF default)"
+        )
 
 
 @dataclass

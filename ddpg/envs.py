@@ -41,7 +41,7 @@ def make_env(config: EnvConfig, render_mode: str | None = None) -> gym.Env:
         raise ConfigError(f"env.kwargs={config.kwargs!r} is invalid: {error}") from None
     _check_spaces(env, config)
     env = RecordEpisodeStatistics(env)
-    ones = np.ones(env.action_space.shape, np.float32)
+    ones = np.ones(action_dim(env), np.float32)
     env = RescaleAction(env, -ones, ones)  # float32 bounds: no precision-loss warning
     obs_space = env.observation_space
     assert isinstance(obs_space, gym.spaces.Box)
@@ -53,6 +53,20 @@ def make_env(config: EnvConfig, render_mode: str | None = None) -> gym.Env:
     elif config.obs_norm == "running":
         env = NormalizeObservation(env)
     return env
+
+
+def obs_dim(env: gym.Env) -> int:
+    """Size of the flat Box observation."""
+    shape = env.observation_space.shape
+    assert shape is not None and len(shape) == 1
+    return int(shape[0])
+
+
+def action_dim(env: gym.Env) -> int:
+    """Size of the 1-D Box action."""
+    shape = env.action_space.shape
+    assert shape is not None and len(shape) == 1
+    return int(shape[0])
 
 
 def _check_spaces(env: gym.Env, config: EnvConfig) -> None:
@@ -120,7 +134,7 @@ def share_obs_norm(source: gym.Env, target: gym.Env) -> None:
 
 def env_rng_state(env: gym.Env) -> dict[str, Any]:
     """The base env's numpy Generator state (JSON-safe), for checkpoints."""
-    return env.unwrapped.np_random.bit_generator.state
+    return dict(env.unwrapped.np_random.bit_generator.state)
 
 
 def load_env_rng_state(env: gym.Env, state: dict[str, Any]) -> None:

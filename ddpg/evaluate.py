@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's C++ start-up chatter quiet
 
@@ -32,6 +32,9 @@ import numpy as np
 
 from ddpg.config import ConfigError
 from ddpg.files import write_json_atomic
+
+if TYPE_CHECKING:
+    from ddpg.policy import SavedPolicy  # imports TF: only for the type checker
 
 RESULT_FILE = "evaluation.json"
 VIDEO_DIR = "videos"
@@ -67,6 +70,18 @@ class EvalOptions:
         )
         if self.video and self.render == "human":
             raise EvaluateError("video=true records off-screen frames; drop render=human")
+
+    @property
+    def video_prefix(self) -> str:
+        """RecordVideo's name prefix; per seed, so a new seed does not overwrite older videos."""
+        return f"eval-seed{self.seed}"
+
+    @property
+    def video_paths(self) -> list[Path]:
+        """The MP4s RecordVideo writes: one per recorded episode (none without video)."""
+        n_videos = min(self.video_episodes, self.episodes) if self.video else 0
+        folder = self.run_dir / VIDEO_DIR
+        return [folder / f"{self.video_prefix}-episode-{i}.mp4" for i in range(n_videos)]
 
 
 def _check(ok: bool, key: str, value: Any, allowed: str) -> None:
@@ -136,9 +151,36 @@ def _check_render_support(options: EvalOptions) -> None:
             "render=human needs a display, and $DISPLAY is not set; use video=true to record "
             "an MP4 instead"
         )
+    if options.render == "human":
+        _probe_window()
 
 
-def make_eval_env(policy: Any, options: EvalOptions) -> gym.Env:
+def _probe_window() -> None:
+    """Fail with a message, not a crash or an invisible window, when SDL cannot open one."""
+    # SDL's accelerated framebuffer loads Mesa, whose LLVM clashes with the LLVM inside
+    # TensorFlow: the process segfaults when the window opens. A plain framebuffer suffices.
+    os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    try:
+        import pygame
+    except ImportError:
+        return  # not a pygame env set-up; gymnasium names what is missing when the env starts
+    try:
+        pygame.display.init()
+        driver = pygame.display.get_driver()
+    except pygame.error as error:
+        raise EvaluateError(f"render=human cannot open a window: {error}") from None
+    finally:
+        pygame.display.quit()
+    if driver in ("offscreen", "dummy"):
+        display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+        raise EvaluateError(
+            f"render=human cannot open a window on display {display!r} (SDL fell back to its "
+            f"{driver} driver); use video=true to record an MP4 instead"
+        )
+
+
+def make_eval_env(policy: SavedPolicy, options: EvalOptions) -> gym.Env:
     """The trained-with env, seeded, with frozen observation statistics (and a recorder).
 
     The seeded reset happens before RecordVideo wraps the env, so that reset starts no video;
@@ -149,23 +191,24 @@ def make_eval_env(policy: Any, options: EvalOptions) -> gym.Env:
     render_mode = "rgb_array" if options.video else options.render
     if render_mode == "rgb_array":
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # pygame draws off-screen, headless
+        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     env = make_env(policy.env, render_mode=None if render_mode == "none" else render_mode)
     load_obs_norm_state(env, policy.obs_norm, update=False)  # before any reset sees an obs
     env.reset(seed=options.seed)
     if options.video:
-        n_videos = min(options.video_episodes, options.episodes)
+        n_videos = len(options.video_paths)
         with warnings.catch_warnings():  # re-recording a seed overwrites its own files: intended
             warnings.filterwarnings("ignore", message=".*Overwriting existing videos")
             env = gym.wrappers.RecordVideo(
                 env,
                 str(options.run_dir / VIDEO_DIR),
                 episode_trigger=lambda episode: episode < n_videos,
-                name_prefix=_video_prefix(options.seed),
+                name_prefix=options.video_prefix,
             )
     return env
 
 
-def compiled_act(policy: Any) -> Callable[[np.ndarray], np.ndarray]:
+def compiled_act(policy: SavedPolicy) -> Callable[[np.ndarray], np.ndarray]:
     """`policy.act` traced once into a TF graph: about 4x faster per step than eager Keras."""
     import tensorflow as tf
 
@@ -175,10 +218,6 @@ def compiled_act(policy: Any) -> Callable[[np.ndarray], np.ndarray]:
         input_signature=[tf.TensorSpec([obs_dim], tf.float32)],
     )
     return lambda obs: forward(np.asarray(obs, np.float32)).numpy()
-
-
-def _video_prefix(seed: int) -> str:
-    return f"eval-seed{seed}"
 
 
 def evaluate_run(options: EvalOptions, echo: bool = True) -> dict[str, Any]:
@@ -207,13 +246,9 @@ def evaluate_run(options: EvalOptions, echo: bool = True) -> dict[str, Any]:
         raise EvaluateError(str(error)) from None
     except gym.error.DependencyNotInstalled as error:
         raise EvaluateError(f"render={options.render} is not available: {error}") from None
-
-    def say(line: str) -> None:
-        if echo:
-            print(line, flush=True)
-
-    n, seed = options.episodes, options.seed
-    say(f"Evaluating {policy_dir} ({policy.env.id}): {n} episodes, seed {seed}")
+    say: Callable[[str], None] = print if echo else lambda line: None
+    seed, episodes = options.seed, f"{options.episodes} episode{'s' * (options.episodes != 1)}"
+    say(f"Evaluating {policy_dir} ({policy.env.id}): {episodes}, seed {seed}")
     act, returns = compiled_act(policy), []
     try:
         for episode in range(options.episodes):
@@ -224,7 +259,7 @@ def evaluate_run(options: EvalOptions, echo: bool = True) -> dict[str, Any]:
     finally:
         env.close()  # also writes the last video
     mean, std = float(np.mean(returns)), float(np.std(returns))
-    videos = _videos(options)
+    videos = [path for path in options.video_paths if path.is_file()]
     record = {
         "env_id": policy.env.id,
         "policy": str(policy_dir.relative_to(options.run_dir)),
@@ -237,25 +272,11 @@ def evaluate_run(options: EvalOptions, echo: bool = True) -> dict[str, Any]:
     }
     result_path = options.run_dir / RESULT_FILE
     write_json_atomic(result_path, record)
-    say(f"return {mean:.2f} +- {std:.2f} over {n} episodes (seed {seed})")
+    say(f"return {mean:.2f} +- {std:.2f} over {episodes} (seed {seed})")
     say(f"wrote {result_path}")
     for path in videos:
         say(f"video: {path}")
     return record
-
-
-def _videos(options: EvalOptions) -> list[Path]:
-    if not options.video:
-        return []
-    prefix = options.run_dir / VIDEO_DIR / _video_prefix(options.seed)
-    paths = [
-        Path(f"{prefix}-episode-{i}.mp4")
-        for i in range(min(options.video_episodes, options.episodes))
-    ]
-    missing = [str(path) for path in paths if not path.is_file()]
-    if missing:
-        raise EvaluateError(f"the video recorder wrote no file {missing[0]}")
-    return paths
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,6 +13,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
     """Write `data` as JSON to a temporary file beside `path`, fsync it, then rename over `path`."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.fchmod(fd, 0o644)  # mkstemp makes 0600; run files are for everyone who may read the run
     try:
         with os.fdopen(fd, "w") as f:
             json.dump(data, f, indent=2, sort_keys=True, allow_nan=True)

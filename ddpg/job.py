@@ -6,6 +6,7 @@ No Hydra here: `run.py` (and sweep launchers) call `train_run` with a validated 
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
 import traceback
 from pathlib import Path
@@ -83,4 +84,15 @@ def train_run(config: RunConfig, run_dir: Path) -> dict[str, Any]:
         summary = summary_of(trainer.state, config, time.perf_counter() - started, status)
         summary["error"] = error
         write_json_atomic(run_dir / "summary.json", summary)
+        _save_returns_plot(run_dir)
     return summary
+
+
+def _save_returns_plot(run_dir: Path) -> None:
+    """returns.png for every run, failed ones too; a plotting problem never changes the outcome."""
+    from ddpg.plots import save_returns_plot
+
+    try:
+        save_returns_plot(run_dir)
+    except Exception as exc:  # inside `finally`: raising would hide the run's own error
+        print(f"warning: {run_dir / 'returns.png'} not written: {exc}", file=sys.stderr)

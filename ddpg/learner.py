@@ -1,4 +1,4 @@
-"""DDPG learning (Lillicrap et al. 2015, Algorithm 1): losses, target networks and the compiled step.
+"""DDPG learning (Lillicrap et al. 2015, Algorithm 1): losses, targets and the compiled step.
 
 The math is plain functions, tested against hand-computed numbers. `Learner` wires them into one
 compiled call per env step that performs the update(s) and returns the next action of the
@@ -119,13 +119,15 @@ class Learner:
             q = self.critic([obs, action], training=True)[:, 0]
             loss_q = critic_loss(q, y)
             total = loss_q + l2_penalty(self._kernels, self.config.critic_weight_decay)
-        grads = tape.gradient(total, self.critic.trainable_variables)
-        self.critic_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables))
+        critic_vars = self.critic.trainable_variables
+        grads = tape.gradient(total, critic_vars)
+        self.critic_optimizer.apply_gradients(zip(grads, critic_vars, strict=True))
         with tf.GradientTape() as tape:
             q_pi = self.critic([obs, self.actor(actor_obs, training=True)], training=False)
             loss_pi = actor_loss(q_pi[:, 0])
-        grads = tape.gradient(loss_pi, self.actor.trainable_variables)
-        self.actor_optimizer.apply_gradients(zip(grads, self.actor.trainable_variables))
+        actor_vars = self.actor.trainable_variables
+        grads = tape.gradient(loss_pi, actor_vars)
+        self.actor_optimizer.apply_gradients(zip(grads, actor_vars, strict=True))
         soft_update(self.target_actor.weights, self.actor.weights, self.config.tau)
         soft_update(self.target_critic.weights, self.critic.weights, self.config.tau)
         return tf.stack([loss_q, loss_pi, tf.reduce_mean(q)])

@@ -6,6 +6,7 @@ episode start. `sigma` may decay linearly over the run (`final_sigma`, `decay_st
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
@@ -141,7 +142,11 @@ class NoNoise(_DecayingSigma):
         pass
 
 
-_NOISES = {"ou": OrnsteinUhlenbeckNoise, "gaussian": GaussianNoise, "none": NoNoise}
+_NOISES: dict[str, Callable[[NoiseConfig, int, np.random.Generator], ActionNoise]] = {
+    "ou": OrnsteinUhlenbeckNoise,
+    "gaussian": GaussianNoise,
+    "none": NoNoise,
+}
 
 
 def make_noise(config: NoiseConfig, action_dim: int, rng: np.random.Generator) -> ActionNoise:

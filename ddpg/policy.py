@@ -20,7 +20,7 @@ import keras
 import numpy as np
 
 from ddpg.config import ConfigError, EnvConfig, NetworkConfig, RunConfig, from_mapping
-from ddpg.envs import obs_norm_state
+from ddpg.envs import action_dim, obs_dim, obs_norm_state
 from ddpg.files import write_json_atomic
 from ddpg.networks import build_actor
 
@@ -46,6 +46,7 @@ def save_policy(directory: Path, actor: keras.Model, config: RunConfig, env: gym
     """Write the policy folder atomically: build it beside `directory`, then swap it in."""
     directory = Path(directory)
     staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=".policy-"))
+    staging.chmod(0o755)  # mkdtemp makes 0700
     try:
         actor.save_weights(staging / WEIGHTS_FILE)
         stats = {k: np.asarray(v).tolist() for k, v in obs_norm_state(env).items()}
@@ -54,8 +55,8 @@ def save_policy(directory: Path, actor: keras.Model, config: RunConfig, env: gym
             {
                 "env": dataclasses.asdict(config.env),
                 "network": dataclasses.asdict(config.network),
-                "obs_dim": int(env.observation_space.shape[0]),
-                "action_dim": int(env.action_space.shape[0]),
+                "obs_dim": obs_dim(env),
+                "action_dim": action_dim(env),
                 "obs_norm": stats,
             },
         )

@@ -72,14 +72,16 @@ class ReplayBuffer:
             "reward": self.reward[:n],
             "next_obs": self.next_obs[:n],
             "terminated": self.terminated[:n],
-            "position": np.int64(self.position),
+            "position": np.array(self.position, np.int64),
         }
 
     def load_state(self, state: dict[str, np.ndarray]) -> None:
         """Restore what `state` returned into a buffer of the same capacity and shapes."""
         n = len(state["reward"])
         if n > self.capacity:
-            raise ValueError(f"checkpoint holds {n} transitions, buffer capacity is {self.capacity}")
+            raise ValueError(
+                f"checkpoint holds {n} transitions, buffer capacity is {self.capacity}"
+            )
         for name in ("obs", "action", "reward", "next_obs", "terminated"):
             getattr(self, name)[:n] = state[name]
         self.size = n

@@ -136,10 +136,16 @@ class Trainer:
                 agent.noise.set_progress(s.step)
                 if len(buffer) >= learning_starts:
                     batches = [buffer.sample(batch_size, c.rng) for _ in range(n_updates)]
-                    batches = [b._replace(reward=normalizer.normalize_batch(b.reward)) for b in batches]
+                    batches = [
+                        b._replace(reward=normalizer.normalize_batch(b.reward)) for b in batches
+                    ]
                     policy_action, metrics = agent.update_and_act(batches, obs)
                     if not np.all(np.isfinite(metrics)):
-                        bad = [k for k, v in zip(METRIC_KEYS, metrics, strict=True) if not np.isfinite(v)]
+                        bad = [
+                            k
+                            for k, v in zip(METRIC_KEYS, metrics, strict=True)
+                            if not np.isfinite(v)
+                        ]
                         raise DivergedError(s.step, ", ".join(bad))
                     window[:-1] += metrics
                     window[-1] += batches[0].reward.mean()
@@ -210,7 +216,11 @@ class Trainer:
             "config": dataclasses.asdict(self.config),
         }
         save_checkpoint(
-            self.run_dir / "checkpoints", s.step, arrays, state, self.config.trainer.keep_checkpoints
+            self.run_dir / "checkpoints",
+            s.step,
+            arrays,
+            state,
+            self.config.trainer.keep_checkpoints,
         )
 
     def restore(self, arrays: dict[str, np.ndarray], state: dict[str, Any]) -> None:
@@ -259,7 +269,9 @@ class Trainer:
         s.episode += 1
         episode_return = float(info["episode"]["r"])
         s.return_ema = (
-            episode_return if s.return_ema is None else decay * s.return_ema + (1 - decay) * episode_return
+            episode_return
+            if s.return_ema is None
+            else decay * s.return_ema + (1 - decay) * episode_return
         )
         self.writer.scalars(
             {

@@ -80,7 +80,9 @@ def test_same_seed_gives_identical_runs_and_other_seeds_differ(reference, tmp_pa
 
 
 @pytest.mark.parametrize("kill_after_step", [250, 700, 1150])
-def test_sigkill_at_any_point_then_resume_matches_uninterrupted(reference, tmp_path, kill_after_step):
+def test_sigkill_at_any_point_then_resume_matches_uninterrupted(
+    reference, tmp_path, kill_after_step
+):
     child = run_child(tmp_path)
     wait_for_step(tmp_path, kill_after_step, child)
     child.send_signal(signal.SIGKILL)

@@ -46,12 +46,20 @@ def test_every_experiment_preset_composes(experiment):
 
 def test_seed_presets_carry_the_seed_settings():
     pendulum = compose_run("+experiment=seed_pendulum")
-    assert (pendulum.agent.tau, pendulum.agent.buffer_size, pendulum.agent.batch_size) == (1e-3, 2000, 64)
+    assert (pendulum.agent.tau, pendulum.agent.buffer_size, pendulum.agent.batch_size) == (
+        1e-3,
+        2000,
+        64,
+    )
     assert (pendulum.noise.name, pendulum.noise.sigma, pendulum.noise.dt) == ("ou", 0.2, 0.1)
     assert pendulum.env.kwargs == {"g": 10.0} and pendulum.trainer.early_stop == "ema"
     car = compose_run("+experiment=seed_mountaincar")
     assert (car.agent.actor_lr, car.agent.critic_lr, car.agent.gamma) == (5e-5, 5e-4, 0.999)
-    assert (car.network.name, car.noise.name, car.reward_norm.name) == ("selu32_bn", "none", "episode_return")
+    assert (car.network.name, car.noise.name, car.reward_norm.name) == (
+        "selu32_bn",
+        "none",
+        "episode_return",
+    )
     assert car.env.obs_norm == "bounds" and car.trainer.max_episodes == 100
 
 

@@ -41,7 +41,9 @@ def _constant_learner(gamma: float, critic_lr: float = 1e-3, tau: float = 0.5) -
     actor = build_actor(network, obs_dim=3, action_dim=1, seed=0)
     critic = build_critic(network, obs_dim=3, action_dim=1, seed=0)
     for model in (actor, critic):  # every kernel 0.5, every bias 0
-        model.set_weights([np.full_like(w, 0.5 if w.ndim == 2 else 0.0) for w in model.get_weights()])
+        model.set_weights(
+            [np.full_like(w, 0.5 if w.ndim == 2 else 0.0) for w in model.get_weights()]
+        )
     config = AgentConfig(
         batch_size=2, gamma=gamma, tau=tau, critic_lr=critic_lr, compile=True, jit_compile=True
     )
@@ -82,7 +84,9 @@ def test_update_moves_targets_toward_online_networks():
     learner = _constant_learner(gamma=0.9, tau=0.5)
     before = [w.copy() for w in learner.target_critic.get_weights()]
     obs = np.ones((2, 3), np.float32)
-    batch = Batch(obs, np.zeros((2, 1), np.float32), np.ones(2, np.float32), obs, np.zeros(2, np.float32))
+    batch = Batch(
+        obs, np.zeros((2, 1), np.float32), np.ones(2, np.float32), obs, np.zeros(2, np.float32)
+    )
     learner.train_and_act([batch], [obs], obs[0])
     online, target = learner.critic.get_weights(), learner.target_critic.get_weights()
     for b, o, t in zip(before, online, target, strict=True):
@@ -96,6 +100,12 @@ def test_eager_and_compiled_updates_agree():
         learner.config.compile = compiled
         learner.__init__(learner.actor, learner.critic, learner.config, 3, 1)
         obs = np.array([[0.1, 0.2, 0.3], [0.3, 0.2, 0.1]], np.float32)
-        batch = Batch(obs, np.full((2, 1), 0.5, np.float32), np.ones(2, np.float32), obs, np.zeros(2, np.float32))
+        batch = Batch(
+            obs,
+            np.full((2, 1), 0.5, np.float32),
+            np.ones(2, np.float32),
+            obs,
+            np.zeros(2, np.float32),
+        )
         results.append(learner.train_and_act([batch], [obs], obs[0])[1])
     np.testing.assert_allclose(results[0], results[1], rtol=1e-5)

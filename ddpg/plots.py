@@ -1,0 +1,144 @@
+"""The run's score plot, returns.png: training episode returns, their EMA and eval means.
+
+Read from `<run_dir>/scalars.csv` (long format `step,key,value`, x-axis = env step), with the
+env id, seed and solved score from `params.json`. Runs headless: matplotlib draws through its
+Agg canvas and never touches pyplot's global state.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+PLOT_FILE = "returns.png"
+RETURN_KEY = "train/episode_return"
+EMA_KEY = "train/episode_return_ema"
+EVAL_MEAN_KEY = "eval/return_mean"
+EVAL_STD_KEY = "eval/return_std"
+
+Series = tuple[list[float], list[float]]  # (env steps, values)
+
+
+def read_series(path: Path, keys: Collection[str]) -> dict[str, Series]:
+    """Steps and values of each key in a long-format scalars.csv, in step order.
+
+    A resumed run appends rows from its checkpoint step on; those replace the rows that the
+    interrupted run had logged from that step on, so each series stays a function of the step.
+
+    Raises:
+        FileNotFoundError: `path` does not exist.
+        ValueError: A row is not `step,key,value` with numeric step and value.
+    """
+    series: dict[str, Series] = {key: ([], []) for key in keys}
+    with open(path, newline="") as f:
+        for line, row in enumerate(csv.reader(f), start=1):
+            if line == 1 and row == ["step", "key", "value"]:
+                continue
+            if len(row) != 3:
+                raise ValueError(f"{path}:{line}: expected step,key,value, got {row!r}")
+            if row[1] not in series:
+                continue
+            try:
+                step, value = float(row[0]), float(row[2])
+            except ValueError:
+                raise ValueError(f"{path}:{line}: non-numeric step or value in {row!r}") from None
+            steps, values = series[row[1]]
+            while steps and steps[-1] >= step:  # a rewind: drop what the new rows replace
+                steps.pop()
+                values.pop()
+            steps.append(step)
+            values.append(value)
+    return series
+
+
+def _run_info(run_dir: Path) -> dict[str, Any]:
+    """params.json (dotted keys); {} when missing or unreadable: the plot is still useful."""
+    try:
+        params = json.loads((run_dir / "params.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return params if isinstance(params, dict) else {}
+
+
+def save_returns_plot(run_dir: Path) -> Path:
+    """Write `<run_dir>/returns.png` from the run's scalars.csv and return its path.
+
+    Training episode returns (faint) and their EMA (bold) over env steps, the deterministic
+    eval means with +- one std error bars, and the env's solved score as a dashed line.
+    The file is replaced atomically, so a viewer never sees half a PNG.
+
+    Args:
+        run_dir: A run directory holding scalars.csv (params.json is optional).
+
+    Returns:
+        The path of the written PNG.
+
+    Raises:
+        FileNotFoundError: The run has no scalars.csv.
+        ValueError: scalars.csv is malformed (the message names the line).
+    """
+    from matplotlib.figure import Figure  # lazily: matplotlib costs ~0.5 s to import
+
+    run_dir = Path(run_dir)
+    series = read_series(
+        run_dir / "scalars.csv", (RETURN_KEY, EMA_KEY, EVAL_MEAN_KEY, EVAL_STD_KEY)
+    )
+    params = _run_info(run_dir)
+    # Figure without pyplot: no backend switch, no global figure list (safe inside a notebook
+    # or a process that trains several runs); savefig renders through the Agg canvas.
+    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    ax = fig.subplots()
+    steps, returns = series[RETURN_KEY]
+    if steps:
+        ax.plot(
+            steps, returns, ".-", color="tab:blue", alpha=0.3, lw=0.8, ms=3, label="episode return"
+        )
+    steps, ema = series[EMA_KEY]
+    if steps:
+        ax.plot(steps, ema, color="tab:blue", lw=2, label="episode return EMA")
+    eval_steps, eval_means = series[EVAL_MEAN_KEY]
+    if eval_steps:
+        stds = dict(zip(*series[EVAL_STD_KEY], strict=True))
+        ax.errorbar(
+            eval_steps,
+            eval_means,
+            yerr=[stds.get(s, 0.0) for s in eval_steps],
+            fmt="o-",
+            color="tab:orange",
+            lw=1.5,
+            ms=5,
+            capsize=3,
+            label="eval mean +- std",
+        )
+    solved = params.get("env.solved_score")
+    if isinstance(solved, int | float) and math.isfinite(solved):
+        ax.axhline(solved, color="tab:green", ls="--", lw=1, label=f"solved ({solved:g})")
+    if not (series[RETURN_KEY][0] or eval_steps):
+        ax.text(
+            0.5,
+            0.5,
+            "no episode finished yet",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            color="gray",
+        )
+    env_id = params.get("env.id", "unknown env")
+    seed = params.get("seed", "?")
+    ax.set(title=f"{env_id}, seed {seed}", xlabel="environment steps", ylabel="episode return")
+    ax.grid(alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best")
+    path = run_dir / PLOT_FILE
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fig.savefig(tmp, format="png", dpi=120)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,159 @@
+"""python -m ddpg.evaluate on a real (tiny) run: same seed same returns, JSON, video, errors."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from ddpg.config import AgentConfig, EnvConfig, NetworkConfig, RunConfig, TrainerConfig
+from ddpg.evaluate import EvalOptions, main, make_eval_env
+
+pytestmark = pytest.mark.slow
+
+EPISODE_STEPS = 50  # the run's own env setting; evaluation must pick it up from the policy
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """One short Pendulum run with running observation normalization, trained in-process."""
+    from ddpg.job import train_run
+
+    config = RunConfig(
+        env=EnvConfig(obs_norm="running", max_episode_steps=EPISODE_STEPS),
+        network=NetworkConfig(name="mlp16", actor_hidden=[16], critic_hidden=[16]),
+        agent=AgentConfig(batch_size=16, learning_starts=50),
+        trainer=TrainerConfig(total_steps=200, eval_every=200, eval_episodes=1, progress=False),
+    )
+    path = tmp_path_factory.mktemp("run")
+    assert train_run(config, path)["status"] == "completed"
+    return path
+
+
+def evaluate(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def result(run_dir) -> dict:
+    return json.loads((run_dir / "evaluation.json").read_text())
+
+
+def test_same_seed_gives_the_same_returns_and_another_seed_differs(run_dir, capsys):
+    code, out, _ = evaluate(capsys, f"run_dir={run_dir}", "episodes=3", "seed=123")
+    assert code == 0
+    first = result(run_dir)["returns"]
+    assert evaluate(capsys, f"run_dir={run_dir}", "episodes=3", "seed=123")[0] == 0
+    assert result(run_dir)["returns"] == first
+    assert evaluate(capsys, f"run_dir={run_dir}", "episodes=3", "seed=124")[0] == 0
+    assert result(run_dir)["returns"] != first
+    assert len(set(first)) == 3  # episodes continue the env's RNG: different starts
+    assert f"{first[0]:10.2f}" in out  # per-episode lines
+    assert f"{np.mean(first):.2f} +- {np.std(first):.2f} over 3 episodes" in out
+
+
+def test_evaluation_json_records_the_evaluation(run_dir, capsys):
+    assert evaluate(capsys, f"run_dir={run_dir}", "episodes=2", "seed=7")[0] == 0
+    record = result(run_dir)
+    assert record["env_id"] == "Pendulum-v1"
+    assert (record["episodes"], record["seed"], record["videos"]) == (2, 7, [])
+    assert record["policy"] == "policy"
+    assert len(record["returns"]) == 2
+    assert record["mean"] == pytest.approx(np.mean(record["returns"]))
+    assert record["std"] == pytest.approx(np.std(record["returns"]))
+    # Each return covers a full episode of the run's own length (reward in [-16.3, 0] per step).
+    assert all(-16.3 * EPISODE_STEPS <= r <= 0 for r in record["returns"])
+
+
+def test_saved_observation_statistics_are_loaded_and_frozen(run_dir):
+    from gymnasium.wrappers import NormalizeObservation
+
+    from ddpg.policy import load_policy
+
+    policy = load_policy(run_dir / "policy")
+    assert policy.obs_norm["count"] > 200  # the training env's statistics were saved
+    env = make_eval_env(policy, EvalOptions(run_dir=run_dir, seed=0))
+    wrapper = env
+    while not isinstance(wrapper, NormalizeObservation):
+        wrapper = wrapper.env
+    np.testing.assert_array_equal(wrapper.obs_rms.mean, policy.obs_norm["mean"])
+    np.testing.assert_array_equal(wrapper.obs_rms.var, policy.obs_norm["var"])
+    for _ in range(2 * EPISODE_STEPS):
+        _, _, terminated, truncated, _ = env.step(env.action_space.sample())
+        if terminated or truncated:
+            env.reset()
+    np.testing.assert_array_equal(wrapper.obs_rms.mean, policy.obs_norm["mean"])  # frozen
+    env.close()
+
+
+def test_video_is_an_mp4_with_a_frame_per_step(run_dir, capsys):
+    import imageio_ffmpeg
+
+    args = [f"run_dir={run_dir}", "episodes=1", "seed=5"]
+    code, out, err = evaluate(capsys, *args, "video=true")
+    assert code == 0, err
+    video = run_dir / "videos" / "eval-seed5-episode-0.mp4"
+    assert video.is_file() and video.stat().st_size > 1000
+    assert f"video: {video}" in out
+    record = result(run_dir)
+    assert record["videos"] == ["videos/eval-seed5-episode-0.mp4"]
+    frames, _ = imageio_ffmpeg.count_frames_and_secs(str(video))
+    assert EPISODE_STEPS <= frames <= EPISODE_STEPS + 1  # one frame per step (+ the reset)
+    returns_with_video = record["returns"]
+    assert evaluate(capsys, *args)[0] == 0
+    assert result(run_dir)["returns"] == returns_with_video  # recording changes nothing
+
+
+def test_not_a_run_is_a_one_line_error(tmp_path, capsys):
+    code, out, err = evaluate(capsys, f"run_dir={tmp_path}")
+    assert code == 2 and out == ""
+    assert err == f"error: {tmp_path} is not a run directory (no summary.json or params.json)\n"
+    code, _, err = evaluate(capsys, f"run_dir={tmp_path / 'missing'}")
+    assert code == 2 and str(tmp_path / "missing") in err
+
+
+def test_run_without_policy_names_the_policy_path(tmp_path, capsys):
+    (tmp_path / "summary.json").write_text('{"status": "failed"}')
+    code, _, err = evaluate(capsys, f"run_dir={tmp_path}")
+    assert code == 2
+    assert str(tmp_path / "policy") in err and err.count("\n") == 1
+
+
+def test_damaged_policy_is_a_one_line_error(run_dir, tmp_path, capsys):
+    broken = tmp_path / "run"
+    shutil.copytree(run_dir, broken)
+    weights = broken / "policy" / "actor.weights.h5"
+    weights.write_bytes(weights.read_bytes()[:100])
+    code, _, err = evaluate(capsys, f"run_dir={broken}")
+    assert code == 2
+    assert (
+        err.startswith(f"error: {broken / 'policy'} holds a damaged policy")
+        and err.count("\n") == 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["episodes=3"], "run_dir is required"),
+        (["run_dir=x", "epsiodes=3"], "epsiodes is not a known key"),
+        (["run_dir=x", "episodes=0"], "episodes=0 is invalid"),
+        (["run_dir=x", "seed=abc"], "seed='abc' is invalid: expected an integer"),
+        (["run_dir=x", "video=yes"], "video='yes' is invalid: expected true or false"),
+        (["run_dir=x", "render=window"], "render='window' is invalid"),
+        (["run_dir=x", "video=true", "render=human"], "drop render=human"),
+        (["x"], "'x' is not a key=value argument"),
+    ],
+)
+def test_bad_arguments_name_the_key(args, message, capsys):
+    code, _, err = evaluate(capsys, *args)
+    assert code == 2 and message in err and err.startswith("error: ")
+
+
+def test_render_human_without_a_display_is_a_clear_error(run_dir, capsys, monkeypatch):
+    monkeypatch.setattr("sys.platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    code, _, err = evaluate(capsys, f"run_dir={run_dir}", "render=human")
+    assert code == 2 and "render=human needs a display" in err
