@@ -1,4 +1,4 @@
-"""Training-state checkpoints: atomic, verified, no pickle; and rewinding logs to a checkpoint.
+"""Training-state checkpoints: capture, atomic verified files (no pickle), restore, log rewind.
 
 checkpoints/step_000001200/
   arrays.npz      networks, optimizers, replay buffer, noise, normalizers, metric window
@@ -22,7 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from ddpg.build import Components
 from ddpg.config import ConfigError
+from ddpg.envs import env_rng_state, load_env_rng_state, load_obs_norm_state, obs_norm_state
 from ddpg.files import write_json_atomic
 
 FORMAT_VERSION = 1
@@ -35,6 +37,44 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def capture(components: Components) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Every array (networks, optimizers, replay, noise, normalizers) and every RNG state."""
+    c = components
+    arrays = dict(c.agent.learner.state())
+    parts = {
+        "replay": c.replay_buffer.state(),
+        "noise": c.agent.noise.state(),
+        "reward_norm": c.reward_normalizer.state(),
+        "obs_norm": obs_norm_state(c.env),
+    }
+    arrays.update({f"{p}/{k}": np.asarray(v) for p, d in parts.items() for k, v in d.items()})
+    rngs = {
+        "rng": c.rng.bit_generator.state,
+        "env_rng": env_rng_state(c.env),
+        "eval_env_rng": env_rng_state(c.eval_env),
+    }
+    return arrays, rngs
+
+
+def restore_components(
+    components: Components, arrays: dict[str, np.ndarray], state: dict[str, Any]
+) -> None:
+    """Put what `capture` took back into freshly built components."""
+    c = components
+    c.agent.learner.load_state(arrays)
+
+    def part(prefix: str) -> dict[str, np.ndarray]:
+        return {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith(prefix + "/")}
+
+    c.replay_buffer.load_state(part("replay"))
+    c.agent.noise.load_state(part("noise"))
+    c.reward_normalizer.load_state(part("reward_norm"))
+    load_obs_norm_state(c.env, part("obs_norm"))
+    c.rng.bit_generator.state = state["rng"]
+    load_env_rng_state(c.env, state["env_rng"])
+    load_env_rng_state(c.eval_env, state["eval_env_rng"])
 
 
 def save_checkpoint(

@@ -21,9 +21,8 @@ import numpy as np
 from tqdm import tqdm
 
 from ddpg.build import Components
-from ddpg.checkpoint import save_checkpoint
+from ddpg.checkpoint import capture, restore_components, save_checkpoint
 from ddpg.config import RunConfig
-from ddpg.envs import env_rng_state, load_env_rng_state, load_obs_norm_state, obs_norm_state
 from ddpg.learner import METRIC_KEYS
 from ddpg.metrics import MetricsWriter
 from ddpg.policy import save_policy
@@ -197,48 +196,18 @@ class Trainer:
             self._checkpoint(window)
 
     def _checkpoint(self, window: np.ndarray) -> None:
-        s, c = self.state, self.c
+        s = self.state
         s.last_checkpoint_step, s.window_sum = s.step, window.tolist()
         self.writer.flush()  # every row up to this step is on disk before the checkpoint
-        arrays = dict(c.agent.learner.state())
-        parts = {
-            "replay": c.replay_buffer.state(),
-            "noise": c.agent.noise.state(),
-            "reward_norm": c.reward_normalizer.state(),
-            "obs_norm": obs_norm_state(c.env),
-        }
-        arrays.update({f"{p}/{k}": np.asarray(v) for p, d in parts.items() for k, v in d.items()})
-        state = {
-            "train": dataclasses.asdict(s),
-            "rng": c.rng.bit_generator.state,
-            "env_rng": env_rng_state(c.env),
-            "eval_env_rng": env_rng_state(c.eval_env),
-            "config": dataclasses.asdict(self.config),
-        }
-        save_checkpoint(
-            self.run_dir / "checkpoints",
-            s.step,
-            arrays,
-            state,
-            self.config.trainer.keep_checkpoints,
-        )
+        arrays, state = capture(self.c)
+        state.update(train=dataclasses.asdict(s), config=dataclasses.asdict(self.config))
+        keep = self.config.trainer.keep_checkpoints
+        save_checkpoint(self.run_dir / "checkpoints", s.step, arrays, state, keep)
 
     def restore(self, arrays: dict[str, np.ndarray], state: dict[str, Any]) -> None:
         """Continue from a checkpoint taken by `_checkpoint` (components freshly built)."""
-        c = self.c
+        restore_components(self.c, arrays, state)
         self.state = TrainState(**state["train"])
-        c.agent.learner.load_state(arrays)
-
-        def part(prefix: str) -> dict[str, np.ndarray]:
-            return {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith(prefix + "/")}
-
-        c.replay_buffer.load_state(part("replay"))
-        c.agent.noise.load_state(part("noise"))
-        c.reward_normalizer.load_state(part("reward_norm"))
-        load_obs_norm_state(c.env, part("obs_norm"))
-        c.rng.bit_generator.state = state["rng"]
-        load_env_rng_state(c.env, state["env_rng"])
-        load_env_rng_state(c.eval_env, state["eval_env_rng"])
 
     def _catch_signals(self) -> dict[int, Any]:
         """SIGINT/SIGTERM finish the episode, checkpoint and stop; a second one stops at once."""
