@@ -1,13 +1,13 @@
-"""Sweep plumbing: each job trains in a fresh child process; the sweep root gets one HParams config.
+"""Sweep plumbing: each job trains in a fresh child process; job folder names; one HParams config.
 
 Hydra's basic launcher runs every job of a sweep in one Python process, and each XLA compile
-leaves memory mappings behind for the life of that process (~200 per compile, limit 65,530), so
-:func:`train_in_child` runs each job's training in ``python -m ddpg.sweep``: a fresh interpreter
-that sets TensorFlow's threads before any op, gets the validated config on stdin and writes its
-output to ``<run_dir>/train.log``. The launcher's process never imports TensorFlow, so Keras
-state, compiled functions, writers and seeds cannot leak from one job to the next, and the same
-code serves the joblib and submitit launchers. :class:`HParamsCallback` (``hydra.callbacks``)
-writes the sweep's HParams config once, to the sweep root, without TensorFlow.
+leaves memory mappings behind for the life of that process (~200 per compile, limit 65,530).
+So :func:`train_in_child` trains each job in ``python -m ddpg.sweep``: a fresh interpreter that
+gets the validated config on stdin, sets TensorFlow's threads before any op and writes its
+output to ``<run_dir>/train.log``. The launching process never imports TensorFlow: Keras state,
+compiled functions, writers and seeds cannot leak from one job to the next, with any launcher.
+:class:`HParamsCallback` (``hydra.callbacks``) writes the sweep's HParams config to the sweep
+root, and the ``ddpg_job_dirname`` resolver names job folders after the swept values.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
+from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -35,7 +37,7 @@ from tensorboard.compat.proto import event_pb2
 from tensorboard.plugins.hparams import summary_v2 as hp
 from tensorboard.summary.writer.record_writer import RecordWriter
 
-from ddpg.config import RunConfig
+from ddpg.config import ConfigError, RunConfig
 from ddpg.files import write_json_atomic
 
 #: Statuses a job's summary.json ends with; anything else means the child died unrecorded.
@@ -46,14 +48,50 @@ HPARAM_METRICS = {
     "hparams/best_eval_return": "best eval return",
     "hparams/steps_to_solve": "env steps to solve",
 }
-STOP_GRACE_S = 10.0  # a child stopping on SIGTERM records "interrupted"; then it is killed
+STOP_GRACE_S = 30.0  # time for a signalled child to finish its episode and checkpoint
 NAME_MAX = 200  # job folder names stay well under the usual 255-byte limit
+_swept_by_dir: dict[str, set[str]] = {}
 
 
-def job_dirname(num: int, override_dirname: str) -> str:
-    """A job folder name: `<num>_<overrides>`, one path component whatever the values hold."""
-    name = "".join("_" if c == "/" or ord(c) < 32 else c for c in override_dirname)
-    if len(name.encode()) > NAME_MAX:  # keep a readable prefix; the hash keeps names distinct
+def swept_keys(config: DictConfig) -> dict[str, list[Any] | None]:
+    """The keys a sweep varies -> their values (None where a sweeper samples a range).
+
+    Sweeper params first, then the command line, merged as Hydra's basic sweeper does (a later
+    plain value of a key ends its sweep). Keys are as overridden: `reward_norm`, `agent.tau`.
+    """
+    params = config.hydra.sweeper.get("params") or {}
+    lines = [f"{key}={value}" for key, value in params.items()]
+    swept: dict[str, list[Any] | None] = {}
+    for override in OverridesParser.create().parse_overrides(
+        lines + list(config.hydra.overrides.task)
+    ):
+        swept.pop(override.key_or_group, None)
+        if override.is_sweep_override() and not override.is_delete():
+            values = list(override.sweep_iterator()) if override.is_discrete_sweep() else None
+            swept[override.key_or_group] = values
+    return swept
+
+
+def job_dirname(num: int, task: Sequence[str], sweep_dir: str) -> str:
+    """A job's folder name: `<num>_<key=value,...>` for the keys the sweep varies.
+
+    The swept keys come from the sweep's multirun.yaml, which Hydra writes before any job
+    starts (without one, every override is shown). The name is one safe path component: "/"
+    becomes "_", and a long name is cut to NAME_MAX bytes plus a hash that keeps it unique.
+    """
+    if sweep_dir not in _swept_by_dir:
+        with contextlib.suppress(Exception):  # no record of the sweep: show every override
+            multirun = OmegaConf.load(Path(sweep_dir) / "multirun.yaml")
+            assert isinstance(multirun, DictConfig)
+            _swept_by_dir[sweep_dir] = set(swept_keys(multirun))
+    swept = _swept_by_dir.get(sweep_dir)
+    shown = sorted(
+        f"{o.get_key_element()}={o.get_value_element_as_str()}"
+        for o in OverridesParser.create().parse_overrides(list(task))
+        if swept is None or o.key_or_group in swept
+    )
+    name = "".join("_" if c == "/" or ord(c) < 32 else c for c in ",".join(shown))
+    if len(name.encode()) > NAME_MAX:
         digest = hashlib.sha1(name.encode()).hexdigest()[:8]
         name = name.encode()[: NAME_MAX - 9].decode(errors="ignore") + "~" + digest
     return f"{num}_{name}" if name else str(num)
@@ -67,7 +105,9 @@ def train_in_child(config: RunConfig, run_dir: Path) -> dict[str, Any]:
 
     The child's summary.json is authoritative; a child that died without recording how it
     ended (killed, segfault, out of memory) gets a "failed" summary naming its exit status.
-    SIGINT or SIGTERM here stops the child (it records "interrupted") and is re-raised.
+    The child has a session of its own, so a terminal's Ctrl-C reaches it once, from here:
+    SIGINT or SIGTERM here is passed on (the trainer checkpoints and records "interrupted";
+    after STOP_GRACE_S the child is killed) and then re-raised.
     """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -77,6 +117,7 @@ def train_in_child(config: RunConfig, run_dir: Path) -> dict[str, Any]:
             stdin=subprocess.PIPE,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     previous = _raise_on_sigterm()
     try:
@@ -85,21 +126,23 @@ def train_in_child(config: RunConfig, run_dir: Path) -> dict[str, Any]:
             child.stdin.write(pickle.dumps((config, str(run_dir))))
             child.stdin.close()
         returncode = child.wait()
-    except BaseException:
-        _stop(child)
-        _record_death(run_dir, child.returncode, interrupted=True)
+    except BaseException as stop:
+        _stop(child, signal.SIGINT if isinstance(stop, KeyboardInterrupt) else signal.SIGTERM)
+        _finish_summary(run_dir, "interrupted", "interrupted by the user")
         raise
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-    return _record_death(run_dir, returncode, interrupted=False)
+    if returncode < 0:
+        error = f"job process killed by {signal.Signals(-returncode).name} (see train.log)"
+    else:
+        error = f"job process exited with code {returncode} (see train.log)"
+    return _finish_summary(run_dir, "failed", error)
 
 
 def _raise_on_sigterm() -> Any:
-    """Turn SIGTERM into SystemExit while a child runs, unless someone else handles SIGTERM.
-
-    Submitit, for one, installs its own SIGTERM handler; SLURM signals every process of the job.
-    """
+    """Turn SIGTERM into SystemExit while a child runs, unless something else handles SIGTERM
+    (submitit does; SLURM signals every process of a job)."""
     if threading.current_thread() is not threading.main_thread():
         return None
     if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
@@ -111,44 +154,40 @@ def _raise_on_sigterm() -> Any:
     return signal.signal(signal.SIGTERM, handler)
 
 
-def _stop(child: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the child, give it time to record "interrupted", then kill it."""
-    for stop in (child.terminate, child.kill):
+def _stop(child: subprocess.Popen[bytes], signum: int) -> None:
+    """Pass `signum` on, give the child time to checkpoint and record "interrupted", then kill."""
+    for sig in (signum, signal.SIGKILL):
         if child.poll() is not None:
             return
-        stop()
+        child.send_signal(sig)
         with contextlib.suppress(subprocess.TimeoutExpired):
             child.wait(STOP_GRACE_S)
 
 
-def _record_death(run_dir: Path, returncode: int | None, interrupted: bool) -> dict[str, Any]:
-    """The child's summary; if it ended unrecorded, record why and return that."""
+def _finish_summary(run_dir: Path, status: str, error: str) -> dict[str, Any]:
+    """The job's summary; if it does not say how the job ended, record `status` and `error`."""
     summary_path = run_dir / "summary.json"
     try:
         summary = json.loads(summary_path.read_text())
-    except (OSError, ValueError):  # missing: the child died before train_run wrote one
+    except (OSError, ValueError):  # missing: the job died before train_run wrote one
         summary = {}
     if summary.get("status") in FINAL_STATUSES:
         return summary
-    if interrupted:
-        status, error = "interrupted", "interrupted by the user"
-    elif returncode is not None and returncode < 0:
-        name = signal.Signals(-returncode).name
-        status, error = "failed", f"job process killed by {name} (see train.log)"
-    else:
-        status, error = "failed", f"job process exited with code {returncode} (see train.log)"
     summary.update(status=status, error=error)
     write_json_atomic(summary_path, summary)
     return summary
 
 
 def _child_main(parent_pid: int) -> int:
-    """Entry point of the child: train the pickled (config, run_dir) from stdin."""
-    _die_with_parent(parent_pid)
+    """The child: train the pickled (config, run_dir) from stdin; the exit code says how."""
+    with contextlib.suppress(OSError, AttributeError):  # Linux: SIGTERM us if the launcher dies
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    if os.getppid() != parent_pid:  # it died before prctl took effect
+        return 1
     first_signal = True
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
-        nonlocal first_signal  # SIGINT and SIGTERM both arrive on Ctrl-C: interrupt only once
+        nonlocal first_signal  # the trainer has its own handlers while it trains
         if first_signal:
             first_signal = False
             raise KeyboardInterrupt
@@ -156,27 +195,24 @@ def _child_main(parent_pid: int) -> int:
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
     config, run_dir = pickle.load(sys.stdin.buffer)
-    from ddpg.job import train_run
+    run_dir = Path(run_dir)
+    from ddpg.job import params_of, train_run
     from ddpg.metrics import write_final_metrics
 
     try:
-        summary = train_run(config, Path(run_dir))
-        write_final_metrics(Path(run_dir), summary)
-    except KeyboardInterrupt:
-        return 130
-    except Exception as error:  # train_run recorded it; say it here too, for train.log
-        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def _die_with_parent(parent_pid: int) -> None:
-    """Ask Linux to SIGTERM this process if the launcher dies, so no job trains orphaned."""
-    with contextlib.suppress(OSError, AttributeError):
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM))
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        sys.exit(1)
+        write_final_metrics(run_dir, train_run(config, run_dir))
+        return 0
+    except BaseException as error:  # recorded here unless train_run did
+        if isinstance(error, KeyboardInterrupt):
+            status, message, code = "interrupted", "interrupted", 130
+        else:
+            name = "" if isinstance(error, ConfigError) else f"{type(error).__name__}: "
+            status, message, code = "failed", f"{name}{error}", 1
+            traceback.print_exc()  # into train.log
+        if not (run_dir / "params.json").exists():  # so compare can place the job
+            write_json_atomic(run_dir / "params.json", params_of(config))
+        _finish_summary(run_dir, status, message)
+        return code
 
 
 class HParamsCallback(Callback):
@@ -195,22 +231,12 @@ class HParamsCallback(Callback):
 
 
 def swept_hparams(config: DictConfig) -> list[hp.HParam]:
-    """The keys a sweep varies (sweeper params, then command line), plus seed, as HParams.
+    """The swept keys plus seed as HParams, named as in params.json (as each job logs them).
 
-    Names are params.json keys, as each job logs them: a swept config group such as
-    `reward_norm` becomes `reward_norm.name`; keys that are not in the run config (an
-    experiment preset) are left out. Discrete domains list the swept values.
+    A swept config group such as `reward_norm` becomes `reward_norm.name`; keys that are not
+    in the run config (an experiment preset) are left out. Domains list the swept values.
     """
-    params = config.hydra.sweeper.get("params") or {}
-    lines = [f"{key}={value}" for key, value in params.items()]
-    lines += list(config.hydra.overrides.task)
-    swept: dict[str, list[Any] | None] = {}
-    for override in OverridesParser.create().parse_overrides(lines):
-        key = override.key_or_group
-        swept.pop(key, None)  # a later override of a key replaces an earlier sweep of it
-        if override.is_sweep_override() and not override.is_delete():
-            discrete = override.is_discrete_sweep()
-            swept[key] = list(override.sweep_iterator()) if discrete else None
+    swept = swept_keys(config)
     swept.setdefault("seed", None)
     hparams = []
     for key, values in swept.items():
@@ -223,27 +249,29 @@ def swept_hparams(config: DictConfig) -> list[hp.HParam]:
 
 
 def _domain(values: list[Any] | None) -> hp.Discrete | None:
+    """Discrete domain in the type each job logs: numbers, bools, else strings."""
     if not values:
         return None
     if all(isinstance(v, bool) for v in values):
         return hp.Discrete(values)
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-        same = all(isinstance(v, int) for v in values)
-        return hp.Discrete(values if same else [float(v) for v in values])
+        return hp.Discrete(
+            values if all(isinstance(v, int) for v in values) else list(map(float, values))
+        )
     return hp.Discrete([v if isinstance(v, str) else str(v) for v in values])
 
 
 def write_summary_event(log_dir: Path, summary: Any) -> Path:
-    """Write one event file holding `summary` at step 0, with TensorBoard's own record format."""
+    """Write one event file holding `summary` at step 0 in TensorBoard's record format (no TF)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     now = time.time()
     path = log_dir / f"events.out.tfevents.{int(now)}.{socket.gethostname()}.{os.getpid()}.hparams"
-    records = RecordWriter(open(path, "wb"))  # noqa: SIM115 (closed below)
-    try:
-        records.write(event_pb2.Event(wall_time=now, file_version="brain.Event:2").SerializeToString())
+    with open(path, "wb") as f:
+        records = RecordWriter(f)
+        records.write(
+            event_pb2.Event(wall_time=now, file_version="brain.Event:2").SerializeToString()
+        )
         records.write(event_pb2.Event(wall_time=now, step=0, summary=summary).SerializeToString())
-    finally:
-        records.close()
     return path
 
 

@@ -1,0 +1,244 @@
+"""End-to-end sweeps: real multiruns of tiny jobs with the basic, joblib and submitit_local
+launchers; failed jobs recorded while the rest complete; HParams read back; compare on the output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from omegaconf import OmegaConf
+from tensorboard.backend.event_processing.event_accumulator import TENSORS, EventAccumulator
+from tensorboard.plugins.hparams import metadata as hparams_metadata
+from tensorboard.util import tensor_util
+
+from ddpg import compare, sweep
+from ddpg.config import RunConfig
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = [
+    "+experiment=smoke",
+    "trainer.total_steps=100",
+    "trainer.eval_every=100",
+    "trainer.log_every=50",
+    "agent.learning_starts=32",
+    "agent.batch_size=16",
+    "network.actor_hidden=[16]",
+    "network.critic_hidden=[16]",
+]
+
+
+def launch(sweep_dir: Path, *overrides: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "ddpg.run", "-m", *TINY, *overrides]
+    command.append(f"hydra.sweep.dir={sweep_dir}")
+    return subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def finish(process: subprocess.Popen[str], timeout: float = 300) -> str:
+    output, _ = process.communicate(timeout=timeout)
+    assert process.returncode == 0, output[-3000:]
+    return output
+
+
+def hparams_of(log_dir: Path, tag: str):
+    events = EventAccumulator(str(log_dir), size_guidance={TENSORS: 0})
+    events.Reload()
+    content = events.SummaryMetadata(tag).plugin_data.content
+    if tag == "_hparams_/experiment":
+        return hparams_metadata.parse_experiment_plugin_data(content)
+    return events, hparams_metadata.parse_session_start_info_plugin_data(content)
+
+
+@pytest.fixture(scope="module")
+def basic_sweep(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, bool, list[int]]:
+    """agent.tau x seed with the basic launcher; tau=5 fails validation. Also watches the
+    launching process: whether it maps TensorFlow, and its mapping count after each job."""
+    sweep_dir = tmp_path_factory.mktemp("basic")
+    process = launch(sweep_dir, "agent.tau=0.005,0.01,5", "seed=0,1")
+    tf_mapped, maps_after_job, done = False, [], 0
+    while process.poll() is None:
+        try:
+            maps = Path(f"/proc/{process.pid}/maps").read_text()
+        except OSError:
+            break
+        tf_mapped |= "libtensorflow" in maps
+        finished = sum(s.get("status") != "running" for s in summaries(sweep_dir).values())
+        if finished > done:
+            maps_after_job.append(maps.count("\n"))
+            done = finished
+        time.sleep(0.5)
+    return sweep_dir, finish(process), tf_mapped, maps_after_job
+
+
+def summaries(sweep_dir: Path) -> dict[str, dict]:
+    """Job folder name -> its summary.json (skipping one being written)."""
+    found = {}
+    for path in sweep_dir.glob("*/summary.json"):
+        with contextlib.suppress(ValueError):  # being written: the next poll reads it
+            found[path.parent.name] = json.loads(path.read_text())
+    return found
+
+
+def test_basic_sweep_records_every_job_and_goes_on_after_a_failure(basic_sweep) -> None:
+    sweep_dir, output, tf_mapped, maps_after_job = basic_sweep
+    jobs = summaries(sweep_dir)
+    assert sorted(jobs) == [
+        "0_agent.tau=0.005,seed=0",
+        "1_agent.tau=0.005,seed=1",
+        "2_agent.tau=0.01,seed=0",
+        "3_agent.tau=0.01,seed=1",
+        "4_agent.tau=5,seed=0",
+        "5_agent.tau=5,seed=1",
+    ]
+    for name, summary in jobs.items():
+        if "tau=5," in name:
+            assert summary["status"] == "failed"
+            assert "agent.tau" in summary["error"]
+        else:
+            assert summary["status"] == "completed", summary
+            assert summary["env_steps"] == 100
+            run_dir = sweep_dir / name
+            for part in ("params.json", "scalars.csv", "tb", "policy", ".hydra/overrides.yaml"):
+                assert (run_dir / part).exists(), part
+    assert "error: job 4_agent.tau=5,seed=0: agent.tau=5.0 is invalid" in output
+    assert not tf_mapped, "the launching process imported TensorFlow"
+    # Training in-process added ~200 mappings per job (XLA); the launcher's count stays flat.
+    assert len(maps_after_job) >= 3 and max(maps_after_job) - maps_after_job[0] < 50, maps_after_job
+
+
+def test_compare_reads_the_sweep(basic_sweep, tmp_path: Path) -> None:
+    sweep_dir = basic_sweep[0]
+    assert compare.main([str(sweep_dir), "--out", str(tmp_path)]) in (0, None)
+    table = (tmp_path / "compare.md").read_text()
+    jobs = summaries(sweep_dir)
+    for tau in ("0.005", "0.01"):
+        finals = [s["final_eval_return"] for n, s in jobs.items() if f"tau={tau}," in n]
+        mean = sum(finals) / len(finals)
+        row = next(line for line in table.splitlines() if line.startswith(f"| {tau} |"))
+        assert f"| {tau} | 2 | 0 | {mean:.0f} " in row, row
+    assert "agent.tau=5.0 is invalid" in table  # listed under Problems
+    assert (tmp_path / "learning_curves.png").stat().st_size > 0
+
+
+def test_hparams_one_config_at_the_root_and_values_in_each_job(basic_sweep) -> None:
+    sweep_dir = basic_sweep[0]
+    experiment = hparams_of(sweep_dir, "_hparams_/experiment")
+    infos = {info.name: info for info in experiment.hparam_infos}
+    assert sorted(infos) == ["agent.tau", "seed"]
+    assert [v.number_value for v in infos["agent.tau"].domain_discrete.values] == [0.005, 0.01, 5.0]
+    assert [m.name.tag for m in experiment.metric_infos] == list(sweep.HPARAM_METRICS)
+    assert len(list(sweep_dir.glob("events.out.tfevents.*"))) == 1
+
+    for name, summary in summaries(sweep_dir).items():
+        if summary["status"] != "completed":
+            continue
+        events, start = hparams_of(sweep_dir / name / "tb", "_hparams_/session_start_info")
+        params = json.loads((sweep_dir / name / "params.json").read_text())
+        assert start.hparams["agent.tau"].number_value == pytest.approx(params["agent.tau"])
+        assert start.hparams["seed"].number_value == params["seed"]
+        (final,) = events.Tensors("hparams/final_eval_return")
+        assert final.step == 100
+        value = float(tensor_util.make_ndarray(final.tensor_proto))
+        assert value == pytest.approx(summary["final_eval_return"], rel=1e-5)
+
+
+def test_joblib_runs_jobs_in_parallel_and_records_a_job_that_fails_in_training(tmp_path: Path):
+    output = finish(
+        launch(
+            tmp_path,
+            "hydra/launcher=joblib",
+            "hydra.launcher.n_jobs=2",
+            "reward_norm=none,running",
+            "env.id=Pendulum-v1,Bogus-v9",
+        )
+    )
+    jobs = summaries(tmp_path)
+    assert len(jobs) == 4, output[-3000:]
+    for name, summary in jobs.items():
+        if "Bogus" in name:
+            assert summary["status"] == "failed"
+            assert "Bogus" in summary["error"]
+            assert (tmp_path / name / "params.json").exists()  # so compare can place it
+        else:
+            assert summary["status"] == "completed", summary
+    experiment = hparams_of(tmp_path, "_hparams_/experiment")
+    assert sorted(i.name for i in experiment.hparam_infos) == ["env.id", "reward_norm.name", "seed"]
+    assert compare.main([str(tmp_path), "--by", "reward_norm"]) in (0, None)
+
+
+def test_submitit_local_launcher(tmp_path: Path) -> None:
+    finish(launch(tmp_path, "hydra/launcher=submitit_local", "seed=3"))
+    ((name, summary),) = summaries(tmp_path).items()
+    assert name == "0"  # nothing is swept
+    assert summary["status"] == "completed"
+    assert (tmp_path / ".submitit").is_dir()
+
+
+def test_a_child_that_dies_is_recorded_as_failed(tmp_path: Path, monkeypatch) -> None:
+    fake_python = tmp_path / "python"
+    fake_python.write_text("#!/bin/sh\nkill -9 $$\n")
+    fake_python.chmod(fake_python.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr(sys, "executable", str(fake_python))
+
+    summary = sweep.train_in_child(RunConfig(), tmp_path / "job")
+
+    assert summary["status"] == "failed"
+    assert summary["error"] == "job process killed by SIGKILL (see train.log)"
+    assert json.loads((tmp_path / "job" / "summary.json").read_text()) == summary
+
+
+def test_job_dirname_shows_the_swept_values_in_one_safe_path_component(tmp_path: Path) -> None:
+    hydra_node = {"sweeper": {"params": {"agent.tau": "0.001,0.01"}}, "overrides": {"task": []}}
+    hydra_node["overrides"]["task"] = ["+experiment=smoke", "seed=0,1", "resume=a,b/c"]
+    OmegaConf.save({"hydra": hydra_node}, tmp_path / "multirun.yaml")
+    task = ["agent.tau=0.01", "+experiment=smoke", "seed=1", "resume=b/c"]
+
+    assert sweep.job_dirname(3, task, str(tmp_path)) == "3_agent.tau=0.01,resume=b_c,seed=1"
+    assert sweep.job_dirname(3, ["seed=1"], str(tmp_path / "none")) == "3_seed=1"
+    assert sweep.job_dirname(0, [], str(tmp_path)) == "0"
+    long_a = sweep.job_dirname(2, ["x=" + "a" * 400], str(tmp_path / "none"))
+    long_b = sweep.job_dirname(2, ["x=" + "a" * 401], str(tmp_path / "none"))
+    assert len(long_a.encode()) <= 255 and long_a != long_b
+
+
+def test_swept_hparams_merge_sweeper_params_and_command_line() -> None:
+    config = OmegaConf.create(
+        {
+            "hydra": {
+                "sweeper": {"params": {"agent.tau": "0.001,0.005", "reward_norm": "none,running"}},
+                "overrides": {
+                    "task": ["+experiment=x", "agent.actor_lr=1e-4,1e-3", "seed=range(3)"]
+                },
+            },
+            "agent": {"tau": 0.005, "actor_lr": 1e-3},
+            "reward_norm": {"name": "none"},
+            "seed": 0,
+        }
+    )
+    hparams = {h.name: h.domain for h in sweep.swept_hparams(config)}
+    assert sorted(hparams) == ["agent.actor_lr", "agent.tau", "reward_norm.name", "seed"]
+    assert hparams["reward_norm.name"].values == ["none", "running"]
+    assert hparams["seed"].values == [0, 1, 2]
+    assert hparams["agent.actor_lr"].values == [1e-4, 1e-3]
+    config.hydra.overrides.task.append("agent.tau=0.01")  # a plain value ends the sweep of tau
+    assert "agent.tau" not in {h.name for h in sweep.swept_hparams(config)}
+
+
+def test_the_slurm_preset_composes() -> None:
+    command = [sys.executable, "-m", "ddpg.run", "hydra/launcher=slurm", "--cfg", "hydra"]
+    command += ["-p", "hydra.launcher"]
+    output = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True).stdout
+    launcher = OmegaConf.create(output)
+    assert launcher._target_.endswith("SlurmLauncher")
+    assert {"partition", "timeout_min", "cpus_per_task", "mem_gb"} <= set(launcher)
+    assert launcher.cpus_per_task == 2
