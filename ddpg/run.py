@@ -2,6 +2,7 @@
 
     python -m ddpg.run [group=option ...] [key=value ...]
     python -m ddpg.run -m agent.tau=0.001,0.005 seed=0,1,2
+    python -m ddpg.run resume=outputs/runs/<run>       # continue from its newest checkpoint
 
 A bad value ends the run with one line naming the key (exit code 2); a traceback, if any, goes
 to <run_dir>/error.log. Every run directory gets a summary.json saying how it ended; in a sweep
@@ -31,8 +32,19 @@ from omegaconf.errors import OmegaConfBaseException
 
 from ddpg.config import ConfigError, RunConfig, flatten, from_mapping
 from ddpg.files import write_json_atomic
-from ddpg.job import train_run
+from ddpg.job import resume_target, train_run
 from ddpg.sweep import train_in_child
+
+
+def hydra_run_dir(resume: str | None, now: str, env_name: str, seed: int) -> str:
+    """Where Hydra puts a single run: a new run folder, or for `resume=` a log folder of its own
+    (training then continues in the resumed run's directory)."""
+    if resume is None:
+        return f"outputs/runs/{now}_{env_name}_seed{seed}"
+    return f"outputs/resumes/{now}"
+
+
+OmegaConf.register_new_resolver("ddpg_run_dir", hydra_run_dir, replace=True)
 
 
 def to_run_config(cfg: DictConfig) -> RunConfig:
@@ -59,6 +71,9 @@ def main(cfg: DictConfig) -> float:
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     try:
         config = to_run_config(cfg)
+        if config.resume is not None:  # continue that run with its own saved config
+            config, run_dir, checkpoint = resume_target(config.resume)
+            print(f"resuming {run_dir} from {checkpoint.name}", file=sys.stderr)
         summary = train_in_child(config, run_dir) if multirun else _train_here(config, run_dir)
     except KeyboardInterrupt:  # the job recorded "interrupted"; stop without a traceback
         print(f"interrupted: {run_dir}", file=sys.stderr)

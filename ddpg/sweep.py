@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import hashlib
 import json
 import os
-import pickle
 import signal
 import socket
 import subprocess
@@ -37,7 +37,7 @@ from tensorboard.compat.proto import event_pb2
 from tensorboard.plugins.hparams import summary_v2 as hp
 from tensorboard.summary.writer.record_writer import RecordWriter
 
-from ddpg.config import ConfigError, RunConfig
+from ddpg.config import ConfigError, RunConfig, from_mapping
 from ddpg.files import write_json_atomic
 
 #: Statuses a job's summary.json ends with; anything else means the child died unrecorded.
@@ -123,7 +123,8 @@ def train_in_child(config: RunConfig, run_dir: Path) -> dict[str, Any]:
     try:
         assert child.stdin is not None
         with contextlib.suppress(BrokenPipeError):  # a child that died at start-up
-            child.stdin.write(pickle.dumps((config, str(run_dir))))
+            job = {"config": dataclasses.asdict(config), "run_dir": str(run_dir)}
+            child.stdin.write(json.dumps(job).encode())
             child.stdin.close()
         returncode = child.wait()
     except BaseException as stop:
@@ -179,7 +180,7 @@ def _finish_summary(run_dir: Path, status: str, error: str) -> dict[str, Any]:
 
 
 def _child_main(parent_pid: int) -> int:
-    """The child: train the pickled (config, run_dir) from stdin; the exit code says how."""
+    """The child: train the (config, run_dir) JSON from stdin; the exit code says how."""
     with contextlib.suppress(OSError, AttributeError):  # Linux: SIGTERM us if the launcher dies
         ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
     if os.getppid() != parent_pid:  # it died before prctl took effect
@@ -194,8 +195,8 @@ def _child_main(parent_pid: int) -> int:
 
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
-    config, run_dir = pickle.load(sys.stdin.buffer)
-    run_dir = Path(run_dir)
+    job = json.loads(sys.stdin.buffer.read())
+    config, run_dir = from_mapping(RunConfig, job["config"]), Path(job["run_dir"])
     from ddpg.job import params_of, train_run
     from ddpg.metrics import write_final_metrics
 

@@ -127,3 +127,37 @@ def test_resume_paths_without_checkpoints_are_rejected(tmp_path):
         resume_target(tmp_path / "missing")
     with pytest.raises(ConfigError, match="holds no checkpoint"):
         resume_target(tmp_path)
+
+
+def test_cli_sigterm_then_resume_continues_the_same_run_directory(tmp_path, repo):
+    run_dir = tmp_path / "run"
+    base = [sys.executable, "-m", "ddpg.run"]
+    train = [*base, "+experiment=smoke", "trainer.total_steps=1600", "trainer.checkpoint_every=200"]
+    child = subprocess.Popen([*train, f"hydra.run.dir={run_dir}"], cwd=repo)
+    wait_for_step(run_dir, 400, child)
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(timeout=120) != 0
+    assert json.loads((run_dir / "summary.json").read_text())["status"] == "interrupted"
+    done = subprocess.run(
+        [*base, f"resume={run_dir}", f"hydra.run.dir={tmp_path / 'resume-log'}"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert (summary["status"], summary["env_steps"]) == ("completed", 1600)
+    scalars = pd.read_csv(run_dir / "scalars.csv")
+    assert not scalars.duplicated(["step", "key"]).any()  # no step logged twice
+    returns = scalars[scalars.key == "train/episode_return"].step.tolist()
+    assert returns == list(range(200, 1601, 200))  # and none missing
+    bad = subprocess.run(
+        [*base, f"resume={tmp_path / 'missing'}", f"hydra.run.dir={tmp_path / 'bad'}"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert bad.returncode == 2 and "no such directory" in bad.stderr
+    assert "Traceback" not in bad.stderr
