@@ -88,12 +88,13 @@ def _read_scalars(path: Path) -> pd.DataFrame:
         raise CompareError(f"{path}: unreadable or not a step,key,value CSV ({e})") from e
 
 
-def _overridden(run_dir: Path) -> set[str]:
+def _overrides(run_dir: Path) -> dict[str, str]:
     try:  # Only a hint for picking grouping keys: a bad file just loses the hint.
         items = yaml.safe_load((run_dir / ".hydra" / "overrides.yaml").read_text()) or []
-        return {str(o).split("=", 1)[0].lstrip("+~") for o in items if "=" in str(o)}
+        pairs = [str(o).split("=", 1) for o in items if "=" in str(o)]
+        return {key.lstrip("+~"): value for key, value in pairs}
     except (OSError, yaml.YAMLError, TypeError):
-        return set()
+        return {}
 
 
 def _curve(scalars: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -131,7 +132,10 @@ def _read_run(run_dir: Path) -> tuple[dict, set[str], pd.DataFrame]:
     row |= {"solved_score": solved, "error": summary.get("error")}
     for k, v in params.items():  # JSON text for lists/dicts so they compare and group.
         row[f"param.{k}"] = json.dumps(v) if isinstance(v, list | dict) else v
-    return row, _overridden(run_dir), scalars
+    overrides = _overrides(run_dir)
+    # A preset (+experiment=NAME) is a treatment too, though no single config key names it.
+    row["param.experiment"] = overrides.get("experiment", "none")
+    return row, set(overrides), scalars
 
 
 def _swept_keys(runs: pd.DataFrame, overridden: set[str]) -> list[str]:
@@ -143,7 +147,19 @@ def _swept_keys(runs: pd.DataFrame, overridden: set[str]) -> list[str]:
     differ = [k for k in keys if k not in per_run and ok[f"param.{k}"].nunique(dropna=False) > 1]
     # A group override (``reward_norm=running``) sweeps all of its sub-keys.
     chosen = [k for k in differ if any(k == o or k.startswith(o + ".") for o in overridden)]
-    return chosen or differ
+    chosen = chosen or differ
+    # ...but a sub-key that only follows the option's name (reward_norm.gamma when
+    # reward_norm=none,episode_return) is part of that option, not a treatment of its own.
+    return [k for k in chosen if not _follows_option_name(ok, k, chosen)]
+
+
+def _follows_option_name(runs: pd.DataFrame, key: str, swept: list[str]) -> bool:
+    group = key.rsplit(".", 1)[0]
+    name = f"{group}.name"
+    if "." not in key or key == name or name not in swept:
+        return False
+    values = runs[f"param.{name}"].astype(str)
+    return bool((runs.groupby(values)[f"param.{key}"].nunique(dropna=False) <= 1).all())
 
 
 def _load(paths: Paths) -> tuple[pd.DataFrame, list[pd.DataFrame]]:

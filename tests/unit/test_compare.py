@@ -141,6 +141,26 @@ def test_swept_keys_fall_back_to_differing_keys(tmp_path: Path) -> None:
     assert compare.load_runs(tmp_path).attrs["swept"] == ["reward_norm.name"]
 
 
+def test_sub_keys_that_follow_the_option_name_are_not_swept(tmp_path: Path) -> None:
+    # reward_norm=episode_return brings its own gamma: one treatment, not two.
+    for i, (norm, gamma) in enumerate([("none", 0.99), ("episode_return", 0.999)] * 2):
+        run = write_run(tmp_path / str(i), norm, i, [(0, -1.0), (10, 0.0)], 0.0)
+        params = json.loads((run / "params.json").read_text())
+        (run / "params.json").write_text(json.dumps({**params, "reward_norm.gamma": gamma}))
+    assert compare.load_runs(tmp_path).attrs["swept"] == ["reward_norm.name"]
+
+
+def test_experiment_preset_is_a_grouping_key(tmp_path: Path) -> None:
+    for i in range(4):
+        run = write_run(tmp_path / str(i), "none", i, [(0, -1.0), (10, float(i))], float(i))
+        if i % 2:
+            overrides = run / ".hydra" / "overrides.yaml"
+            overrides.write_text(overrides.read_text() + "- +experiment=seed_pendulum\n")
+    runs = compare.load_runs(tmp_path)
+    assert runs.attrs["swept"] == ["experiment"]
+    assert sorted(runs["experiment"]) == ["none", "none", "seed_pendulum", "seed_pendulum"]
+
+
 def test_main_writes_outputs_and_stats(sweep: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert compare.main([str(sweep), "--resamples", "200"]) == 0
     printed = capsys.readouterr().out
