@@ -97,3 +97,16 @@ def test_module_run_writes_the_contract_and_quiet_bad_values(tmp_path, repo):
     assert "agent.tau=1.5" in bad.stderr and "Traceback" not in bad.stderr + bad.stdout
     assert json.loads((run_dir / "bad" / "summary.json").read_text())["status"] == "failed"
     assert not (run_dir / "bad" / "policy").exists()
+
+
+def test_unknown_group_option_fails_with_hydras_message(tmp_path, repo):
+    done = subprocess.run(
+        [sys.executable, "-m", "ddpg.run", "network=no_such_net", f"hydra.run.dir={tmp_path}"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode != 0
+    assert "network/no_such_net" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "summary.json").exists()  # nothing that looks like a run
