@@ -22,6 +22,20 @@ def _final_initializer(config: NetworkConfig, seed: int) -> keras.initializers.I
     return keras.initializers.RandomUniform(-config.final_init, config.final_init, seed=seed)
 
 
+def _output_layer(
+    config: NetworkConfig, units: int, activation: str | None, seed: int, name: str
+) -> keras.layers.Dense:
+    """The last layer; with `final_init`, kernel and bias are both U(-x, x) as in the paper."""
+    bias = "zeros" if config.final_init is None else _final_initializer(config, seed + 1)
+    return keras.layers.Dense(
+        units,
+        activation=activation,
+        kernel_initializer=_final_initializer(config, seed),
+        bias_initializer=bias,
+        name=name,
+    )
+
+
 def build_actor(config: NetworkConfig, obs_dim: int, action_dim: int, seed: int) -> keras.Model:
     """mu(s) -> a in [-1, 1]^A: [BatchNorm] -> hidden layers -> tanh.
 
@@ -37,15 +51,7 @@ def build_actor(config: NetworkConfig, obs_dim: int, action_dim: int, seed: int)
             kernel_initializer=_hidden_initializer(config, seed + i),
             name=f"hidden_{i}",
         )(x)
-    action = keras.layers.Dense(
-        action_dim,
-        activation="tanh",
-        kernel_initializer=_final_initializer(config, seed + 100),
-        bias_initializer=_final_initializer(config, seed + 101)
-        if config.final_init is not None
-        else "zeros",
-        name="action",
-    )(x)
+    action = _output_layer(config, action_dim, "tanh", seed + 100, name="action")(x)
     return keras.Model(obs, action, name="actor")
 
 
@@ -63,12 +69,5 @@ def build_critic(config: NetworkConfig, obs_dim: int, action_dim: int, seed: int
             kernel_initializer=_hidden_initializer(config, seed + 200 + i),
             name=f"hidden_{i}",
         )(x)
-    q = keras.layers.Dense(
-        1,
-        kernel_initializer=_final_initializer(config, seed + 300),
-        bias_initializer=_final_initializer(config, seed + 301)
-        if config.final_init is not None
-        else "zeros",
-        name="q",
-    )(x)
+    q = _output_layer(config, 1, None, seed + 300, name="q")(x)
     return keras.Model([obs, action], q, name="critic")
