@@ -313,36 +313,10 @@ def report(table: pd.DataFrame, runs: pd.DataFrame, keys: list[str], metric: str
 
 
 def plot_curves(curves: pd.DataFrame, path: Path, key: str = EVAL_KEY) -> None:
-    """Plot the mean curve per ``group`` with a 95% t-interval band across finished runs.
+    """Learning curves of the finished runs per ``group`` (drawn by ddpg.plots)."""
+    from ddpg.plots import save_learning_curves  # matplotlib loads only when plotting
 
-    Runs are interpolated onto a common grid and count only inside their own step range.
-    """
-    import matplotlib  # Imported lazily so that loading runs stays fast.
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 5))
-    for label, g in curves[curves["status"].isin(FINISHED)].groupby("group", sort=True):
-        per_run = [(r["step"].to_numpy(), r["value"].to_numpy()) for _, r in g.groupby("run_dir")]
-        grid = np.linspace(min(s[0] for s, _ in per_run), max(s[-1] for s, _ in per_run), 200)
-        inside = [(grid >= s[0]) & (grid <= s[-1]) for s, _ in per_run]
-        y = np.array(
-            [
-                np.where(m, np.interp(grid, s, v), np.nan)
-                for m, (s, v) in zip(inside, per_run, strict=True)
-            ]
-        )
-        mean, half = stats.t_interval(y)
-        ax.plot(grid, mean, label=f"{label} (n={len(per_run)})")
-        ax.fill_between(grid, mean - half, mean + half, alpha=0.2)
-    ax.set(xlabel="environment steps", ylabel=key, title=f"{key}: mean and 95% CI over seeds")
-    ax.grid(alpha=0.3)
-    if ax.lines:
-        ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_learning_curves(curves[curves["status"].isin(FINISHED)], path, key)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -134,7 +134,11 @@ def save_returns_plot(run_dir: Path) -> Path:
     ax.grid(alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best")
-    path = run_dir / PLOT_FILE
+    return _save_png(fig, run_dir / PLOT_FILE)
+
+
+def _save_png(fig: Any, path: Path) -> Path:
+    """Render `fig` to `path` atomically, so a viewer never sees half a PNG."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         fig.savefig(tmp, format="png", dpi=120)
@@ -142,3 +146,35 @@ def save_returns_plot(run_dir: Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def save_learning_curves(curves: Any, path: Path, key: str) -> Path:
+    """Mean curve per ``group`` of `curves` (long frame: group, run_dir, step, value) with a
+    95% t-interval band across runs. Runs are interpolated onto a common grid and count only
+    inside their own step range.
+    """
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from ddpg.stats import t_interval
+
+    fig = Figure(figsize=(8, 5), layout="constrained")
+    ax = fig.subplots()
+    for label, group in curves.groupby("group", sort=True):
+        runs = group.groupby("run_dir")
+        per_run = [(r["step"].to_numpy(), r["value"].to_numpy()) for _, r in runs]
+        grid = np.linspace(min(s[0] for s, _ in per_run), max(s[-1] for s, _ in per_run), 200)
+        y = np.array(
+            [
+                np.where((grid >= s[0]) & (grid <= s[-1]), np.interp(grid, s, v), np.nan)
+                for s, v in per_run
+            ]
+        )
+        mean, half = t_interval(y)
+        ax.plot(grid, mean, label=f"{label} (n={len(per_run)})")
+        ax.fill_between(grid, mean - half, mean + half, alpha=0.2)
+    ax.set(xlabel="environment steps", ylabel=key, title=f"{key}: mean and 95% CI over seeds")
+    ax.grid(alpha=0.3)
+    if ax.lines:
+        ax.legend()
+    return _save_png(fig, path)
