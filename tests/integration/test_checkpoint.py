@@ -129,6 +129,12 @@ def test_resume_paths_without_checkpoints_are_rejected(tmp_path):
         resume_target(tmp_path)
 
 
+def run_cli(repo: Path, *overrides: str) -> subprocess.CompletedProcess:
+    """`python -m ddpg.run OVERRIDES` to completion, output captured."""
+    command = [sys.executable, "-m", "ddpg.run", *overrides]
+    return subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=300)
+
+
 def test_cli_sigterm_then_resume_continues_the_same_run_directory(tmp_path, repo):
     run_dir = tmp_path / "run"
     base = [sys.executable, "-m", "ddpg.run"]
@@ -138,13 +144,7 @@ def test_cli_sigterm_then_resume_continues_the_same_run_directory(tmp_path, repo
     child.send_signal(signal.SIGTERM)
     assert child.wait(timeout=120) != 0
     assert json.loads((run_dir / "summary.json").read_text())["status"] == "interrupted"
-    done = subprocess.run(
-        [*base, f"resume={run_dir}", f"hydra.run.dir={tmp_path / 'resume-log'}"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_cli(repo, f"resume={run_dir}", f"hydra.run.dir={tmp_path / 'resume-log'}")
     assert done.returncode == 0, done.stderr
     summary = json.loads((run_dir / "summary.json").read_text())
     assert (summary["status"], summary["env_steps"]) == ("completed", 1600)
@@ -152,12 +152,6 @@ def test_cli_sigterm_then_resume_continues_the_same_run_directory(tmp_path, repo
     assert not scalars.duplicated(["step", "key"]).any()  # no step logged twice
     returns = scalars[scalars.key == "train/episode_return"].step.tolist()
     assert returns == list(range(200, 1601, 200))  # and none missing
-    bad = subprocess.run(
-        [*base, f"resume={tmp_path / 'missing'}", f"hydra.run.dir={tmp_path / 'bad'}"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    bad = run_cli(repo, f"resume={tmp_path / 'missing'}", f"hydra.run.dir={tmp_path / 'bad'}")
     assert bad.returncode == 2 and "no such directory" in bad.stderr
     assert "Traceback" not in bad.stderr
