@@ -8,25 +8,32 @@ import numpy as np
 
 from ddpg.learner import Learner
 from ddpg.noise import ActionNoise
+from ddpg.obs_norm import ObsNormalizer
 from ddpg.replay import Batch
 
 
 class Agent:
     """Chooses actions in the normalised space and hands replay batches to the learner.
 
-    The actor's input noise (network.input_noise_std) is drawn here, from the run's Generator,
-    both when acting for exploration and for the observations the actor sees in its update.
+    Every observation it is given is raw: it normalizes with the current statistics of
+    `obs_normalizer` (identity unless env.obs_norm=running) before the networks see it, whether
+    acting, evaluating or learning from a replay batch. The actor's input noise
+    (network.input_noise_std) is drawn here, from the run's Generator, on top of the normalized
+    observation, both when acting for exploration and for the observations the actor sees in its
+    update.
     """
 
     def __init__(
         self,
         learner: Learner,
         noise: ActionNoise,
+        obs_normalizer: ObsNormalizer,
         input_noise_std: float,
         rng: np.random.Generator,
     ) -> None:
         self.learner = learner
         self.noise = noise
+        self.obs_normalizer = obs_normalizer
         self.input_noise_std = input_noise_std
         self.rng = rng
         self.action_dim = learner.action_dim
@@ -38,7 +45,8 @@ class Agent:
         return (obs + noise).astype(np.float32)
 
     def policy_action(self, obs: np.ndarray, explore: bool) -> np.ndarray:
-        """mu(obs) [A]; with `explore`, the actor sees its input noise."""
+        """mu(obs) [A] for a raw observation; with `explore`, the actor sees its input noise."""
+        obs = self.obs_normalizer.normalize(obs)
         return self.learner.act(self._perturb(obs) if explore else obs)
 
     def explore(self, policy_action: np.ndarray) -> np.ndarray:
@@ -52,6 +60,10 @@ class Agent:
     def update_and_act(
         self, batches: Sequence[Batch], next_obs: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Update on `batches`, then return mu(next_obs) (with input noise) and the metrics."""
+        """Update on raw `batches`, then return mu(next_obs) (with input noise) and the metrics."""
+        normalize = self.obs_normalizer.normalize
+        batches = [
+            b._replace(obs=normalize(b.obs), next_obs=normalize(b.next_obs)) for b in batches
+        ]
         actor_obs = [self._perturb(batch.obs) for batch in batches]
-        return self.learner.train_and_act(batches, actor_obs, self._perturb(next_obs))
+        return self.learner.train_and_act(batches, actor_obs, self._perturb(normalize(next_obs)))

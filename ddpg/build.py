@@ -11,10 +11,11 @@ import tensorflow as tf
 
 from ddpg.agent import Agent
 from ddpg.config import RunConfig
-from ddpg.envs import action_dim, make_env, obs_dim, share_obs_norm
+from ddpg.envs import action_dim, make_env, obs_dim
 from ddpg.learner import Learner
 from ddpg.networks import build_actor, build_critic
 from ddpg.noise import make_noise
+from ddpg.obs_norm import ObsNormalizer
 from ddpg.replay import ReplayBuffer
 from ddpg.reward_norm import RewardNormalizer, make_reward_normalizer
 
@@ -53,7 +54,6 @@ def build(config: RunConfig) -> Components:
     """Build every component; envs are checked first, so a bad env fails before any TF work."""
     env = make_env(config.env)
     eval_env = make_env(config.env)
-    share_obs_norm(env, eval_env)
     obs_size, action_size = obs_dim(env), action_dim(env)
     keras.backend.clear_session()  # a previous run in this process leaves no layers behind
     rng = seed_everything(config.seed)
@@ -61,7 +61,8 @@ def build(config: RunConfig) -> Components:
     critic = build_critic(config.network, obs_size, action_size, seed=config.seed + 1000)
     learner = Learner(actor, critic, config.agent, obs_size, action_size)
     noise = make_noise(config.noise, action_size, rng)
-    agent = Agent(learner, noise, config.network.input_noise_std, rng)
+    obs_normalizer = ObsNormalizer(obs_size, enabled=config.env.obs_norm == "running")
+    agent = Agent(learner, noise, obs_normalizer, config.network.input_noise_std, rng)
     return Components(
         env=env,
         eval_env=eval_env,

@@ -6,7 +6,10 @@ checkpoints/step_000001200/
   manifest.json   sha256 of the two files above; written last, so its presence marks a whole one
 
 A checkpoint is written into a hidden temporary folder and renamed into place, so a kill at any
-moment leaves either the previous checkpoints or a complete new one.
+moment leaves either the previous checkpoints or a complete new one (plus, at worst, a stale
+`.tmp-*` folder that the next save removes). Resuming reads state.json alone to learn the run's
+config (:func:`read_checkpoint_state`); the arrays are read and verified once, when training
+restores them (:func:`load_checkpoint`).
 """
 
 from __future__ import annotations
@@ -24,11 +27,12 @@ import numpy as np
 
 from ddpg.build import Components
 from ddpg.config import ConfigError
-from ddpg.envs import env_rng_state, load_env_rng_state, load_obs_norm_state, obs_norm_state
+from ddpg.envs import env_rng_state, load_env_rng_state
 from ddpg.files import write_json_atomic
 
 FORMAT_VERSION = 1
 FILES = ("arrays.npz", "state.json")
+STAGING_PREFIX = ".tmp-"
 
 
 def _sha256(path: Path) -> str:
@@ -47,7 +51,7 @@ def capture(components: Components) -> tuple[dict[str, np.ndarray], dict[str, An
         "replay": c.replay_buffer.state(),
         "noise": c.agent.noise.state(),
         "reward_norm": c.reward_normalizer.state(),
-        "obs_norm": obs_norm_state(c.env),
+        "obs_norm": c.agent.obs_normalizer.state(),
     }
     arrays.update({f"{p}/{k}": np.asarray(v) for p, d in parts.items() for k, v in d.items()})
     rngs = {
@@ -71,7 +75,7 @@ def restore_components(
     c.replay_buffer.load_state(part("replay"))
     c.agent.noise.load_state(part("noise"))
     c.reward_normalizer.load_state(part("reward_norm"))
-    load_obs_norm_state(c.env, part("obs_norm"))
+    c.agent.obs_normalizer.load_state(part("obs_norm"))
     c.rng.bit_generator.state = state["rng"]
     load_env_rng_state(c.env, state["env_rng"])
     load_env_rng_state(c.eval_env, state["eval_env_rng"])
@@ -80,9 +84,15 @@ def restore_components(
 def save_checkpoint(
     directory: Path, step: int, arrays: dict[str, np.ndarray], state: dict[str, Any], keep: int
 ) -> Path:
-    """Write checkpoint `step` under `directory` atomically and keep the newest `keep`."""
+    """Write checkpoint `step` under `directory` atomically and keep the newest `keep`.
+
+    Staging folders left by a save that was killed part-way are removed first: each is as large
+    as the replay buffer, and only this run's trainer writes into `directory`.
+    """
     directory.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=directory, prefix=".tmp-"))
+    for stale in directory.glob(STAGING_PREFIX + "*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(dir=directory, prefix=STAGING_PREFIX))
     staging.chmod(0o755)  # mkdtemp makes 0700
     try:
         with open(staging / "arrays.npz", "wb") as f:
@@ -124,29 +134,61 @@ def find_checkpoint(path: Path) -> Path:
     return found[-1]
 
 
-def load_checkpoint(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Read and verify a checkpoint; a damaged file raises ConfigError naming it."""
+def read_checkpoint_state(path: Path) -> dict[str, Any]:
+    """state.json of checkpoint `path` (counters, RNG states, config), verified; arrays unread.
+
+    Enough to learn a run's config before building anything; a damaged or missing manifest or
+    state.json, or another checkpoint format, raises ConfigError naming the file.
+    """
     path = Path(path)
-    try:
-        manifest = json.loads((path / "manifest.json").read_text())
-    except (OSError, ValueError) as error:
-        raise ConfigError(f"damaged checkpoint file {path / 'manifest.json'}: {error}") from None
-    for name in FILES:
-        file = path / name
-        if not file.is_file() or _sha256(file) != manifest.get(name):
-            older = [p for p in list_checkpoints(path.parent) if p.name < path.name]
-            hint = (
-                f"; resume=<that run>/checkpoints/{older[-1].name} uses the previous one"
-                if older
-                else ""
-            )
-            raise ConfigError(f"damaged checkpoint file {file}: checksum mismatch{hint}")
+    return _read_state(path, _read_manifest(path))
+
+
+def load_checkpoint(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Read and verify a whole checkpoint; a damaged file raises ConfigError naming it."""
+    path = Path(path)
+    manifest = _read_manifest(path)
+    state = _read_state(path, manifest)
+    _verify(path, "arrays.npz", manifest)
     with np.load(path / "arrays.npz", allow_pickle=False) as data:
         arrays = {key: data[key] for key in data.files}
-    state = json.loads((path / "state.json").read_text())
-    if state.get("format") != FORMAT_VERSION:
-        raise ConfigError(f"{path / 'state.json'} has checkpoint format {state.get('format')}")
     return arrays, state
+
+
+def _read_state(path: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    _verify(path, "state.json", manifest)
+    file = path / "state.json"
+    try:
+        state = json.loads(file.read_text())
+    except (OSError, ValueError) as error:  # matches its checksum, so written broken
+        raise ConfigError(f"damaged checkpoint file {file}: {error}") from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT_VERSION:
+        found = state.get("format") if isinstance(state, dict) else None
+        raise ConfigError(f"{file} has checkpoint format {found}, expected {FORMAT_VERSION}")
+    return state
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    file = path / "manifest.json"
+    try:
+        manifest = json.loads(file.read_text())
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"damaged checkpoint file {file}: {error}") from None
+    if not isinstance(manifest, dict):
+        raise ConfigError(f"damaged checkpoint file {file}: not a JSON object")
+    return manifest
+
+
+def _verify(path: Path, name: str, manifest: dict[str, Any]) -> None:
+    """Raise ConfigError naming `path`/`name` (and the previous checkpoint) if its hash is off."""
+    file = path / name
+    if file.is_file() and _sha256(file) == manifest.get(name):
+        return
+    problem = "checksum mismatch" if file.is_file() else "missing"
+    older = [p for p in list_checkpoints(path.parent) if p.name < path.name]
+    if older:
+        problem += f"; resume=<that run>/checkpoints/{older[-1].name} uses the previous one"
+    raise ConfigError(f"damaged checkpoint file {file}: {problem}")
 
 
 def rewind_logs(run_dir: Path, step: int) -> None:
@@ -180,6 +222,10 @@ def _rewind_event_files(tb_dir: Path, step: int) -> None:
     import tensorflow as tf
     from tensorboard.compat.proto import event_pb2
 
+    # The rewritten copy's name lacks "tfevents", so neither TensorBoard nor a later rewind reads
+    # one that a kill left behind as a second copy of the events.
+    for stale in tb_dir.glob(".rewind-*.tmp"):
+        stale.unlink(missing_ok=True)
     for path in sorted(tb_dir.glob("events.out.tfevents.*")):
         records = []
         try:
@@ -189,7 +235,7 @@ def _rewind_event_files(tb_dir: Path, step: int) -> None:
                     records.append(raw.numpy())
         except tf.errors.DataLossError:
             pass  # a record cut short by a kill: everything before it is kept
-        tmp = path.with_name(path.name + ".tmp")
+        tmp = tb_dir / f".rewind-{path.name.replace('tfevents', 'events')}.tmp"
         with tf.io.TFRecordWriter(str(tmp)) as writer:
             for record in records:
                 writer.write(record)

@@ -1,8 +1,10 @@
 """Environment construction: gymnasium.make plus the standard wrappers the agent relies on.
 
-The agent always sees actions in [-1, 1] (RescaleAction maps them to the env's bounds) and,
-per `obs_norm`, observations min-max scaled by the observation bounds or normalized by running
-statistics. RecordEpisodeStatistics reports the raw episode return whatever the reward variant.
+The agent always sees actions in [-1, 1] (RescaleAction maps them to the env's bounds) and, with
+`obs_norm=bounds`, observations rescaled from the observation bounds to [0, 1]
+(RescaleObservation). `obs_norm=running` is not an env wrapper: the agent normalizes with
+current statistics (ddpg.obs_norm), so the replay buffer keeps raw observations.
+RecordEpisodeStatistics reports the raw episode return whatever the reward variant.
 """
 
 from __future__ import annotations
@@ -11,12 +13,7 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-from gymnasium.wrappers import (
-    NormalizeObservation,
-    RecordEpisodeStatistics,
-    RescaleAction,
-    TransformObservation,
-)
+from gymnasium.wrappers import RecordEpisodeStatistics, RescaleAction, RescaleObservation
 
 from ddpg.config import ConfigError, EnvConfig
 
@@ -43,15 +40,9 @@ def make_env(config: EnvConfig, render_mode: str | None = None) -> gym.Env:
     env = RecordEpisodeStatistics(env)
     ones = np.ones(action_dim(env), np.float32)
     env = RescaleAction(env, -ones, ones)  # float32 bounds: no precision-loss warning
-    obs_space = env.observation_space
-    assert isinstance(obs_space, gym.spaces.Box)
     if config.obs_norm == "bounds":
-        low = obs_space.low.astype(np.float32)
-        span = (obs_space.high - obs_space.low).astype(np.float32)
-        unit_box = gym.spaces.Box(0.0, 1.0, obs_space.shape, np.float32)
-        env = TransformObservation(env, lambda obs: (obs - low) / span, unit_box)
-    elif config.obs_norm == "running":
-        env = NormalizeObservation(env)
+        size = obs_dim(env)
+        env = RescaleObservation(env, np.zeros(size, np.float32), np.ones(size, np.float32))
     return env
 
 
@@ -93,43 +84,6 @@ def _check_spaces(env: gym.Env, config: EnvConfig) -> None:
             f"env.obs_norm='bounds' is invalid for {config.id}: its observation bounds are "
             "not finite (use running or none)"
         )
-
-
-def _obs_normalizer(env: gym.Env) -> NormalizeObservation | None:
-    while isinstance(env, gym.Wrapper):
-        if isinstance(env, NormalizeObservation):
-            return env
-        env = env.env
-    return None
-
-
-def obs_norm_state(env: gym.Env) -> dict[str, Any]:
-    """Running observation statistics as arrays ({} when the env has none)."""
-    wrapper = _obs_normalizer(env)
-    if wrapper is None:
-        return {}
-    rms = wrapper.obs_rms
-    return {"mean": rms.mean.copy(), "var": rms.var.copy(), "count": np.float64(rms.count)}
-
-
-def load_obs_norm_state(env: gym.Env, state: dict[str, Any], update: bool = True) -> None:
-    """Restore `obs_norm_state` output; `update=False` freezes them (evaluation)."""
-    wrapper = _obs_normalizer(env)
-    if wrapper is None:
-        return
-    if state:
-        wrapper.obs_rms.mean = np.array(state["mean"], np.float64)
-        wrapper.obs_rms.var = np.array(state["var"], np.float64)
-        wrapper.obs_rms.count = float(state["count"])
-    wrapper.update_running_mean = update
-
-
-def share_obs_norm(source: gym.Env, target: gym.Env) -> None:
-    """Make `target` normalize with `source`'s live statistics, without updating them."""
-    source_wrapper, target_wrapper = _obs_normalizer(source), _obs_normalizer(target)
-    if source_wrapper is not None and target_wrapper is not None:
-        target_wrapper.obs_rms = source_wrapper.obs_rms
-        target_wrapper.update_running_mean = False
 
 
 def env_rng_state(env: gym.Env) -> dict[str, Any]:

@@ -181,19 +181,18 @@ def _probe_window() -> None:
 
 
 def make_eval_env(policy: SavedPolicy, options: EvalOptions) -> gym.Env:
-    """The trained-with env, seeded, with frozen observation statistics (and a recorder).
+    """The trained-with env, seeded (and a recorder); it yields raw observations.
 
     The seeded reset happens before RecordVideo wraps the env, so that reset starts no video;
     later episodes continue the env's RNG, as the trainer's evaluation does.
     """
-    from ddpg.envs import load_obs_norm_state, make_env
+    from ddpg.envs import make_env
 
     render_mode = "rgb_array" if options.video else options.render
     if render_mode == "rgb_array":
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # pygame draws off-screen, headless
         os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     env = make_env(policy.env, render_mode=None if render_mode == "none" else render_mode)
-    load_obs_norm_state(env, policy.obs_norm, update=False)  # before any reset sees an obs
     env.reset(seed=options.seed)
     if options.video:
         n_videos = len(options.video_paths)
@@ -209,15 +208,17 @@ def make_eval_env(policy: SavedPolicy, options: EvalOptions) -> gym.Env:
 
 
 def compiled_act(policy: SavedPolicy) -> Callable[[np.ndarray], np.ndarray]:
-    """`policy.act` traced once into a TF graph: about 4x faster per step than eager Keras."""
+    """`policy.act` on a raw observation, normalized with the run's frozen statistics as in
+    training, traced once into a TF graph: about 4x faster per step than eager Keras."""
     import tensorflow as tf
 
     obs_dim = int(policy.actor.input_shape[-1])
+    normalize = policy.obs_normalizer().normalize
     forward = tf.function(
         lambda obs: policy.actor(obs[None], training=False)[0],
         input_signature=[tf.TensorSpec([obs_dim], tf.float32)],
     )
-    return lambda obs: forward(np.asarray(obs, np.float32)).numpy()
+    return lambda obs: forward(np.asarray(normalize(obs), np.float32)).numpy()
 
 
 def evaluate_run(options: EvalOptions, echo: bool = True) -> dict[str, Any]:

@@ -24,12 +24,14 @@ def params_of(config: RunConfig) -> dict[str, Any]:
 def resume_target(resume: str | Path) -> tuple[RunConfig, Path, Path]:
     """(the saved config, its run directory, the checkpoint) for `resume=<run_dir or checkpoint>`.
 
-    Raises ConfigError for a path that does not exist, holds no checkpoint or a damaged one.
+    Reads only the checkpoint's state.json; `train_run` verifies and loads the arrays once.
+    Raises ConfigError for a path that does not exist, holds no checkpoint, or whose manifest or
+    state.json is damaged.
     """
-    from ddpg.checkpoint import find_checkpoint, load_checkpoint
+    from ddpg.checkpoint import find_checkpoint, read_checkpoint_state
 
     checkpoint = find_checkpoint(Path(resume))
-    _, state = load_checkpoint(checkpoint)  # verifies every file before anything runs
+    state = read_checkpoint_state(checkpoint)  # the replay-sized arrays.npz stays unread
     config = from_mapping(RunConfig, state["config"])
     config.resume = str(checkpoint)
     return config, checkpoint.parent.parent, checkpoint
@@ -59,10 +61,11 @@ def train_run(config: RunConfig, run_dir: Path) -> dict[str, Any]:
     else:
         write_json_atomic(run_dir / "params.json", params_of(config))
     writer = MetricsWriter(run_dir, append=resuming)
-    trainer = Trainer(config, components, run_dir, writer)
+    trainer = Trainer(config, components, run_dir, writer, started=started)
     if resuming:
         trainer.restore(arrays, saved)
-    write_json_atomic(run_dir / "summary.json", summary_of(trainer.state, config, 0.0, "running"))
+    running = summary_of(trainer.state, config, trainer.wall_time(), "running")
+    write_json_atomic(run_dir / "summary.json", running)
     status, error = "failed", None
     try:
         if not resuming:
@@ -81,7 +84,7 @@ def train_run(config: RunConfig, run_dir: Path) -> dict[str, Any]:
         writer.close()
         components.env.close()
         components.eval_env.close()
-        summary = summary_of(trainer.state, config, time.perf_counter() - started, status)
+        summary = summary_of(trainer.state, config, trainer.wall_time(), status)
         summary["error"] = error
         write_json_atomic(run_dir / "summary.json", summary)
         _save_returns_plot(run_dir)

@@ -4,6 +4,17 @@ The math is plain functions, tested against hand-computed numbers. `Learner` wir
 compiled call per env step that performs the update(s) and returns the next action of the
 updated actor, so the Python <-> TF boundary is crossed once per step. Inputs travel packed in
 one flat float32 vector and outputs come back in another.
+
+BatchNorm (network.actor_batch_norm / critic_batch_norm) has one meaning per network role:
+- Online networks learn in training mode: each replay batch is normalized with its own
+  statistics, and that forward pass (once per update) moves the moving mean/variance.
+- The actor loss evaluates Q(s, mu(s)) with the critic in the same training mode, on the same
+  observation batch, that the critic was just fitted in, so the actor climbs the Q function
+  the critic learned; that pass leaves the critic's moving statistics untouched.
+- Target networks and acting run in inference mode on moving statistics. Targets soft-update
+  their trainable weights with tau but copy the online moving statistics: averaging those from
+  their initial mean 0 / variance 1 would feed the TD target inputs scaled off by orders of
+  magnitude for thousands of updates.
 """
 
 from __future__ import annotations
@@ -14,7 +25,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ddpg.config import AgentConfig
+from ddpg.config import AgentConfig, ConfigError
 from ddpg.replay import Batch
 
 #: Names of the metrics `Learner.train_and_act` returns, in order.
@@ -52,9 +63,18 @@ def l2_penalty(kernels: Sequence[tf.Variable], weight_decay: float) -> tf.Tensor
 def soft_update(
     target_weights: Sequence[tf.Variable], source_weights: Sequence[tf.Variable], tau: float
 ) -> None:
-    """theta' <- tau * theta + (1 - tau) * theta', for every weight (BatchNorm statistics too)."""
+    """theta' <- tau * theta + (1 - tau) * theta', for every given weight."""
     for target, source in zip(target_weights, source_weights, strict=True):
         target.assign(tau * source + (1.0 - tau) * target)
+
+
+def update_target(target: keras.Model, source: keras.Model, tau: float) -> None:
+    """Soft-update the trainable weights; copy the rest (BatchNorm moving statistics)."""
+    soft_update(target.trainable_weights, source.trainable_weights, tau)
+    for target_stat, source_stat in zip(
+        target.non_trainable_weights, source.non_trainable_weights, strict=True
+    ):
+        target_stat.assign(source_stat)
 
 
 class Learner:
@@ -82,6 +102,11 @@ class Learner:
         self.obs_dim = obs_dim
         self.action_dim = action_dim
         self._kernels = [w for w in critic.trainable_variables if "kernel" in w.path]
+        if config.critic_weight_decay > 0 and not self._kernels:
+            raise ConfigError(
+                f"agent.critic_weight_decay={config.critic_weight_decay} is invalid for this "
+                "critic: none of its variables is a kernel, so there is nothing to decay"
+            )
         batch = config.batch_size
         # Per update: obs, actor_obs (obs + input noise), next_obs [B, O]; action [B, A];
         # reward, terminated [B]. Then the observation to act on [O].
@@ -123,13 +148,20 @@ class Learner:
         grads = tape.gradient(total, critic_vars)
         self.critic_optimizer.apply_gradients(zip(grads, critic_vars, strict=True))
         with tf.GradientTape() as tape:
-            q_pi = self.critic([obs, self.actor(actor_obs, training=True)], training=False)
+            policy_action = self.actor(actor_obs, training=True)  # [B, A]
+            # Training mode as in the critic's own update; its statistics updates are dropped.
+            q_pi, _ = self.critic.stateless_call(
+                self.critic.trainable_variables,
+                self.critic.non_trainable_variables,
+                [obs, policy_action],
+                training=True,
+            )
             loss_pi = actor_loss(q_pi[:, 0])
         actor_vars = self.actor.trainable_variables
         grads = tape.gradient(loss_pi, actor_vars)
         self.actor_optimizer.apply_gradients(zip(grads, actor_vars, strict=True))
-        soft_update(self.target_actor.weights, self.actor.weights, self.config.tau)
-        soft_update(self.target_critic.weights, self.critic.weights, self.config.tau)
+        update_target(self.target_actor, self.actor, self.config.tau)
+        update_target(self.target_critic, self.critic, self.config.tau)
         return tf.stack([loss_q, loss_pi, tf.reduce_mean(q)])
 
     def _train_and_act_packed(self, packed: tf.Tensor) -> tf.Tensor:

@@ -20,9 +20,10 @@ import keras
 import numpy as np
 
 from ddpg.config import ConfigError, EnvConfig, NetworkConfig, RunConfig, from_mapping
-from ddpg.envs import action_dim, obs_dim, obs_norm_state
+from ddpg.envs import action_dim, obs_dim
 from ddpg.files import write_json_atomic
 from ddpg.networks import build_actor
+from ddpg.obs_norm import ObsNormalizer
 
 WEIGHTS_FILE = "actor.weights.h5"
 META_FILE = "policy.json"
@@ -37,19 +38,31 @@ class SavedPolicy:
     network: NetworkConfig
     obs_norm: dict[str, Any]
 
+    def obs_normalizer(self) -> ObsNormalizer:
+        """The training run's observation statistics at save time, frozen (never updated)."""
+        normalizer = ObsNormalizer(int(self.actor.input_shape[-1]), bool(self.obs_norm))
+        normalizer.load_state(self.obs_norm)
+        return normalizer
+
     def act(self, obs: np.ndarray) -> np.ndarray:
         """Deterministic action in [-1, 1]^A for one (already normalized) observation."""
         return np.asarray(self.actor(np.asarray(obs, np.float32)[None], training=False)[0])
 
 
-def save_policy(directory: Path, actor: keras.Model, config: RunConfig, env: gym.Env) -> None:
+def save_policy(
+    directory: Path,
+    actor: keras.Model,
+    config: RunConfig,
+    env: gym.Env,
+    obs_normalizer: ObsNormalizer,
+) -> None:
     """Write the policy folder atomically: build it beside `directory`, then swap it in."""
     directory = Path(directory)
     staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=".policy-"))
     staging.chmod(0o755)  # mkdtemp makes 0700
     try:
         actor.save_weights(staging / WEIGHTS_FILE)
-        stats = {k: np.asarray(v).tolist() for k, v in obs_norm_state(env).items()}
+        stats = {k: np.asarray(v).tolist() for k, v in obs_normalizer.state().items()}
         write_json_atomic(
             staging / META_FILE,
             {

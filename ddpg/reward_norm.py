@@ -1,8 +1,9 @@
 """Reward normalization variants; the env's raw reward is what gets logged as the score.
 
 `none` and `scale` act on each sampled batch; `running` divides by the running std of the
-discounted return (as gymnasium's NormalizeReward does) with statistics updated every env step;
-`episode_return` (the MountainCar seed's method) rewrites a finished episode's rewards.
+discounted return exactly as gymnasium's NormalizeReward does (its statistics are gymnasium's own
+RunningMeanStd), updated every env step; `episode_return` (the MountainCar seed's method) rewrites
+a finished episode's rewards.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import numpy as np
+from gymnasium.wrappers.utils import RunningMeanStd
 
 from ddpg.config import RewardNormConfig
 
@@ -21,8 +23,8 @@ class RewardNormalizer(Protocol):
     #: holds the episode's transitions back and stores them at its end.
     per_episode: bool
 
-    def observe(self, reward: float, done: bool) -> None:
-        """Update statistics with one env step (done: terminated or truncated)."""
+    def observe(self, reward: float, terminated: bool) -> None:
+        """Update statistics with one env step (terminated: a true end, not a time limit)."""
         ...
 
     def normalize_batch(self, reward: np.ndarray) -> np.ndarray:
@@ -50,7 +52,7 @@ class ScaleReward:
     def __init__(self, scale: float = 1.0) -> None:
         self.scale = scale
 
-    def observe(self, reward: float, done: bool) -> None:
+    def observe(self, reward: float, terminated: bool) -> None:
         pass
 
     def normalize_batch(self, reward: np.ndarray) -> np.ndarray:
@@ -67,11 +69,12 @@ class ScaleReward:
 
 
 class RunningReturnNormalizer:
-    """r' = r / sqrt(Var[G] + eps), G the running discounted return G <- gamma * G + r.
+    """r' = r / sqrt(Var[G] + eps), G the running discounted return G <- gamma * (1 - d) * G + r.
 
-    The variance is tracked with Chan et al.'s parallel update over every env step, and G is reset
-    at episode ends, as in gymnasium.wrappers.NormalizeReward. Applied when a batch is sampled, so
-    older transitions are rescaled by the current statistics.
+    The semantics of gymnasium.wrappers.NormalizeReward: G restarts only at true termination
+    (d = terminated), so a time-limit truncation carries G into the next episode, and Var[G] is
+    tracked by gymnasium's RunningMeanStd over every env step. Applied when a batch is sampled,
+    so older transitions are rescaled by the current statistics.
     """
 
     per_episode = False
@@ -80,37 +83,37 @@ class RunningReturnNormalizer:
         self.gamma = gamma
         self.epsilon = epsilon
         self.discounted_return = 0.0
-        self.mean = 0.0
-        self.var = 1.0
-        self.count = 1e-4  # gymnasium's prior count, so the first updates are not unstable
+        self.return_rms = RunningMeanStd(shape=())
 
-    def observe(self, reward: float, done: bool) -> None:
-        self.discounted_return = self.gamma * self.discounted_return + reward
-        delta = self.discounted_return - self.mean
-        total = self.count + 1
-        self.mean += delta / total
-        self.var = (self.var * self.count + delta**2 * self.count / total) / total
-        self.count = total
-        if done:
-            self.discounted_return = 0.0
+    @property
+    def var(self) -> float:
+        """Current variance estimate of the discounted return."""
+        return float(self.return_rms.var)
+
+    def observe(self, reward: float, terminated: bool) -> None:
+        self.discounted_return = self.discounted_return * self.gamma * (1 - terminated) + reward
+        self.return_rms.update(np.array([self.discounted_return]))
 
     def normalize_batch(self, reward: np.ndarray) -> np.ndarray:
-        return (reward / np.sqrt(self.var + self.epsilon)).astype(np.float32)
+        return (reward / np.sqrt(self.return_rms.var + self.epsilon)).astype(np.float32)
 
     def normalize_episode(self, rewards: np.ndarray) -> np.ndarray:
         return rewards
 
     def state(self) -> dict[str, Any]:
+        rms = self.return_rms
         return {
             "discounted_return": np.float64(self.discounted_return),
-            "mean": np.float64(self.mean),
-            "var": np.float64(self.var),
-            "count": np.float64(self.count),
+            "mean": np.float64(rms.mean),
+            "var": np.float64(rms.var),
+            "count": np.float64(rms.count),
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
-        for name in ("discounted_return", "mean", "var", "count"):
-            setattr(self, name, float(state[name]))
+        self.discounted_return = float(state["discounted_return"])
+        rms = self.return_rms
+        rms.mean, rms.var = np.float64(state["mean"]), np.float64(state["var"])
+        rms.count = float(state["count"])
 
 
 class EpisodeReturnNormalizer:
@@ -126,7 +129,7 @@ class EpisodeReturnNormalizer:
         self.gamma = gamma
         self.epsilon = epsilon
 
-    def observe(self, reward: float, done: bool) -> None:
+    def observe(self, reward: float, terminated: bool) -> None:
         pass
 
     def normalize_batch(self, reward: np.ndarray) -> np.ndarray:

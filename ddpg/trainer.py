@@ -65,6 +65,7 @@ class TrainState:
     window_step: int = 0
     window_count: int = 0
     window_sum: list[float] = field(default_factory=lambda: [0.0] * len(WINDOW_KEYS))
+    wall_time_s: float = 0.0  # of every segment up to the last checkpoint (resumes add theirs)
 
 
 def evaluate_policy(env: gym.Env, policy: Any, episodes: int) -> np.ndarray:
@@ -85,8 +86,14 @@ class Trainer:
     """Runs DDPG in `components` under `config`, writing scalars and the policy into `run_dir`."""
 
     def __init__(
-        self, config: RunConfig, components: Components, run_dir: Path, writer: MetricsWriter
+        self,
+        config: RunConfig,
+        components: Components,
+        run_dir: Path,
+        writer: MetricsWriter,
+        started: float | None = None,
     ) -> None:
+        """`started`: the perf_counter() reading this segment's wall time counts from."""
         self.config = config
         self.c = components
         self.run_dir = Path(run_dir)
@@ -95,6 +102,13 @@ class Trainer:
         target = config.trainer.target_score
         self.target_score = config.env.solved_score if target is None else target
         self._signal: int | None = None
+        self._started = time.perf_counter() if started is None else started
+        self._wall_before = 0.0  # wall time of the segments before this one
+        self.loop_seconds = 0.0  # the last train() call's env loop alone (no closing work)
+
+    def wall_time(self) -> float:
+        """Seconds of training so far, summed over segments (resumes included)."""
+        return self._wall_before + time.perf_counter() - self._started
 
     def evaluate(self) -> float:
         """Deterministic evaluation on the separate eval env; logs and returns the mean."""
@@ -119,6 +133,7 @@ class Trainer:
         """Run until the step budget, the episode cap or the early-stop target is reached."""
         cfg, c, s = self.config, self.c, self.state
         agent, buffer, normalizer = c.agent, c.replay_buffer, c.reward_normalizer
+        obs_normalizer = agent.obs_normalizer
         batch_size, n_updates = cfg.agent.batch_size, cfg.agent.updates_per_step
         learning_starts = max(cfg.agent.learning_starts, batch_size)
         window = np.array(s.window_sum)
@@ -127,10 +142,12 @@ class Trainer:
         clock, clock_step = time.perf_counter(), s.step
         bar = tqdm(total=cfg.trainer.total_steps, initial=s.step, disable=not cfg.trainer.progress)
         previous_handlers = self._catch_signals()
+        loop_start = time.perf_counter()
         try:
             while s.step < cfg.trainer.total_steps:
                 if obs is None:  # episode start
                     obs, _ = c.env.reset(seed=cfg.seed if s.step == 0 else None)
+                    obs_normalizer.update(obs)
                     agent.noise.reset()
                 agent.noise.set_progress(s.step)
                 if len(buffer) >= learning_starts:
@@ -156,7 +173,8 @@ class Trainer:
                     action = agent.explore(agent.policy_action(obs, explore=True))
                 next_obs, reward, terminated, truncated, info = c.env.step(action)
                 s.step += 1
-                normalizer.observe(float(reward), terminated or truncated)
+                obs_normalizer.update(next_obs)
+                normalizer.observe(float(reward), terminated)
                 if normalizer.per_episode:
                     episode.append((obs, action, float(reward), next_obs, terminated))
                 else:
@@ -176,10 +194,14 @@ class Trainer:
                     self._maybe_checkpoint(window)
                 if s.stopped_early or (cfg.trainer.max_episodes or np.inf) <= s.episode:
                     break
-            if s.last_eval_step != s.step:
+            self.loop_seconds = time.perf_counter() - loop_start
+            evaluated_last = s.last_eval_step != s.step
+            if evaluated_last:
                 self.evaluate()
-            save_policy(self.run_dir / "policy", agent.learner.actor, cfg, c.env)
-            if obs is None:  # at an episode boundary: a final checkpoint can be resumed exactly
+            save_policy(self.run_dir / "policy", agent.learner.actor, cfg, c.env, obs_normalizer)
+            # At an episode boundary a final checkpoint can be resumed exactly; skip it when the
+            # episode end just wrote this very state.
+            if obs is None and (evaluated_last or s.last_checkpoint_step != s.step):
                 self._checkpoint(window)
         finally:
             self._restore_signals(previous_handlers)
@@ -198,6 +220,7 @@ class Trainer:
     def _checkpoint(self, window: np.ndarray) -> None:
         s = self.state
         s.last_checkpoint_step, s.window_sum = s.step, window.tolist()
+        s.wall_time_s = self.wall_time()
         self.writer.flush()  # every row up to this step is on disk before the checkpoint
         arrays, state = capture(self.c)
         state.update(train=dataclasses.asdict(s), config=dataclasses.asdict(self.config))
@@ -208,6 +231,7 @@ class Trainer:
         """Continue from a checkpoint taken by `_checkpoint` (components freshly built)."""
         restore_components(self.c, arrays, state)
         self.state = TrainState(**state["train"])
+        self._wall_before = self.state.wall_time_s
 
     def _catch_signals(self) -> dict[int, Any]:
         """SIGINT/SIGTERM finish the episode, checkpoint and stop; a second one stops at once."""

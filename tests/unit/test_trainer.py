@@ -1,0 +1,97 @@
+"""The environment loop against gymnasium's own wrappers: what is stored, what is normalized."""
+
+import dataclasses
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.wrappers import NormalizeObservation, NormalizeReward
+
+from ddpg.build import build
+from ddpg.config import (
+    AgentConfig,
+    EnvConfig,
+    NetworkConfig,
+    RewardNormConfig,
+    RunConfig,
+    TrainerConfig,
+)
+from ddpg.envs import make_env
+from ddpg.metrics import MetricsWriter
+from ddpg.trainer import Trainer
+
+EPISODE = 50  # Pendulum never terminates: every episode ends by truncation
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A short run with running observation and reward normalization; its components."""
+    config = RunConfig(
+        seed=5,
+        env=EnvConfig(obs_norm="running", max_episode_steps=EPISODE),
+        reward_norm=RewardNormConfig(name="running", gamma=0.9),
+        network=NetworkConfig(name="tiny", actor_hidden=[8], critic_hidden=[8]),
+        agent=AgentConfig(batch_size=8, learning_starts=40),
+        trainer=TrainerConfig(
+            total_steps=4 * EPISODE, eval_every=100, eval_episodes=1, progress=False
+        ),
+    )
+    run_dir = Path(tmp_path_factory.mktemp("run"))
+    components = build(config)
+    writer = MetricsWriter(run_dir)
+    Trainer(config, components, run_dir, writer).train()
+    writer.close()
+    return config, components
+
+
+def replay_through_gymnasium(config: RunConfig, actions: np.ndarray) -> gym.Env:
+    """The run's env (raw observations) under gymnasium's normalizing wrappers, same actions."""
+    env = NormalizeReward(
+        NormalizeObservation(make_env(config.env)), gamma=config.reward_norm.gamma
+    )
+    env.reset(seed=config.seed)
+    for t, action in enumerate(actions):
+        _, _, terminated, truncated, _ = env.step(action)
+        if (terminated or truncated) and t + 1 < len(actions):  # the run stops without a reset
+            env.reset()
+    return env
+
+
+def test_replay_holds_raw_observations(trained):
+    config, c = trained
+    buffer = c.replay_buffer
+    assert len(buffer) == config.trainer.total_steps
+    env = make_env(dataclasses.replace(config.env, obs_norm="none"))  # what the env returns
+    obs, _ = env.reset(seed=config.seed)
+    for t in range(len(buffer)):
+        np.testing.assert_array_equal(buffer.obs[t], obs)
+        obs, _, terminated, truncated, _ = env.step(buffer.action[t])
+        np.testing.assert_array_equal(buffer.next_obs[t], obs)
+        if terminated or truncated:
+            obs, _ = env.reset()
+
+
+def test_observation_and_reward_statistics_match_gymnasium_wrappers(trained):
+    config, c = trained
+    reference = replay_through_gymnasium(config, c.replay_buffer.action[: len(c.replay_buffer)])
+    obs_rms = reference.env.obs_rms  # NormalizeObservation's
+    ours = c.agent.obs_normalizer.obs_rms
+    np.testing.assert_allclose(ours.mean, obs_rms.mean, rtol=1e-6)
+    np.testing.assert_allclose(ours.var, obs_rms.var, rtol=1e-6)
+    assert ours.count == obs_rms.count
+    # Truncations carry the discounted return on, as NormalizeReward does.
+    assert c.reward_normalizer.var == pytest.approx(float(reference.return_rms.var), rel=1e-10)
+
+
+def test_actions_and_batches_use_the_current_statistics(trained):
+    _, c = trained
+    raw = c.replay_buffer.obs[:3]
+    normalizer = c.agent.obs_normalizer
+    expected = (raw - normalizer.obs_rms.mean) / np.sqrt(normalizer.obs_rms.var + 1e-8)
+    np.testing.assert_allclose(normalizer.normalize(raw), expected, rtol=1e-6)
+    for obs in raw:
+        np.testing.assert_array_equal(
+            c.agent.policy_action(obs, explore=False),
+            c.agent.learner.act(normalizer.normalize(obs)),
+        )
