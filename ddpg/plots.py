@@ -11,9 +11,9 @@ import csv
 import json
 import math
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 PLOT_FILE = "returns.png"
 RETURN_KEY = "train/episode_return"
@@ -148,33 +148,43 @@ def _save_png(fig: Any, path: Path) -> Path:
     return path
 
 
-def save_learning_curves(curves: Any, path: Path, key: str) -> Path:
-    """Mean curve per ``group`` of `curves` (long frame: group, run_dir, step, value) with a
-    95% t-interval band across runs. Runs are interpolated onto a common grid and count only
-    inside their own step range.
-    """
-    import numpy as np
-    from matplotlib.figure import Figure
+class Band(NamedTuple):
+    """One group's learning curve: mean and CI of the mean over its counted runs, per step."""
 
-    from ddpg.stats import t_interval
+    steps: Any  # [P] env steps
+    mean: Any  # [P]
+    low: Any  # [P] NaN where fewer than two runs have data
+    high: Any  # [P]
+    n_runs: int
+    n_diverged: int
+
+
+def save_learning_curves(bands: Mapping[str, Band], path: Path, ylabel: str) -> Path:
+    """Draw each group's mean curve with its CI band and write the PNG atomically.
+
+    The statistics come computed (``ddpg.compare.learning_curve_bands``: the same bootstrap
+    CI of the mean as the table); this only draws. The legend gives each group's counted and
+    diverged runs, so a curve that includes diverged runs says so.
+
+    Args:
+        bands: Group label -> its band, drawn in the mapping's order.
+        path: Where to write the PNG.
+        ylabel: The y-axis label (the scalar's key).
+
+    Returns:
+        `path`.
+    """
+    from matplotlib.figure import Figure
 
     fig = Figure(figsize=(8, 5), layout="constrained")
     ax = fig.subplots()
-    for label, group in curves.groupby("group", sort=True):
-        runs = group.groupby("run_dir")
-        per_run = [(r["step"].to_numpy(), r["value"].to_numpy()) for _, r in runs]
-        grid = np.linspace(min(s[0] for s, _ in per_run), max(s[-1] for s, _ in per_run), 200)
-        y = np.array(
-            [
-                np.where((grid >= s[0]) & (grid <= s[-1]), np.interp(grid, s, v), np.nan)
-                for s, v in per_run
-            ]
-        )
-        mean, half = t_interval(y)
-        ax.plot(grid, mean, label=f"{label} (n={len(per_run)})")
-        ax.fill_between(grid, mean - half, mean + half, alpha=0.2)
-    ax.set(xlabel="environment steps", ylabel=key, title=f"{key}: mean and 95% CI over seeds")
+    for label, band in bands.items():
+        diverged = f", {band.n_diverged} diverged" if band.n_diverged else ""
+        (line,) = ax.plot(band.steps, band.mean, label=f"{label} (n={band.n_runs}{diverged})")
+        ax.fill_between(band.steps, band.low, band.high, color=line.get_color(), alpha=0.2)
+    title = f"{ylabel}: mean and 95% bootstrap CI over runs (diverged runs counted)"
+    ax.set(xlabel="environment steps", ylabel=ylabel, title=title)
     ax.grid(alpha=0.3)
     if ax.lines:
-        ax.legend()
+        ax.legend(fontsize="small")
     return _save_png(fig, path)

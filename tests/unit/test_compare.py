@@ -38,10 +38,16 @@ def write_run(
     final: float | None,
     status: str = "completed",
     error: str | None = None,
+    budget: int = 2000,
+    extra: dict[str, float] | None = None,
 ) -> Path:
-    """Write one run directory following the run-directory contract."""
+    """Write one run directory following the run-directory contract.
+
+    `extra` params are also written as overrides, as a sweep over them would.
+    """
     (run_dir / ".hydra").mkdir(parents=True)
     overrides = f"- reward_norm={reward_norm}\n- seed={seed}\n"
+    overrides += "".join(f"- {k}={v}\n" for k, v in (extra or {}).items())
     (run_dir / ".hydra" / "overrides.yaml").write_text(overrides)
     params = {
         "seed": seed,
@@ -51,8 +57,9 @@ def write_run(
         "reward_norm.name": reward_norm,
         "env.id": "Pendulum-v1",
         "env.solved_score": SOLVED,
+        "trainer.total_steps": budget,
         "output_dir": str(run_dir),  # differs per run but must never become a group key
-    }
+    } | (extra or {})
     (run_dir / "params.json").write_text(json.dumps(params))
     lines = ["step,key,value"]
     for step, value in evals:
@@ -112,8 +119,10 @@ def test_load_runs_values(sweep: Path) -> None:
     # All params kept with a prefix; lists as JSON text.
     assert row["param.agent.tau"] == 0.005
     assert row["param.agent.hidden"] == "[64, 64]"
+    assert row["budget"] == 2000.0 and row["last_eval_step"] == 2000.0
+    assert row["worst_eval_return"] == -1200.0
     failed = runs[runs["status"] == "failed"].iloc[0]
-    assert math.isnan(failed["auc"])  # a single eval point has no area
+    assert failed["auc"] == -1200.0  # one eval, held over the whole budget
     assert failed["error"] == "NaN in critic loss"
 
 
@@ -132,6 +141,119 @@ def test_load_curves(sweep: Path) -> None:
     assert one["value"].tolist() == [-1100.0, -700.0, -300.0]
     ema = compare.load_curves(sweep, key="train/episode_return")
     assert ema[ema["run_dir"] == str(sweep / "1")]["value"].tolist() == [-1150.0, -750.0, -350.0]
+
+
+def test_auc_is_the_mean_return_over_the_whole_budget(tmp_path: Path) -> None:
+    # Stopped early at 2000 of a 4000-step budget: -400 held back to step 0, linear to -100
+    # at 2000, held to 4000: (-400 * 1000 - 250 * 1000 - 100 * 2000) / 4000 = -212.5.
+    early = [(1000, -400.0), (2000, -100.0)]
+    write_run(tmp_path / "0", "none", 0, early, -100.0, "stopped_early", budget=4000)
+    write_run(tmp_path / "1", "none", 1, [(500, -300.0)], -300.0, budget=1000)  # one eval
+    runs = compare.load_runs(tmp_path).set_index("seed")
+    assert runs.loc[0, "auc"] == pytest.approx(-212.5)
+    assert runs.loc[1, "auc"] == pytest.approx(-300.0)
+
+
+def diverged_sweep(root: Path) -> Path:
+    """'none': 3 steady seeds. 'running': 3 better seeds and 2 that diverged (5 runs)."""
+    for seed, final in enumerate([-300.0, -310.0, -320.0]):
+        write_run(root / f"n{seed}", "none", seed, [(1000, -900.0), (2000, final)], final)
+    for seed, final in enumerate([-150.0, -160.0, -170.0]):
+        write_run(root / f"r{seed}", "running", seed, [(1000, -1000.0), (2000, final)], final)
+    # One diverged after an eval at -1400, one before any eval (it scores the floor: -1400,
+    # the lowest eval return of any counted run).
+    write_run(root / "r3", "running", 3, [(1000, -1400.0)], -1400.0, "diverged", "NaN q")
+    write_run(root / "r4", "running", 4, [], None, "diverged", "NaN critic loss")
+    return root
+
+
+def test_diverged_runs_count_and_the_best_group_is_ranked_with_them(tmp_path: Path) -> None:
+    diverged_sweep(tmp_path)
+    assert compare.main([str(tmp_path), "--resamples", "200"]) == 0
+    table = pd.read_csv(tmp_path / "compare.csv").set_index("group")
+    # On its 3 survivors 'running' would win (-160 vs -310); with all 5 runs it loses.
+    assert table.index.tolist() == ["none", "running"]
+    risky = table.loc["running"]
+    assert risky["n_runs"] == 5 and risky["n_diverged"] == 2 and risky["n_at_floor"] == 1
+    assert risky["mean"] == pytest.approx((-150 - 160 - 170 - 1400 - 1400) / 5)
+    assert risky["median"] == -170.0
+    # 3 of 5 runs beat every 'none' run, 2 lose to all: 9 of 15 pairs.
+    assert risky["p_improve"] == pytest.approx(0.6) and table.loc["none", "p_improve"] == 0.5
+    assert risky["frac_final_solved"] == pytest.approx(0.6)
+    # A survivor's AUC: (-1000 * 1000 + (-1000 + final) / 2 * 1000) / 2000, e.g. -787.5 for
+    # -150; the diverged runs hold -1400 (their last eval, and the floor) over the budget.
+    assert risky["auc"] == pytest.approx((-787.5 - 790 - 792.5 - 1400 - 1400) / 5)
+    md = (tmp_path / "compare.md").read_text()
+    small = md.split("**Warning:**")[1].splitlines()[0]
+    assert "1 of 2 groups (none)" in small and "running" not in small  # 'running' has 5
+    rows = md.split("## Diverged runs")[1].split("## Problems")[0]
+    assert str(tmp_path / "r3") in rows and str(tmp_path / "r4") in rows
+    assert "floor (no eval)" in rows and "NaN critic loss" in rows
+    assert "None: every run finished." in md
+
+
+def test_learning_curves_count_diverged_runs_with_the_tables_interval(tmp_path: Path) -> None:
+    runs, scalars = compare._load(diverged_sweep(tmp_path))
+    boot = {"n_resamples": 300, "seed": 4}
+    table = compare.summarize(runs, ["reward_norm.name"], **boot).set_index("group")
+    bands = compare.learning_curve_bands(runs, scalars, ["reward_norm.name"], **boot)
+    band = bands["running"]
+    assert (band.n_runs, band.n_diverged) == (5, 2)
+    assert band.steps[0] == 0.0 and band.steps[-1] == 2000.0
+    # At the budget the band is the table's bootstrap CI of the final return, not a t-interval.
+    ci = table.loc["running", ["mean", "mean_ci_low", "mean_ci_high"]].to_numpy(float)
+    assert [band.mean[-1], band.low[-1], band.high[-1]] == pytest.approx(ci, rel=1e-12)
+    # A CI of a mean of observed values stays inside them (a t-interval here reaches > 0).
+    assert np.all(band.high <= -150.0) and np.all(band.low >= -1400.0)
+    assert band.mean[0] == pytest.approx((-1000 * 3 - 1400 - 1400) / 5)  # first eval held back
+
+
+def test_failed_jobs_values_are_never_grouping_keys(tmp_path: Path) -> None:
+    for seed, norm in enumerate(["none", "running"] * 2):
+        evals = [(1000, -500.0), (2000, -300.0 - seed)]
+        write_run(tmp_path / str(seed), norm, seed, evals, -300.0 - seed, extra={"agent.tau": 0.01})
+    # The sweep also asked for tau=5, which failed validation: its folder stays.
+    bad = {"agent.tau": 5.0}
+    write_run(tmp_path / "9", "none", 0, [], None, "failed", "agent.tau=5.0 is invalid", extra=bad)
+    runs = compare.load_runs(tmp_path)
+    assert runs.attrs["swept"] == ["reward_norm.name"]
+    assert compare.main([str(tmp_path), "--resamples", "100"]) == 0
+    table = pd.read_csv(tmp_path / "compare.csv").set_index("group")
+    assert table["n_runs"].to_dict() == {"none": 2, "running": 2}
+    assert table["n_failed"].to_dict() == {"none": 1, "running": 0}
+    # Grouped by tau on purpose: a group that only failed jobs make is no row.
+    assert compare.main([str(tmp_path), "--by", "tau", "--resamples", "100"]) == 0
+    assert pd.read_csv(tmp_path / "compare.csv", dtype=str)["group"].tolist() == ["0.01"]
+    assert "agent.tau=5.0 is invalid" in (tmp_path / "compare.md").read_text()
+
+
+def test_solved_fractions_final_and_ever_are_told_apart(tmp_path: Path) -> None:
+    # Seed 0 reached the target (-150 >= -200) and fell back; seed 1 ends solved.
+    write_run(tmp_path / "0", "none", 0, [(1000, -150.0), (2000, -250.0)], -250.0)
+    write_run(tmp_path / "1", "none", 1, [(1000, -400.0), (2000, -190.0)], -190.0)
+    write_run(tmp_path / "2", "none", 2, [(1000, -400.0), (2000, -300.0)], -300.0)
+    table = compare.summarize(compare.load_runs(tmp_path), [], n_resamples=100)
+    assert table["frac_final_solved"].item() == pytest.approx(1 / 3)
+    assert table["frac_ever_solved"].item() == pytest.approx(2 / 3)
+    assert table["steps_to_solve"].item() == pytest.approx(1500.0)
+
+
+def test_unfinished_runs_are_counted_apart_and_warned_about(sweep: Path) -> None:
+    write_run(sweep / "7", "none", 7, [(1000, 0.0)], 0.0, "interrupted", "stopped by SIGTERM")
+    assert compare.main([str(sweep), "--resamples", "100"]) == 0
+    table = pd.read_csv(sweep / "compare.csv").set_index("group")
+    assert table.loc["none", "n_unfinished"] == 1 and table.loc["none", "n_runs"] == 3
+    assert table.loc["none", "mean"] == pytest.approx(-400.0)
+    md = (sweep / "compare.md").read_text()
+    assert "**Warning:** 1 runs are unfinished" in md
+
+
+def test_only_failed_runs_still_reports_them(tmp_path: Path) -> None:
+    for seed in range(2):
+        write_run(tmp_path / str(seed), "none", seed, [], None, "failed", "Bogus-v9 not found")
+    assert compare.main([str(tmp_path)]) == 0
+    md = (tmp_path / "compare.md").read_text()
+    assert "No run can be counted" in md and md.count("Bogus-v9 not found") == 2
 
 
 def test_swept_keys_fall_back_to_differing_keys(tmp_path: Path) -> None:
@@ -168,16 +290,20 @@ def test_main_writes_outputs_and_stats(sweep: Path, capsys: pytest.CaptureFixtur
     table = pd.read_csv(sweep / "compare.csv")
     assert table["group"].tolist() == ["running", "none"]  # best mean first
     best, worst = table.iloc[0], table.iloc[1]
-    assert best["n_seeds"] == 3 and best["n_unfinished"] == 1  # failed run excluded
+    assert best["n_runs"] == 3 and best["n_failed"] == 1  # failed run excluded
+    assert best["n_unfinished"] == 0 and best["n_diverged"] == 0
     assert best["mean"] == pytest.approx(np.mean([-150.0, -160.0, -170.0]))
     assert worst["mean"] == pytest.approx(-400.0)
     assert worst["median"] == pytest.approx(-400.0)
     assert best["mean_ci_low"] <= best["mean"] <= best["mean_ci_high"]
-    assert best["frac_solved"] == 1.0 and worst["frac_solved"] == 0.0
+    assert best["frac_final_solved"] == 1.0 and worst["frac_final_solved"] == 0.0
+    assert best["frac_ever_solved"] == 1.0 and worst["frac_ever_solved"] == 0.0
     assert best["p_improve"] == 0.5 and worst["p_improve"] == 0.0
     assert best["steps_to_solve"] == pytest.approx((2000 + 1000 + 2000) / 3)
     md = (sweep / "compare.md").read_text()
     assert "## Problems" in md
+    assert "mean eval return over [0, budget]" in md  # the AUC's definition in the header
+    assert "**Warning:** fewer than 5 counted runs in 2 of 2 groups (all):" in md
     problems = md.split("## Problems")[1]
     assert (
         str(sweep / "6") in problems and "failed" in problems and "NaN in critic loss" in problems
@@ -196,7 +322,7 @@ def test_by_short_name_and_out_dir(sweep: Path, tmp_path: Path) -> None:
     # A key that is not swept still groups (one group); dotted suffix matching works.
     assert compare.main([str(sweep), "--by", "tau", "--out", str(out)]) == 0
     table = pd.read_csv(out / "compare.csv")
-    assert table["n_seeds"].tolist() == [6]
+    assert table["n_runs"].tolist() == [6]
 
 
 def test_by_several_keys(sweep: Path, tmp_path: Path) -> None:
@@ -225,7 +351,11 @@ def test_multiple_input_paths(tmp_path: Path) -> None:
     assert len(runs) == 6 and runs.attrs["swept"] == ["reward_norm.name"]
     assert compare.main([str(a), str(b), "--resamples", "100"]) == 0
     table = pd.read_csv(a / "compare.csv")  # written to the first path
-    assert dict(zip(table["group"], table["n_seeds"], strict=True)) == {"running": 3, "none": 3}
+    assert dict(zip(table["group"], table["n_runs"], strict=True)) == {"running": 3, "none": 3}
+    # Merged by a key neither sweep varies: six runs over three distinct seeds.
+    assert compare.main([str(a), str(b), "--by", "tau", "--resamples", "100"]) == 0
+    table = pd.read_csv(a / "compare.csv")
+    assert "n_seeds" not in table.columns and table["n_runs"].tolist() == [6]
 
 
 def test_single_run_directory(tmp_path: Path) -> None:
@@ -290,7 +420,7 @@ def test_damaged_run_among_good_ones_is_listed(
     (sweep / "2" / "summary.json").write_text("{broken")
     assert compare.main([str(sweep), "--resamples", "100"]) == 0
     table = pd.read_csv(sweep / "compare.csv").set_index("group")
-    assert table.loc["none", "n_seeds"] == 2
+    assert table.loc["none", "n_runs"] == 2
     assert table.loc["none", "mean"] == pytest.approx(-350.0)
     problems = (sweep / "compare.md").read_text().split("## Problems")[1]
     assert "damaged" in problems and str(sweep / "2" / "summary.json") in problems

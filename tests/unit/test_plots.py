@@ -73,3 +73,26 @@ def test_series_keep_step_order_and_a_resume_replaces_rewound_rows(tmp_path):
     ]
     assert steps == [100, 200, 300]
     assert values == [-900.0, -750.0, -650.0]
+
+
+def test_learning_curves_png_from_bands(tmp_path):
+    import matplotlib.image
+    import numpy as np
+
+    from ddpg.plots import Band, save_learning_curves
+
+    steps = np.linspace(0.0, 2000.0, 201)
+    mean = -1200.0 + 0.5 * steps
+    low, high = mean - 100.0, mean + 50.0
+    low[-50:] = high[-50:] = np.nan  # one run left there: no interval, the mean still drawn
+    bands = {
+        "0.005": Band(steps, mean, low, high, 5, 2),
+        "0.01": Band(steps, mean, low, high, 3, 0),
+    }
+    path = save_learning_curves(bands, tmp_path / "learning_curves.png", "eval/return_mean")
+    assert path == tmp_path / "learning_curves.png"
+    assert path.read_bytes()[:8] == PNG_SIGNATURE and path.stat().st_size > 10_000
+    assert matplotlib.image.imread(path).shape[:2] == (600, 960)  # 8 x 5 inches at 120 dpi
+    assert not list(tmp_path.glob(".*.tmp"))
+    empty = save_learning_curves({}, tmp_path / "none.png", "eval/return_mean")
+    assert empty.read_bytes()[:8] == PNG_SIGNATURE  # nothing to draw: axes only
