@@ -99,7 +99,7 @@ def save_checkpoint(
             np.savez(f, **arrays)  # type: ignore[arg-type]  # numpy stubs miss **kwds
             f.flush()
             os.fsync(f.fileno())
-        write_json_atomic(staging / "state.json", {"format": FORMAT_VERSION, **state})
+        write_json_atomic(staging / "state.json", {**state, "format": FORMAT_VERSION})
         write_json_atomic(staging / "manifest.json", {n: _sha256(staging / n) for n in FILES})
         final = directory / f"step_{step:09d}"
         if final.exists():

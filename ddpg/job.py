@@ -6,13 +6,14 @@ No Hydra here: `run.py` (and sweep launchers) call `train_run` with a validated 
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 import time
 import traceback
 from pathlib import Path
 from typing import Any
 
-from ddpg.config import RunConfig, flatten, from_mapping
+from ddpg.config import ConfigError, RunConfig, TrainerConfig, flatten, from_mapping
 from ddpg.files import write_json_atomic
 
 
@@ -37,6 +38,66 @@ def resume_target(resume: str | Path) -> tuple[RunConfig, Path, Path]:
     return config, checkpoint.parent.parent, checkpoint
 
 
+#: What a resume may change: how long to train and how to show it. Everything else would make
+#: the continued run a different experiment from the one its first segment started.
+RESUME_CHANGEABLE = (
+    "trainer.total_steps",
+    "trainer.max_episodes",
+    "trainer.early_stop",
+    "trainer.progress",
+)
+FINISHED = ("completed", "stopped_early")
+
+
+@dataclasses.dataclass
+class ResumePlan:
+    """What `resume=` will do: continue `config` from `checkpoint` in `run_dir`, or nothing."""
+
+    config: RunConfig
+    run_dir: Path
+    checkpoint: Path
+    finished: bool  # the run already ended and no budget was raised: nothing to train
+
+
+def plan_resume(resume: str | Path, changes: dict[str, Any]) -> ResumePlan:
+    """Resolve `resume=` with the keys the command line changes (dotted key -> new value).
+
+    Raises:
+        ConfigError: The path holds no usable checkpoint, a key outside RESUME_CHANGEABLE would
+            change, or the new budget is below the steps the run has already taken.
+    """
+    config, run_dir, checkpoint = resume_target(resume)
+    saved = params_of(config)
+    for key, value in changes.items():
+        if key not in RESUME_CHANGEABLE and saved.get(key, object()) != value:
+            raise ConfigError(
+                f"{key}={value!r} cannot change on resume: the run continues with its saved "
+                f"config (only {', '.join(RESUME_CHANGEABLE)} may change)"
+            )
+    trainer_changes = {k.split(".", 1)[1]: v for k, v in changes.items() if k in RESUME_CHANGEABLE}
+    config.trainer = from_mapping(
+        TrainerConfig, dataclasses.asdict(config.trainer) | trainer_changes, "trainer."
+    )
+    summary = _read_summary(run_dir / "summary.json")
+    done = int(summary.get("env_steps") or 0)
+    if config.trainer.total_steps < done:
+        raise ConfigError(
+            f"trainer.total_steps={config.trainer.total_steps} is invalid on resume: the run "
+            f"has already taken {done} env steps"
+        )
+    raised = any(saved[f"trainer.{k}"] != v for k, v in trainer_changes.items() if k != "progress")
+    finished = summary.get("status") in FINISHED and not raised
+    return ResumePlan(config, run_dir, checkpoint, finished)
+
+
+def _read_summary(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def train_run(config: RunConfig, run_dir: Path) -> dict[str, Any]:
     """Train one run into `run_dir` (continuing `config.resume` if set) and return its summary.
 
@@ -44,6 +105,9 @@ def train_run(config: RunConfig, run_dir: Path) -> dict[str, Any]:
     stopped_early, diverged, interrupted or failed (the traceback goes to error.log). Divergence
     and interruption are recorded and returned; other exceptions propagate after recording.
     """
+    from ddpg.tf_startup import import_tensorflow
+
+    import_tensorflow()  # before ddpg.build imports it: start-up notices stay off the terminal
     from ddpg.build import build, configure_tensorflow
     from ddpg.checkpoint import load_checkpoint, rewind_logs
     from ddpg.metrics import MetricsWriter
@@ -58,12 +122,14 @@ def train_run(config: RunConfig, run_dir: Path) -> dict[str, Any]:
     if resuming:
         arrays, saved = load_checkpoint(Path(str(config.resume)))
         rewind_logs(run_dir, saved["train"]["step"])
-    else:
-        write_json_atomic(run_dir / "params.json", params_of(config))
+    # On resume too: a raised budget is part of the run's config from now on (where it resumed
+    # from is not: that would set its runs apart from their peers in compare).
+    write_json_atomic(run_dir / "params.json", params_of(dataclasses.replace(config, resume=None)))
     writer = MetricsWriter(run_dir, append=resuming)
     trainer = Trainer(config, components, run_dir, writer, started=started)
     if resuming:
         trainer.restore(arrays, saved)
+        trainer.state.stopped_early = False  # resuming means training on: stop rules re-apply
     running = summary_of(trainer.state, config, trainer.wall_time(), "running")
     write_json_atomic(run_dir / "summary.json", running)
     status, error = "failed", None

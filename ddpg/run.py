@@ -3,10 +3,14 @@
     python -m ddpg.run [group=option ...] [key=value ...]
     python -m ddpg.run -m agent.tau=0.001,0.005 seed=0,1,2
     python -m ddpg.run resume=outputs/runs/<run>       # continue from its newest checkpoint
+    python -m ddpg.run resume=outputs/runs/<run> trainer.total_steps=40000   # train it further
 
-A bad value ends the run with one line naming the key (exit code 2); a traceback, if any, goes
-to <run_dir>/error.log. Every run directory gets a summary.json saying how it ended; in a sweep
-a failed job is recorded and the other jobs go on.
+A bad value ends a single run with one line naming the key (exit code 2) and leaves no run
+folder behind; a traceback, if any, goes to <run_dir>/error.log. Every run that started training
+gets a summary.json saying how it ended and ends with a closing block on the terminal
+(ddpg.console); in a sweep a failed job keeps its folder (status failed) and the other jobs go
+on. A resume writes Hydra's record of itself into the run's own `.hydra/resume_<time>/`; resuming
+a finished run without raising its budget changes nothing and says so.
 
 A single run trains in this process. In a sweep (any launcher) each job trains in a fresh child
 process (:func:`ddpg.sweep.train_in_child`), so nothing of one job (XLA's memory mappings, Keras
@@ -15,33 +19,44 @@ state, writers, seeds) reaches the next, and this process never imports TensorFl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
-import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's C++ start-up chatter quiet
-
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+import ddpg.tf_startup  # noqa: F401  # notes whether the user set TF_CPP_MIN_LOG_LEVEL
 from ddpg.config import ConfigError, RunConfig, flatten, from_mapping
+from ddpg.console import run_report
 from ddpg.files import write_json_atomic
-from ddpg.job import resume_target, train_run
+from ddpg.job import plan_resume, train_run
 from ddpg.sweep import train_in_child
 
 
+def _resumed_run_dir(resume: str) -> Path | None:
+    """The run folder that `resume=<run_dir or checkpoint>` names, if it exists."""
+    path = Path(resume)
+    if (path / "manifest.json").is_file():
+        path = path.parent.parent
+    return path if (path / "checkpoints").is_dir() else None
+
+
 def hydra_run_dir(resume: str | None, now: str, env_name: str, seed: int) -> str:
-    """Where Hydra puts a single run: a new run folder, or for `resume=` a log folder of its own
-    (training then continues in the resumed run's directory)."""
+    """Where Hydra puts a single run: a new run folder; for `resume=`, a folder for Hydra's record
+    of the resume inside the resumed run's .hydra (training continues in the run's folder)."""
     if resume is None:
         return f"outputs/runs/{now}_{env_name}_seed{seed}"
-    return f"outputs/resumes/{now}"
+    run_dir = _resumed_run_dir(resume)
+    return str(run_dir / ".hydra" / f"resume_{now}") if run_dir else f"outputs/runs/{now}_resume"
 
 
 OmegaConf.register_new_resolver("ddpg_run_dir", hydra_run_dir, replace=True)
@@ -67,31 +82,73 @@ def _resolved(cfg: DictConfig) -> dict[str, Any]:
 def main(cfg: DictConfig) -> float:
     """Run one job and return its final eval mean (the objective for sweepers)."""
     hydra_cfg = HydraConfig.get()
-    run_dir = Path(hydra_cfg.runtime.output_dir)
+    run_dir = hydra_dir = Path(hydra_cfg.runtime.output_dir)
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     try:
         config = to_run_config(cfg)
+        if not multirun:  # quietly, before a resume's checkpoint code imports it
+            ddpg.tf_startup.import_tensorflow()
         if config.resume is not None:  # continue that run with its own saved config
-            config, run_dir, checkpoint = resume_target(config.resume)
-            print(f"resuming {run_dir} from {checkpoint.name}", file=sys.stderr)
+            changes = _command_line_values(cfg, hydra_cfg.overrides.task)
+            plan = plan_resume(config.resume, changes)
+            if plan.finished:
+                _remove_unstarted(hydra_dir)  # changes nothing, not even Hydra's record
+                print(
+                    f"{plan.run_dir} already finished; nothing to do (raise trainer.total_steps "
+                    "to train it further)"
+                )
+                return _final_eval(_summary(plan.run_dir / "summary.json"))
+            config, run_dir = plan.config, plan.run_dir
+            print(f"resuming {run_dir} from {plan.checkpoint.name}", file=sys.stderr)
         summary = train_in_child(config, run_dir) if multirun else _train_here(config, run_dir)
     except KeyboardInterrupt:  # the job recorded "interrupted"; stop without a traceback
         print(f"interrupted: {run_dir}", file=sys.stderr)
         raise SystemExit(130) from None
     except ConfigError as error:
-        _write_raw_params(cfg, run_dir)
-        return _fail(run_dir, f"error: {error}", multirun)
+        if multirun:  # the sweep keeps the record of its rejected job
+            _write_raw_params(cfg, run_dir)
+        else:  # a single run that never started leaves nothing behind
+            _remove_unstarted(hydra_dir)
+        return _fail(run_dir, f"error: {error}", multirun, record=multirun)
     except Exception as error:
         return _fail(
             run_dir,
             f"error: {type(error).__name__}: {error} (see {run_dir / 'error.log'})",
             multirun,
         )
+    if not multirun:
+        print(run_report(run_dir, summary), flush=True)
     if summary["status"] in ("diverged", "failed", "interrupted"):
         see = " (see error.log)" if (run_dir / "error.log").exists() else ""
         return _fail(run_dir, f"error: {summary['error']}{see}", multirun)
-    final = summary["final_eval_return"]
+    return _final_eval(summary)
+
+
+def _final_eval(summary: dict[str, Any]) -> float:
+    final = summary.get("final_eval_return")
     return float(final) if final is not None else math.nan
+
+
+def _command_line_values(cfg: DictConfig, task_overrides: Any) -> dict[str, Any]:
+    """Each key the command line set (other than resume and hydra.*) -> its composed value."""
+    resolved = OmegaConf.create(_resolved(cfg))
+    values: dict[str, Any] = {}
+    for override in OverridesParser.create().parse_overrides(list(task_overrides)):
+        key = override.key_or_group
+        if key == "resume" or key.startswith(("hydra.", "hydra/")):
+            continue
+        value = OmegaConf.select(resolved, key)
+        # A group option (env=mountaincar) is named as given, not as the group's whole content.
+        values[key] = override.value() if isinstance(value, DictConfig) else value
+    return values
+
+
+def _remove_unstarted(hydra_dir: Path) -> None:
+    """Remove what Hydra made for a run that never started: its record, then the folder if
+    nothing else is in it (never another run's files)."""
+    shutil.rmtree(hydra_dir / ".hydra", ignore_errors=True)
+    with contextlib.suppress(OSError):
+        hydra_dir.rmdir()  # only when empty
 
 
 def _train_here(config: RunConfig, run_dir: Path) -> dict:
@@ -115,10 +172,10 @@ def _write_raw_params(cfg: DictConfig, run_dir: Path) -> None:
     write_json_atomic(run_dir / "params.json", params)
 
 
-def _fail(run_dir: Path, message: str, multirun: bool) -> float:
+def _fail(run_dir: Path, message: str, multirun: bool, record: bool = True) -> float:
     """Record a failure (unless the job already did), print one line, exit 2 outside sweeps."""
     summary_path = run_dir / "summary.json"
-    if _status(summary_path) not in ("failed", "diverged", "interrupted"):
+    if record and _summary(summary_path).get("status") not in ("failed", "diverged", "interrupted"):
         write_json_atomic(
             summary_path, {"status": "failed", "error": message.removeprefix("error: ")}
         )
@@ -130,11 +187,12 @@ def _fail(run_dir: Path, message: str, multirun: bool) -> float:
     sys.exit(2)
 
 
-def _status(path: Path) -> str | None:
+def _summary(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text()).get("status")
-    except (OSError, ValueError, AttributeError):
-        return None
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 if __name__ == "__main__":

@@ -140,7 +140,12 @@ class Trainer:
         episode: list[tuple[np.ndarray, np.ndarray, float, np.ndarray, bool]] = []
         obs: np.ndarray | None = None
         clock, clock_step = time.perf_counter(), s.step
-        bar = tqdm(total=cfg.trainer.total_steps, initial=s.step, disable=not cfg.trainer.progress)
+        bar = tqdm(
+            total=cfg.trainer.total_steps,
+            initial=s.step,
+            unit="step",  # tqdm's rate is then env steps/s
+            disable=not cfg.trainer.progress,
+        )
         previous_handlers = self._catch_signals()
         loop_start = time.perf_counter()
         try:
@@ -186,28 +191,36 @@ class Trainer:
                     clock, clock_step = now, s.step
                     bar.update(s.step - bar.n)
                 if s.step % cfg.trainer.eval_every == 0:
-                    bar.set_postfix(eval=f"{self.evaluate():.1f}", refresh=False)
+                    self.evaluate()
+                    bar.set_postfix(self._progress_values(), refresh=False)
                 if terminated or truncated:
                     self._store_episode(episode)
                     episode, obs = [], None
-                    bar.set_postfix(ret=f"{self._end_episode(info):.1f}", refresh=False)
+                    self._end_episode(info)
+                    bar.set_postfix(self._progress_values(), refresh=False)
                     self._maybe_checkpoint(window)
                 if s.stopped_early or (cfg.trainer.max_episodes or np.inf) <= s.episode:
                     break
             self.loop_seconds = time.perf_counter() - loop_start
-            evaluated_last = s.last_eval_step != s.step
-            if evaluated_last:
+            final_eval_due = s.last_eval_step != s.step
+            if final_eval_due:
                 self.evaluate()
             save_policy(self.run_dir / "policy", agent.learner.actor, cfg, c.env, obs_normalizer)
             # At an episode boundary a final checkpoint can be resumed exactly; skip it when the
             # episode end just wrote this very state.
-            if obs is None and (evaluated_last or s.last_checkpoint_step != s.step):
+            if obs is None and (final_eval_due or s.last_checkpoint_step != s.step):
                 self._checkpoint(window)
         finally:
             self._restore_signals(previous_handlers)
             bar.close()
             self.writer.flush()
         return s
+
+    def _progress_values(self) -> dict[str, str]:
+        """The progress bar's postfix: the last eval mean and the EMA of training returns."""
+        s = self.state
+        shown = {"eval": s.final_eval_return, "return_ema": s.return_ema}
+        return {key: "-" if v is None else f"{v:.1f}" for key, v in shown.items()}
 
     def _maybe_checkpoint(self, window: np.ndarray) -> None:
         every, s = self.config.trainer.checkpoint_every, self.state

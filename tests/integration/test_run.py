@@ -1,6 +1,7 @@
 """A smoke run in-process and through `python -m ddpg.run`, checked against the run-dir contract."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -67,24 +68,77 @@ def test_in_process_run_writes_the_contract(tmp_path):
     assert_run_contract(tmp_path, 400)
 
 
-def test_module_run_writes_the_contract_and_quiet_bad_values(tmp_path, repo):
+def cli(repo: Path, *overrides: str) -> subprocess.CompletedProcess:
+    """`python -m ddpg.run OVERRIDES` as a user starts it: TF's log level left unset."""
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    command = [sys.executable, "-m", "ddpg.run", *overrides]
+    return subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_module_run_writes_the_contract_says_how_it_ended_and_quiet_bad_values(tmp_path, repo):
     run_dir = tmp_path / "run"
-    command = [sys.executable, "-m", "ddpg.run", "+experiment=smoke", f"hydra.run.dir={run_dir}"]
-    done = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=300)
+    done = cli(repo, "+experiment=smoke", f"hydra.run.dir={run_dir}")
     assert done.returncode == 0, done.stderr
     assert_run_contract(run_dir, 300)
-    (run_dir / "bad").mkdir()
-    bad = subprocess.run(
-        [*command[:-1], f"hydra.run.dir={run_dir / 'bad'}", "agent.tau=1.5"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    summary = json.loads((run_dir / "summary.json").read_text())
+    block = done.stdout[done.stdout.index(f"Run completed: {run_dir}") :].splitlines()
+    final, std = summary["final_eval_return"], summary["final_eval_std"]
+    assert block[1].split() == [
+        "final",
+        "eval",
+        f"{final:.1f}",
+        "+-",
+        f"{std:.1f}",
+        "(at",
+        "env",
+        "step",
+        "300)",
+    ]
+    assert f"{summary['steps_per_sec']:.0f} env steps/s" in block[4]
+    assert block[-2:] == [
+        f"  tensorboard --logdir {run_dir}",
+        f"  python -m ddpg.evaluate run_dir={run_dir}",
+    ]
+    # TensorFlow's start-up notices (cuInit, oneDNN, absl) stay off a CPU-only terminal.
+    for notice in ("cuInit", "oneDNN", "absl::InitializeLog", "cuda drivers"):
+        assert notice not in done.stderr
+    bad = cli(repo, "+experiment=smoke", f"hydra.run.dir={tmp_path / 'bad'}", "agent.tau=1.5")
     assert bad.returncode == 2
     assert "agent.tau=1.5" in bad.stderr and "Traceback" not in bad.stderr + bad.stdout
-    assert json.loads((run_dir / "bad" / "summary.json").read_text())["status"] == "failed"
-    assert not (run_dir / "bad" / "policy").exists()
+    assert not (tmp_path / "bad").exists()  # a run that never started leaves no folder
+    unknown = cli(repo, "env.id=NoSuchEnv-v0", f"hydra.run.dir={tmp_path / 'unknown'}")
+    assert unknown.returncode == 2 and "env.id='NoSuchEnv-v0'" in unknown.stderr
+    assert not (tmp_path / "unknown").exists()
+
+
+def snapshot(run_dir: Path) -> dict[str, bytes]:
+    """Every file of a run folder -> its bytes."""
+    return {str(p.relative_to(run_dir)): p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+
+
+def test_resume_a_finished_run_changes_nothing_unless_the_budget_is_raised(tmp_path, repo):
+    run_dir = tmp_path / "run"
+    train = ["+experiment=smoke", "trainer.total_steps=400", "trainer.eval_every=200"]
+    assert cli(repo, *train, f"hydra.run.dir={run_dir}").returncode == 0
+    before = snapshot(run_dir)
+    again = cli(repo, f"resume={run_dir}")
+    assert again.returncode == 0, again.stderr
+    assert "already finished; nothing to do" in again.stdout
+    assert snapshot(run_dir) == before  # no summary, event file or Hydra record added
+    refused = cli(repo, f"resume={run_dir}", "agent.tau=0.1")
+    assert refused.returncode == 2 and "agent.tau=0.1 cannot change on resume" in refused.stderr
+    assert snapshot(run_dir) == before
+    first = json.loads(before["summary.json"])
+    longer = cli(repo, f"resume={run_dir}", "trainer.total_steps=600")
+    assert longer.returncode == 0, longer.stderr
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert (summary["status"], summary["env_steps"]) == ("completed", 600)
+    assert summary["wall_time_s"] > first["wall_time_s"]  # both segments count
+    assert json.loads((run_dir / "params.json").read_text())["trainer.total_steps"] == 600
+    scalars = pd.read_csv(run_dir / "scalars.csv")
+    assert scalars[scalars.key == "eval/return_mean"].step.tolist() == [200, 400, 600]
+    resumes = list((run_dir / ".hydra").glob("resume_*/.hydra/overrides.yaml"))
+    assert len(resumes) == 1 and "trainer.total_steps=600" in resumes[0].read_text()
 
 
 def test_unknown_group_option_fails_with_hydras_message(tmp_path, repo):

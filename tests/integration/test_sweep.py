@@ -111,6 +111,14 @@ def test_basic_sweep_records_every_job_and_goes_on_after_a_failure(basic_sweep) 
             for part in ("params.json", "scalars.csv", "tb", "policy", ".hydra/overrides.yaml"):
                 assert (run_dir / part).exists(), part
     assert "error: job 4_agent.tau=5,seed=0: agent.tau=5.0 is invalid" in output
+    # The closing table: one line per job in job order, then how to compare the sweep.
+    table = output[output.index(f"Sweep finished: {sweep_dir} (6 jobs)") :].splitlines()
+    rows = [line.split() for line in table[2:8]]
+    assert [row[:2] for row in rows] == [
+        [name, jobs[name]["status"]] for name in sorted(jobs, key=lambda n: int(n.split("_")[0]))
+    ]
+    assert rows[0][2] == f"{jobs['0_agent.tau=0.005,seed=0']['final_eval_return']:.1f}"
+    assert f"  python -m ddpg.compare {sweep_dir}" in table
     assert not tf_mapped, "the launching process imported TensorFlow"
     # Training in-process added ~200 mappings per job (XLA); the launcher's count stays flat.
     assert len(maps_after_job) >= 3 and max(maps_after_job) - maps_after_job[0] < 50, maps_after_job

@@ -11,17 +11,22 @@ from ddpg.job import resume_target, train_run
 
 
 def config() -> RunConfig:
-    """1200 Pendulum steps (6 episodes), a checkpoint at every episode end from step 200 on."""
+    """1200 Pendulum steps (6 episodes of 200), checkpoints at 400, 800 and 1200.
+
+    Scalars are logged every 100 steps, evaluations run every 300 and every episode end flushes
+    the logs, so a kill after step 600 or 1000 leaves rows (eval ones too) that the last
+    checkpoint predates: the resume must rewind them.
+    """
     return RunConfig(
         seed=3,
         network=NetworkConfig(name="tiny", actor_hidden=[16], critic_hidden=[16]),
         agent=AgentConfig(batch_size=16, learning_starts=100),
         trainer=TrainerConfig(
             total_steps=1200,
-            eval_every=400,
+            eval_every=300,
             eval_episodes=1,
             log_every=100,
-            checkpoint_every=200,
+            checkpoint_every=400,
             keep_checkpoints=2,
             progress=False,
         ),
