@@ -176,15 +176,20 @@ def save_learning_curves(bands: Mapping[str, Band], path: Path, ylabel: str) -> 
     """
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(8, 5), layout="constrained")
+    from matplotlib import colormaps
+
+    many = len(bands) > 10  # past tab10, colours would repeat: tab20 keeps groups apart
+    fig = Figure(figsize=(11 if many else 8, 5), layout="constrained")
     ax = fig.subplots()
-    for label, band in bands.items():
+    colours = colormaps["tab20" if many else "tab10"].colors
+    for i, (label, band) in enumerate(bands.items()):
         diverged = f", {band.n_diverged} diverged" if band.n_diverged else ""
-        (line,) = ax.plot(band.steps, band.mean, label=f"{label} (n={band.n_runs}{diverged})")
-        ax.fill_between(band.steps, band.low, band.high, color=line.get_color(), alpha=0.2)
+        colour = colours[i % len(colours)]
+        ax.plot(band.steps, band.mean, color=colour, label=f"{label} (n={band.n_runs}{diverged})")
+        ax.fill_between(band.steps, band.low, band.high, color=colour, alpha=0.15)
     title = f"{ylabel}: mean and 95% bootstrap CI over runs (diverged runs counted)"
     ax.set(xlabel="environment steps", ylabel=ylabel, title=title)
     ax.grid(alpha=0.3)
-    if ax.lines:
-        ax.legend(fontsize="small")
+    if ax.lines:  # beside the axes, so no curve hides behind it
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _save_png(fig, path)
