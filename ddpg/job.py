@@ -111,7 +111,8 @@ def train_run(config: RunConfig, run_dir: Path) -> dict[str, Any]:
     from ddpg.build import build, configure_tensorflow
     from ddpg.checkpoint import load_checkpoint, rewind_logs
     from ddpg.metrics import MetricsWriter
-    from ddpg.trainer import DivergedError, InterruptedRun, Trainer, summary_of
+    from ddpg.train_state import DivergedError, InterruptedRun, summary_of
+    from ddpg.trainer import Trainer
 
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)

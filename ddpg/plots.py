@@ -174,14 +174,13 @@ def save_learning_curves(bands: Mapping[str, Band], path: Path, ylabel: str) -> 
     Returns:
         `path`.
     """
-    from matplotlib.figure import Figure
-
     from matplotlib import colormaps
+    from matplotlib.figure import Figure
 
     many = len(bands) > 10  # past tab10, colours would repeat: tab20 keeps groups apart
     fig = Figure(figsize=(11 if many else 8, 5), layout="constrained")
     ax = fig.subplots()
-    colours = colormaps["tab20" if many else "tab10"].colors
+    colours = colormaps["tab20" if many else "tab10"].colors  # type: ignore[attr-defined]
     for i, (label, band) in enumerate(bands.items()):
         diverged = f", {band.n_diverged} diverged" if band.n_diverged else ""
         colour = colours[i % len(colours)]

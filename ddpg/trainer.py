@@ -12,7 +12,6 @@ import dataclasses
 import signal
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,46 +25,7 @@ from ddpg.config import RunConfig
 from ddpg.learner import METRIC_KEYS
 from ddpg.metrics import MetricsWriter
 from ddpg.policy import save_policy
-
-#: Per-update values the trainer averages over each logging window.
-WINDOW_KEYS = (*METRIC_KEYS, "reward/normalized_mean")
-
-
-class DivergedError(RuntimeError):
-    """A loss or Q value became NaN or inf."""
-
-    def __init__(self, step: int, what: str) -> None:
-        super().__init__(f"training diverged at env step {step}: {what} is not finite")
-        self.step = step
-
-
-class InterruptedRun(Exception):
-    """SIGINT or SIGTERM arrived; a checkpoint was written at the end of the episode."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(f"stopped by {signal.Signals(signum).name}; resume to continue")
-        self.signum = signum
-
-
-@dataclass
-class TrainState:
-    """Counters and statistics of the loop; checkpoints restore them."""
-
-    step: int = 0
-    episode: int = 0
-    return_ema: float | None = None
-    best_eval_return: float | None = None
-    final_eval_return: float | None = None
-    final_eval_std: float | None = None
-    last_eval_step: int = -1
-    last_checkpoint_step: int = 0
-    steps_to_solve: int | None = None
-    stopped_early: bool = False
-    eval_seeded: bool = False
-    window_step: int = 0
-    window_count: int = 0
-    window_sum: list[float] = field(default_factory=lambda: [0.0] * len(WINDOW_KEYS))
-    wall_time_s: float = 0.0  # of every segment up to the last checkpoint (resumes add theirs)
+from ddpg.train_state import WINDOW_KEYS, DivergedError, InterruptedRun, TrainState
 
 
 def evaluate_policy(env: gym.Env, policy: Any, episodes: int) -> np.ndarray:
@@ -301,22 +261,3 @@ class Trainer:
         self.writer.scalars(values, s.step)
         window[:] = 0.0
         s.window_count, s.window_step = 0, s.step
-
-
-def summary_of(state: TrainState, config: RunConfig, wall_time: float, status: str) -> dict:
-    """The summary.json record of a run."""
-    return {
-        "status": status,
-        "env_id": config.env.id,
-        "seed": config.seed,
-        "env_steps": state.step,
-        "episodes": state.episode,
-        "final_eval_return": state.final_eval_return,
-        "final_eval_std": state.final_eval_std,
-        "best_eval_return": state.best_eval_return,
-        "solved_score": config.env.solved_score,
-        "steps_to_solve": state.steps_to_solve,
-        "wall_time_s": wall_time,
-        "steps_per_sec": state.step / wall_time if wall_time > 0 else 0.0,
-        "error": None,
-    }
