@@ -1,40 +1,34 @@
 """Typed, validated run configuration: the only shape of config the library below run.py sees.
 
-Each dataclass mirrors one group of `conf/`. `from_mapping` converts the composed Hydra config
-(already a plain dict) and every `__post_init__` checks ranges, so a bad value stops the run
-before anything is built, with a message that names the dotted key and the allowed range.
+Each dataclass mirrors one group of `conf/`. `from_mapping` (ddpg/structured.py) builds them from
+the composed Hydra config through OmegaConf structured configs, which reject unknown keys and
+wrong types; every `__post_init__` then checks ranges. A bad value stops the run before anything
+is built, with one line naming the dotted key and the allowed range.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import types
-import typing
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-
-class ConfigError(ValueError):
-    """A config value is missing, of the wrong type or out of range. The message names the key."""
-
-
-def _check(ok: bool, key: str, value: Any, allowed: str) -> None:
-    if not ok:
-        raise ConfigError(f"{key}={value!r} is invalid: expected {allowed}")
+# Re-exported: callers import the config's whole surface from here.
+from ddpg.structured import ConfigError as ConfigError
+from ddpg.structured import check
+from ddpg.structured import flatten as flatten
+from ddpg.structured import from_mapping as from_mapping
 
 
 def _positive(key: str, value: float) -> None:
-    _check(math.isfinite(value) and value > 0, key, value, "a finite number > 0")
+    check(math.isfinite(value) and value > 0, key, value, "a finite number > 0")
 
 
 def _non_negative(key: str, value: float) -> None:
-    _check(math.isfinite(value) and value >= 0, key, value, "a finite number >= 0")
+    check(math.isfinite(value) and value >= 0, key, value, "a finite number >= 0")
 
 
 def _choice(key: str, value: str, options: tuple[str, ...]) -> None:
-    _check(value in options, key, value, "one of " + ", ".join(options))
+    check(value in options, key, value, "one of " + ", ".join(options))
 
 
 @dataclass
@@ -58,22 +52,22 @@ class AgentConfig:
     def __post_init__(self) -> None:
         _positive("agent.actor_lr", self.actor_lr)
         _positive("agent.critic_lr", self.critic_lr)
-        _check(0 < self.tau <= 1, "agent.tau", self.tau, "a number in (0, 1]")
-        _check(0 <= self.gamma < 1, "agent.gamma", self.gamma, "a number in [0, 1)")
-        _check(self.buffer_size >= 1, "agent.buffer_size", self.buffer_size, "an integer >= 1")
-        _check(
+        check(0 < self.tau <= 1, "agent.tau", self.tau, "a number in (0, 1]")
+        check(0 <= self.gamma < 1, "agent.gamma", self.gamma, "a number in [0, 1)")
+        check(self.buffer_size >= 1, "agent.buffer_size", self.buffer_size, "an integer >= 1")
+        check(
             1 <= self.batch_size <= self.buffer_size,
             "agent.batch_size",
             self.batch_size,
             f"an integer in [1, agent.buffer_size={self.buffer_size}]",
         )
-        _check(
+        check(
             self.learning_starts >= 0,
             "agent.learning_starts",
             self.learning_starts,
             "an integer >= 0",
         )
-        _check(
+        check(
             self.updates_per_step >= 1,
             "agent.updates_per_step",
             self.updates_per_step,
@@ -100,14 +94,14 @@ class NetworkConfig:
     def __post_init__(self) -> None:
         for key in ("actor_hidden", "critic_hidden"):
             sizes = getattr(self, key)
-            _check(
+            check(
                 len(sizes) >= 1 and all(s >= 1 for s in sizes),
                 f"network.{key}",
                 sizes,
                 "a non-empty list of positive layer sizes",
             )
         _choice("network.activation", self.activation, ("relu", "selu", "tanh", "elu", "gelu"))
-        _check(
+        check(
             0 <= self.action_insert_layer < len(self.critic_hidden),
             "network.action_insert_layer",
             self.action_insert_layer,
@@ -136,10 +130,10 @@ class NoiseConfig:
         _non_negative("noise.sigma", self.sigma)
         _positive("noise.theta", self.theta)
         _positive("noise.dt", self.dt)
-        _check(math.isfinite(self.mu), "noise.mu", self.mu, "a finite number")
+        check(math.isfinite(self.mu), "noise.mu", self.mu, "a finite number")
         if self.final_sigma is not None:
             _non_negative("noise.final_sigma", self.final_sigma)
-        _check(self.decay_steps >= 0, "noise.decay_steps", self.decay_steps, "an integer >= 0")
+        check(self.decay_steps >= 0, "noise.decay_steps", self.decay_steps, "an integer >= 0")
 
 
 @dataclass
@@ -158,19 +152,19 @@ class EnvConfig:
     exploration_sigma: float = 0.1  # the noise scale this env needs; noise configs refer to it
 
     def __post_init__(self) -> None:
-        _check(bool(self.id), "env.id", self.id, "a gymnasium environment id")
+        check(bool(self.id), "env.id", self.id, "a gymnasium environment id")
         _choice("env.obs_norm", self.obs_norm, ("none", "bounds", "running"))
         if self.max_episode_steps is not None:
-            _check(
+            check(
                 self.max_episode_steps >= 1,
                 "env.max_episode_steps",
                 self.max_episode_steps,
                 "an integer >= 1 or null",
             )
-        _check(self.total_steps >= 0, "env.total_steps", self.total_steps, "an integer >= 0")
-        _check(self.eval_every >= 1, "env.eval_every", self.eval_every, "an integer >= 1")
-        _check(self.eval_episodes >= 1, "env.eval_episodes", self.eval_episodes, "an integer >= 1")
-        _check(math.isfinite(self.solved_score), "env.solved_score", self.solved_score, "finite")
+        check(self.total_steps >= 0, "env.total_steps", self.total_steps, "an integer >= 0")
+        check(self.eval_every >= 1, "env.eval_every", self.eval_every, "an integer >= 1")
+        check(self.eval_episodes >= 1, "env.eval_episodes", self.eval_episodes, "an integer >= 1")
+        check(math.isfinite(self.solved_score), "env.solved_score", self.solved_score, "finite")
         _non_negative("env.exploration_sigma", self.exploration_sigma)
 
 
@@ -186,7 +180,7 @@ class RewardNormConfig:
     def __post_init__(self) -> None:
         _choice("reward_norm.name", self.name, ("none", "scale", "running", "episode_return"))
         _positive("reward_norm.scale", self.scale)
-        _check(0 <= self.gamma <= 1, "reward_norm.gamma", self.gamma, "a number in [0, 1]")
+        check(0 <= self.gamma <= 1, "reward_norm.gamma", self.gamma, "a number in [0, 1]")
         _positive("reward_norm.epsilon", self.epsilon)
 
 
@@ -208,35 +202,31 @@ class TrainerConfig:
     threads: int = 1  # TF intra- and inter-op threads
 
     def __post_init__(self) -> None:
-        _check(self.total_steps >= 0, "trainer.total_steps", self.total_steps, "an integer >= 0")
-        _check(self.eval_every >= 1, "trainer.eval_every", self.eval_every, "an integer >= 1")
-        _check(
+        check(self.total_steps >= 0, "trainer.total_steps", self.total_steps, "an integer >= 0")
+        check(self.eval_every >= 1, "trainer.eval_every", self.eval_every, "an integer >= 1")
+        check(
             self.eval_episodes >= 1, "trainer.eval_episodes", self.eval_episodes, "an integer >= 1"
         )
         if self.max_episodes is not None:
-            _check(self.max_episodes >= 1, "trainer.max_episodes", self.max_episodes, ">= 1")
+            check(self.max_episodes >= 1, "trainer.max_episodes", self.max_episodes, ">= 1")
         _choice("trainer.early_stop", self.early_stop, ("none", "ema", "eval"))
         if self.target_score is not None:
-            _check(
+            check(
                 math.isfinite(self.target_score),
                 "trainer.target_score",
                 self.target_score,
                 "finite",
             )
-        _check(0 <= self.ema_decay < 1, "trainer.ema_decay", self.ema_decay, "a number in [0, 1)")
-        _check(self.log_every >= 1, "trainer.log_every", self.log_every, "an integer >= 1")
-        _check(
+        check(0 <= self.ema_decay < 1, "trainer.ema_decay", self.ema_decay, "a number in [0, 1)")
+        check(self.log_every >= 1, "trainer.log_every", self.log_every, "an integer >= 1")
+        check(
             self.checkpoint_every >= 0,
             "trainer.checkpoint_every",
             self.checkpoint_every,
             "an integer >= 0",
         )
-        _check(
-            self.keep_checkpoints >= 1, "trainer.keep_checkpoints", self.keep_checkpoints, ">= 1"
-        )
-        _check(
-            self.threads >= 0, "trainer.threads", self.threads, "an integer >= 0 (0: TF default)"
-        )
+        check(self.keep_checkpoints >= 1, "trainer.keep_checkpoints", self.keep_checkpoints, ">= 1")
+        check(self.threads >= 0, "trainer.threads", self.threads, "an integer >= 0 (0: TF default)")
 
 
 @dataclass
@@ -253,77 +243,4 @@ class RunConfig:
     resume: str | None = None  # a run directory to continue
 
     def __post_init__(self) -> None:
-        _check(0 <= self.seed < 2**31, "seed", self.seed, "an integer in [0, 2**31)")
-
-
-T = TypeVar("T")
-
-
-def from_mapping(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
-    """Build dataclass `cls` from a plain mapping, checking keys and types by name.
-
-    Unknown keys, missing required keys, wrong types and non-finite floats raise ConfigError
-    naming the dotted key. Range checks then run in each dataclass's `__post_init__`.
-    """
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        raise ConfigError(f"{prefix}{unknown[0]} is not a known key (known: {', '.join(fields)})")
-    kwargs = {}
-    for name, value in data.items():
-        kwargs[name] = _convert(hints[name], value, prefix + name)
-    return cls(**kwargs)
-
-
-def _convert(hint: Any, value: Any, key: str) -> Any:
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        options = typing.get_args(hint)
-        if value is None and type(None) in options:
-            return None
-        (inner,) = [o for o in options if o is not type(None)]
-        return _convert(inner, value, key)
-    if dataclasses.is_dataclass(hint):
-        if not isinstance(value, Mapping):
-            raise ConfigError(f"{key}={value!r} is invalid: expected a group of keys")
-        return from_mapping(hint, value, key + ".")  # type: ignore[arg-type]
-    if origin is list:
-        (item,) = typing.get_args(hint)
-        if not isinstance(value, list | tuple):
-            raise ConfigError(f"{key}={value!r} is invalid: expected a list")
-        return [_convert(item, v, f"{key}[{i}]") for i, v in enumerate(value)]
-    if origin is dict:
-        if not isinstance(value, Mapping):
-            raise ConfigError(f"{key}={value!r} is invalid: expected a mapping")
-        return dict(value)
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{key}={value!r} is invalid: expected true or false")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{key}={value!r} is invalid: expected an integer")
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{key}={value!r} is invalid: expected a number")
-        if not math.isfinite(value):
-            raise ConfigError(f"{key}={value!r} is invalid: expected a finite number")
-        return float(value)
-    if hint is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{key}={value!r} is invalid: expected a string")
-        return value
-    return value
-
-
-def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Flatten nested mappings to dotted keys: {"agent": {"tau": 1}} -> {"agent.tau": 1}."""
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, Mapping) and value:
-            flat.update(flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
+        check(0 <= self.seed < 2**31, "seed", self.seed, "an integer in [0, 2**31)")

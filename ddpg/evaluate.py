@@ -8,20 +8,22 @@
 Only `<run_dir>/policy/` is read: the actor's weights and the env, network and observation
 normalization it was trained with (no pickle). The normalization statistics are frozen, so the
 actor sees observations exactly as at the end of training. Per-episode returns and mean +- std
-are printed and written to `<run_dir>/evaluation.json`. A user error (bad argument, not a run,
-no or damaged policy, no display, no moviepy) prints one line to stderr and exits with 2.
+are printed and added to `<run_dir>/evaluation.json`, after the earlier evaluations. An
+argument's value is everything after its first "=" (a sweep job's folder needs no quoting), and
+EvalOptions converts and checks it as every config is (ddpg.config.from_mapping). A user error
+(bad argument, not a run, no or damaged policy, no display, no moviepy) prints one line to
+stderr and exits with 2.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import os
 import sys
-import typing
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,13 +32,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's C++ start-up cha
 import gymnasium as gym
 import numpy as np
 
-from ddpg.config import ConfigError
-from ddpg.files import write_json_atomic
+from ddpg.config import ConfigError, check, from_mapping
+from ddpg.eval_records import RESULT_FILE, append_evaluation, read_evaluations
 
 if TYPE_CHECKING:
     from ddpg.policy import SavedPolicy  # imports TF: only for the type checker
 
-RESULT_FILE = "evaluation.json"
 VIDEO_DIR = "videos"
 RENDER_MODES = ("none", "human", "rgb_array")
 USAGE = (
@@ -62,14 +63,14 @@ class EvalOptions:
 
     def __post_init__(self) -> None:
         self.run_dir = Path(self.run_dir).expanduser()
-        _check(self.episodes >= 1, "episodes", self.episodes, "an integer >= 1")
-        _check(0 <= self.seed < 2**31, "seed", self.seed, "an integer in [0, 2**31)")
-        _check(self.video_episodes >= 1, "video_episodes", self.video_episodes, "an integer >= 1")
-        _check(
+        check(self.episodes >= 1, "episodes", self.episodes, "an integer >= 1")
+        check(0 <= self.seed < 2**31, "seed", self.seed, "an integer in [0, 2**31)")
+        check(self.video_episodes >= 1, "video_episodes", self.video_episodes, "an integer >= 1")
+        check(
             self.render in RENDER_MODES, "render", self.render, "one of " + ", ".join(RENDER_MODES)
         )
         if self.video and self.render == "human":
-            raise EvaluateError("video=true records off-screen frames; drop render=human")
+            raise ConfigError("video=true records off-screen frames; drop render=human")
 
     @property
     def video_prefix(self) -> str:
@@ -84,43 +85,15 @@ class EvalOptions:
         return [folder / f"{self.video_prefix}-episode-{i}.mp4" for i in range(n_videos)]
 
 
-def _check(ok: bool, key: str, value: Any, allowed: str) -> None:
-    if not ok:
-        raise EvaluateError(f"{key}={value!r} is invalid: expected {allowed}")
-
-
 def parse_args(argv: list[str]) -> EvalOptions:
-    """Parse Hydra-style `key=value` tokens into EvalOptions; EvaluateError names a bad key."""
-    hints = typing.get_type_hints(EvalOptions)
-    known = [f.name for f in dataclasses.fields(EvalOptions)]
-    values: dict[str, Any] = {}
+    """`key=value` arguments -> EvalOptions; a ConfigError names a bad or unknown key."""
+    values: dict[str, str] = {}
     for token in argv:
-        key, sep, text = token.partition("=")
+        key, sep, value = token.partition("=")
         if not sep or not key:
-            raise EvaluateError(f"{token!r} is not a key=value argument ({USAGE})")
-        if key not in known:
-            raise EvaluateError(f"{key} is not a known key (known: {', '.join(known)})")
-        if key in values:
-            raise EvaluateError(f"{key} is given twice")
-        values[key] = _convert(hints[key], key, text)
-    if "run_dir" not in values:
-        raise EvaluateError(f"run_dir is required ({USAGE})")
-    return EvalOptions(**values)
-
-
-def _convert(hint: Any, key: str, text: str) -> Any:
-    if hint is bool:
-        if text.lower() not in ("true", "false"):
-            raise EvaluateError(f"{key}={text!r} is invalid: expected true or false")
-        return text.lower() == "true"
-    if hint is int:
-        try:
-            return int(text)
-        except ValueError:
-            raise EvaluateError(f"{key}={text!r} is invalid: expected an integer") from None
-    if not text:
-        raise EvaluateError(f"{key} is empty")
-    return Path(text) if hint is Path else text
+            raise ConfigError(f"{token!r} is not a key=value argument ({USAGE})")
+        values[key] = value  # a string: from_mapping converts it to the option's type
+    return from_mapping(EvalOptions, values)
 
 
 def _find_policy(run_dir: Path) -> Path:
@@ -222,20 +195,23 @@ def compiled_act(policy: SavedPolicy) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def evaluate_run(options: EvalOptions, echo: bool = True) -> dict[str, Any]:
-    """Play `options.episodes` deterministic episodes of the run's policy; write evaluation.json.
+    """Play `options.episodes` deterministic episodes of the run's policy; record them.
 
     Args:
         options: The run directory and how to evaluate it.
         echo: Print each episode's return and the summary to stdout.
 
     Returns:
-        The record written to `<run_dir>/evaluation.json`.
+        The record added to `<run_dir>/evaluation.json` (after those already there).
 
     Raises:
         EvaluateError: The directory is not a run, has no or a damaged policy, or the requested
             rendering is not possible here.
+        ConfigError: Its evaluation.json holds something other than evaluations.
     """
     policy_dir = _find_policy(options.run_dir)
+    result_path = options.run_dir / RESULT_FILE
+    read_evaluations(result_path)  # before any episode: fail now on a file we must not replace
     _check_render_support(options)
     from ddpg.policy import load_policy  # TF loads only once the arguments are known good
     from ddpg.trainer import evaluate_policy
@@ -270,11 +246,11 @@ def evaluate_run(options: EvalOptions, echo: bool = True) -> dict[str, Any]:
         "mean": mean,
         "std": std,
         "videos": [str(path.relative_to(options.run_dir)) for path in videos],
+        "evaluated_at": datetime.now(UTC).isoformat(timespec="seconds"),  # tells records apart
     }
-    result_path = options.run_dir / RESULT_FILE
-    write_json_atomic(result_path, record)
+    count = len(append_evaluation(result_path, record))
     say(f"return {mean:.2f} +- {std:.2f} over {episodes} (seed {seed})")
-    say(f"wrote {result_path}")
+    say(f"wrote {result_path} ({count} evaluation{'s' * (count != 1)})")
     for path in videos:
         say(f"video: {path}")
     return record
@@ -288,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         evaluate_run(parse_args(argv))
-    except EvaluateError as error:
+    except (ConfigError, EvaluateError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

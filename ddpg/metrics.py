@@ -18,8 +18,9 @@ from tensorboard.plugins.custom_scalar import layout_pb2
 from tensorboard.plugins.custom_scalar import summary as custom_scalar_summary
 from tensorboard.plugins.hparams import api as hp
 
-#: Every scalar key a run may write; a typo in a key fails loudly instead of making a new chart.
-METRIC_KEYS = frozenset(
+#: Every scalar key a run may write (DESIGN.md's metric keys; not the learner's METRIC_KEYS, the
+#: few its compiled step returns); a typo in a key fails loudly instead of making a new chart.
+SCALAR_KEYS = frozenset(
     {
         "train/episode_return",
         "train/episode_return_ema",
@@ -74,13 +75,16 @@ class MetricsWriter:
         """Log each key's value at env step `step`."""
         with self._writer.as_default(step=step):
             for key, value in values.items():
-                if key not in METRIC_KEYS:
+                if key not in SCALAR_KEYS:
                     raise KeyError(f"unknown metric key {key!r}")
                 tf.summary.scalar(key, value)
                 self._csv.writerow([step, key, repr(float(value))])
 
     def hparams(self, params: Mapping[str, Any]) -> None:
-        """Record this run's hyperparameters for TensorBoard's HParams dashboard."""
+        """Record this run's hyperparameters for TensorBoard's HParams dashboard.
+
+        Integers are logged as strings (seed 1 as "1"); see _hparam_value.
+        """
         clean = {k: _hparam_value(v) for k, v in params.items()}
         with self._writer.as_default():
             hp.hparams(clean)
@@ -128,9 +132,17 @@ def _layout_pb() -> Any:
     return custom_scalar_summary.pb(layout_pb2.Layout(category=categories))
 
 
-def _hparam_value(value: Any) -> bool | int | float | str:
-    if isinstance(value, bool | int | str):
+def _hparam_value(value: Any) -> bool | float | str:
+    """`value` as the HParams dashboard should show it: bools and finite floats as they are,
+    everything else (integers, nan, lists, None) as a string.
+
+    TensorBoard's HParams data types are string, bool and float64 only (an int becomes float64,
+    "TODO(#1998): Add int dtype" in its summary_v2.py), and its table prints every number with
+    5 significant digits: seed 1 shows as 1.0000. A string shows as written. The sweep's HParams
+    config (ddpg.sweep.swept_hparams) declares integer settings as strings to match.
+    """
+    if isinstance(value, bool | str):
         return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return value
     return str(value)

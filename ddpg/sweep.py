@@ -6,8 +6,8 @@ So :func:`train_in_child` trains each job in ``python -m ddpg.sweep``: a fresh i
 gets the validated config on stdin, sets TensorFlow's threads before any op and writes its
 output to ``<run_dir>/train.log``. The launching process never imports TensorFlow: Keras state,
 compiled functions, writers and seeds cannot leak from one job to the next, with any launcher.
-:class:`HParamsCallback` (``hydra.callbacks``) writes the sweep's HParams config to the sweep
-root, and the ``ddpg_job_dirname`` resolver names job folders after the swept values.
+:class:`HParamsCallback` (``hydra.callbacks``) writes the sweep's HParams config into each job's
+tb/, and the ``ddpg_job_dirname`` resolver names job folders after the swept values.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import ctypes
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import signal
 import socket
@@ -32,6 +33,7 @@ from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.experimental.callback import Callback
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from tensorboard.compat.proto import event_pb2
 from tensorboard.plugins.hparams import summary_v2 as hp
@@ -39,6 +41,7 @@ from tensorboard.summary.writer.record_writer import RecordWriter
 
 from ddpg.config import ConfigError, RunConfig, from_mapping
 from ddpg.files import write_json_atomic
+from ddpg.structured import field_type
 
 #: Statuses a job's summary.json ends with; anything else means the child died unrecorded.
 FINAL_STATUSES = ("completed", "stopped_early", "diverged", "failed", "interrupted")
@@ -198,6 +201,9 @@ def _child_main(parent_pid: int) -> int:
     job = json.loads(sys.stdin.buffer.read())
     config, run_dir = from_mapping(RunConfig, job["config"]), Path(job["run_dir"])
     from ddpg.job import params_of, train_run
+    from ddpg.tf_startup import import_tensorflow
+
+    import_tensorflow()  # train.log starts with the job's output, not TF's start-up notices
     from ddpg.metrics import write_final_metrics
 
     try:
@@ -217,49 +223,66 @@ def _child_main(parent_pid: int) -> int:
 
 
 class HParamsCallback(Callback):
-    """Writes the HParams config (swept keys + seed, final metrics) to the sweep root, once."""
+    """Writes the sweep's HParams config (swept keys + seed, final metrics) into each job's tb/.
 
-    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Called by Hydra in the launching process before any job starts."""
-        try:
-            hparams = swept_hparams(config)
-            sweep_dir = Path(str(config.hydra.sweep.dir))
-        except Exception as error:  # an HParams table is not worth failing a sweep for
+    TensorBoard lists every folder holding an event file as a run, so a config in the sweep root
+    showed up as an empty run named "."; its HParams dashboard takes the config from whichever
+    run holds one (all copies are the same), so each job that logged to tb/ carries it.
+    """
+
+    def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
+        """Called by Hydra in the job's process after each job; single runs need no config."""
+        if config.hydra.mode != RunMode.MULTIRUN:
+            return
+        tb_dir = Path(str(config.hydra.runtime.output_dir)) / "tb"
+        if not tb_dir.is_dir():  # rejected before training (or resumed elsewhere): no run here
+            return
+        try:  # the sweep as launched: its keys and values, written before any job started
+            multirun = OmegaConf.load(Path(str(config.hydra.sweep.dir)) / "multirun.yaml")
+            assert isinstance(multirun, DictConfig)
+            hparams = swept_hparams(multirun)
+        except Exception as error:  # an HParams table is not worth failing a job for
             print(f"warning: no HParams config for this sweep: {error}", file=sys.stderr)
             return
         metrics = [hp.Metric(tag, display_name=name) for tag, name in HPARAM_METRICS.items()]
-        write_summary_event(sweep_dir, hp.hparams_config_pb(hparams, metrics))
+        write_summary_event(tb_dir, hp.hparams_config_pb(hparams, metrics))
 
 
 def swept_hparams(config: DictConfig) -> list[hp.HParam]:
-    """The swept keys plus seed as HParams, named as in params.json (as each job logs them).
+    """The swept keys plus seed as HParams, named and typed as each job logs them.
 
     A swept config group such as `reward_norm` becomes `reward_norm.name`; keys that are not
-    in the run config (an experiment preset) are left out. Domains list the swept values.
+    in the run config (an experiment preset) are left out. Domains list the swept values (for
+    an unswept seed, its one value), as ddpg.metrics logs them: integers as strings.
     """
     swept = swept_keys(config)
-    swept.setdefault("seed", None)
+    if "seed" not in swept:
+        swept["seed"] = [OmegaConf.select(config, "seed", default=None)]
     hparams = []
     for key, values in swept.items():
         node = OmegaConf.select(config, key, default=None, throw_on_missing=False)
         if node is None:
             continue
         name = f"{key}.name" if isinstance(node, DictConfig) and "name" in node else key
-        hparams.append(hp.HParam(name, _domain(values)))
+        hparams.append(hp.HParam(name, _domain(values, field_type(RunConfig, name))))
     return hparams
 
 
-def _domain(values: list[Any] | None) -> hp.Discrete | None:
-    """Discrete domain in the type each job logs: numbers, bools, else strings."""
-    if not values:
+def _domain(values: list[Any] | None, declared: Any) -> hp.Discrete | None:
+    """A discrete domain of `values` in the type each job logs for the key (ddpg.metrics'
+    _hparam_value of the value as declared): bools, floats, else strings (integers included,
+    which the HParams table would print as 1.0000)."""
+    if not values or any(v is None for v in values):
         return None
+    kind = next((t for t in (int, float) if declared in (t, t | None)), None)
+    if kind is not None:  # 1 for a float setting is logged as 1.0; a bad value stays as given
+        with contextlib.suppress(TypeError, ValueError):
+            values = [kind(v) for v in values]
     if all(isinstance(v, bool) for v in values):
         return hp.Discrete(values)
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-        return hp.Discrete(
-            values if all(isinstance(v, int) for v in values) else list(map(float, values))
-        )
-    return hp.Discrete([v if isinstance(v, str) else str(v) for v in values])
+    if all(isinstance(v, float) and math.isfinite(v) for v in values):
+        return hp.Discrete(values)
+    return hp.Discrete([str(v) for v in values])
 
 
 def write_summary_event(log_dir: Path, summary: Any) -> Path:

@@ -29,7 +29,7 @@ from ddpg.checkpoint import (
 )
 from ddpg.config import ConfigError
 from ddpg.job import resume_target, train_run
-from ddpg.metrics import METRIC_KEYS
+from ddpg.metrics import SCALAR_KEYS
 from ddpg.policy import load_policy
 
 pytestmark = pytest.mark.slow
@@ -39,7 +39,7 @@ sys.path.insert(0, str(CHILD.parent))
 from train_child import config as child_config  # noqa: E402
 
 #: Scalar tags two runs of the same seed must share; perf/* measures wall-clock time.
-DETERMINISTIC_TAGS = frozenset(k for k in METRIC_KEYS if not k.startswith("perf/"))
+DETERMINISTIC_TAGS = frozenset(k for k in SCALAR_KEYS if not k.startswith("perf/"))
 
 
 def deterministic_scalars(run_dir: Path) -> pd.DataFrame:

@@ -1,13 +1,15 @@
-"""python -m ddpg.evaluate on a real (tiny) run: same seed same returns, JSON, video, errors."""
+"""python -m ddpg.evaluate on a real (tiny) run: same seed same returns, every evaluation kept in
+evaluation.json, video, key=value arguments checked as configs are, one-line errors."""
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ddpg.config import AgentConfig, EnvConfig, NetworkConfig, RunConfig, TrainerConfig
-from ddpg.evaluate import EvalOptions, main, make_eval_env
+from ddpg.evaluate import EvalOptions, main, make_eval_env, parse_args
 
 pytestmark = pytest.mark.slow
 
@@ -36,8 +38,13 @@ def evaluate(capsys, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def records(run_dir) -> list[dict]:
+    return json.loads((run_dir / "evaluation.json").read_text())["evaluations"]
+
+
 def result(run_dir) -> dict:
-    return json.loads((run_dir / "evaluation.json").read_text())
+    """The newest evaluation of the run."""
+    return records(run_dir)[-1]
 
 
 def test_same_seed_gives_the_same_returns_and_another_seed_differs(run_dir, capsys):
@@ -59,6 +66,7 @@ def test_evaluation_json_records_the_evaluation(run_dir, capsys):
     assert record["env_id"] == "Pendulum-v1"
     assert (record["episodes"], record["seed"], record["videos"]) == (2, 7, [])
     assert record["policy"] == "policy"
+    assert record["evaluated_at"].endswith("+00:00")  # ISO time, UTC
     assert len(record["returns"]) == 2
     assert record["mean"] == pytest.approx(np.mean(record["returns"]))
     assert record["std"] == pytest.approx(np.std(record["returns"]))
@@ -134,11 +142,12 @@ def test_damaged_policy_is_a_one_line_error(run_dir, tmp_path, capsys):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["episodes=3"], "run_dir is required"),
-        (["run_dir=x", "epsiodes=3"], "epsiodes is not a known key"),
+        (["episodes=3"], "run_dir is required: expected a path"),
+        (["run_dir=x", "epsiodes=3"], "epsiodes is not a known key (known: run_dir, episodes,"),
         (["run_dir=x", "episodes=0"], "episodes=0 is invalid"),
         (["run_dir=x", "seed=abc"], "seed='abc' is invalid: expected an integer"),
-        (["run_dir=x", "video=yes"], "video='yes' is invalid: expected true or false"),
+        (["run_dir=x", "video=maybe"], "video='maybe' is invalid: expected true or false"),
+        (["run_dir=x", "episodes=2.5"], "episodes='2.5' is invalid: expected an integer"),
         (["run_dir=x", "render=window"], "render='window' is invalid"),
         (["run_dir=x", "video=true", "render=human"], "drop render=human"),
         (["x"], "'x' is not a key=value argument"),
@@ -155,3 +164,51 @@ def test_render_human_without_a_display_is_a_clear_error(run_dir, capsys, monkey
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     code, _, err = evaluate(capsys, f"run_dir={run_dir}", "render=human")
     assert code == 2 and "render=human needs a display" in err
+
+
+def test_arguments_are_converted_to_the_option_types():
+    job = "outputs/multirun/2025-01-01_00-00-00/3_agent.tau=0.01,seed=1"  # "=" and "," in a path
+    options = parse_args([f"run_dir={job}", "episodes=20", "seed=7", "video=true", "render=none"])
+    assert options == EvalOptions(run_dir=Path(job), episodes=20, seed=7, video=True)
+    assert parse_args(["run_dir=~/runs/a"]).run_dir == Path.home() / "runs" / "a"
+    assert parse_args(["run_dir=0"]).run_dir == Path("0")  # a sweep job folder named 0
+    assert parse_args(["run_dir=a", "run_dir=b"]).run_dir == Path("b")  # the last one counts
+
+
+def test_every_evaluation_is_kept_in_order(run_dir, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(run_dir, run, ignore=shutil.ignore_patterns("evaluation.json", "videos"))
+    assert evaluate(capsys, f"run_dir={run}", "episodes=3", "seed=11")[0] == 0
+    first = result(run)
+    code, out, _ = evaluate(capsys, f"run_dir={run}", "episodes=1", "seed=11", "video=true")
+    assert code == 0 and f"wrote {run / 'evaluation.json'} (2 evaluations)" in out
+    assert evaluate(capsys, f"run_dir={run}", "episodes=3", "seed=11")[0] == 0
+
+    kept = records(run)
+    assert [(r["episodes"], r["seed"], len(r["videos"])) for r in kept] == [
+        (3, 11, 0),
+        (1, 11, 1),
+        (3, 11, 0),
+    ]
+    assert kept[0] == first  # the 1-episode video run replaced nothing
+    assert kept[1]["returns"] == first["returns"][:1]  # same seed: the same first episode
+    assert kept[2]["returns"] == first["returns"]
+
+
+def test_an_evaluation_json_from_before_records_were_kept_stays_first(run_dir, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(run_dir, run, ignore=shutil.ignore_patterns("evaluation.json", "videos"))
+    old = {"episodes": 10, "seed": 0, "returns": [-150.0] * 10, "mean": -150.0, "std": 0.0}
+    (run / "evaluation.json").write_text(json.dumps(old))
+    assert evaluate(capsys, f"run_dir={run}", "episodes=1")[0] == 0
+    assert records(run)[0] == old and len(records(run)) == 2
+
+
+def test_an_unreadable_evaluation_json_is_left_alone(run_dir, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(run_dir, run, ignore=shutil.ignore_patterns("evaluation.json", "videos"))
+    (run / "evaluation.json").write_text('{"evaluations": [')
+    code, out, err = evaluate(capsys, f"run_dir={run}", "episodes=1")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith(f"error: {run / 'evaluation.json'} cannot be read")
+    assert (run / "evaluation.json").read_text() == '{"evaluations": ['

@@ -12,11 +12,11 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from ddpg.config import AgentConfig, NetworkConfig, RunConfig, TrainerConfig
 from ddpg.job import train_run
-from ddpg.metrics import METRIC_KEYS
+from ddpg.metrics import SCALAR_KEYS
 
 pytestmark = pytest.mark.slow
 
-ALWAYS_LOGGED = METRIC_KEYS  # every key of the contract appears in every run
+ALWAYS_LOGGED = SCALAR_KEYS  # every key of the contract appears in every run
 
 
 def tiny_config(**trainer) -> RunConfig:

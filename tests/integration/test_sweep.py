@@ -1,5 +1,6 @@
 """End-to-end sweeps: real multiruns of tiny jobs with the basic, joblib and submitit_local
-launchers; failed jobs recorded while the rest complete; HParams read back; compare on the output.
+launchers; failed jobs recorded while the rest complete; HParams read back through TensorBoard's
+own backend; compare on the output.
 """
 
 from __future__ import annotations
@@ -14,9 +15,15 @@ from pathlib import Path
 
 import pytest
 from omegaconf import OmegaConf
-from tensorboard.backend.event_processing.event_accumulator import TENSORS, EventAccumulator
-from tensorboard.plugins.hparams import metadata as hparams_metadata
-from tensorboard.util import tensor_util
+from tensorboard import context
+from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
+from tensorboard.plugins import base_plugin
+from tensorboard.plugins.hparams import (
+    api_pb2,
+    backend_context,
+    get_experiment,
+    list_session_groups,
+)
 
 from ddpg import compare, sweep
 from ddpg.config import RunConfig
@@ -50,13 +57,25 @@ def finish(process: subprocess.Popen[str], timeout: float = 300) -> str:
     return output
 
 
-def hparams_of(log_dir: Path, tag: str):
-    events = EventAccumulator(str(log_dir), size_guidance={TENSORS: 0})
-    events.Reload()
-    content = events.SummaryMetadata(tag).plugin_data.content
-    if tag == "_hparams_/experiment":
-        return hparams_metadata.parse_experiment_plugin_data(content)
-    return events, hparams_metadata.parse_session_start_info_plugin_data(content)
+def tensorboard_view(logdir: Path) -> tuple[list[str], api_pb2.Experiment, list]:
+    """What `tensorboard --logdir logdir` shows, through TensorBoard's own backend: the run
+    names, the HParams dashboard's experiment (columns) and its rows (session groups)."""
+    multiplexer = plugin_event_multiplexer.EventMultiplexer()
+    multiplexer.AddRunsFromDirectory(str(logdir))
+    multiplexer.Reload()
+    provider = data_provider.MultiplexerDataProvider(multiplexer, str(logdir))
+    request_context = context.RequestContext()
+    runs = sorted(run.run_name for run in provider.list_runs(request_context, experiment_id=""))
+    hparams = backend_context.Context(
+        base_plugin.TBContext(logdir=str(logdir), multiplexer=multiplexer, data_provider=provider)
+    )
+    experiment = get_experiment.Handler(
+        request_context, hparams, "", api_pb2.GetExperimentRequest()
+    ).run()
+    statuses = [api_pb2.STATUS_UNKNOWN, api_pb2.STATUS_SUCCESS, api_pb2.STATUS_RUNNING]
+    request = api_pb2.ListSessionGroupsRequest(slice_size=1000, allowed_statuses=statuses)
+    rows = list_session_groups.Handler(request_context, hparams, "", request).run()
+    return runs, experiment, list(rows.session_groups)
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +145,7 @@ def test_basic_sweep_records_every_job_and_goes_on_after_a_failure(basic_sweep) 
 
 def test_compare_reads_the_sweep(basic_sweep, tmp_path: Path) -> None:
     sweep_dir = basic_sweep[0]
-    assert compare.main([str(sweep_dir), "--out", str(tmp_path)]) in (0, None)
+    assert compare.main([str(sweep_dir), "--out", str(tmp_path)]) == 0
     table = (tmp_path / "compare.md").read_text()
     jobs = summaries(sweep_dir)
     for tau in ("0.005", "0.01"):
@@ -138,26 +157,31 @@ def test_compare_reads_the_sweep(basic_sweep, tmp_path: Path) -> None:
     assert (tmp_path / "learning_curves.png").stat().st_size > 0
 
 
-def test_hparams_one_config_at_the_root_and_values_in_each_job(basic_sweep) -> None:
+def test_hparams_table_as_tensorboard_shows_it_without_a_root_run(basic_sweep) -> None:
     sweep_dir = basic_sweep[0]
-    experiment = hparams_of(sweep_dir, "_hparams_/experiment")
+    runs, experiment, rows = tensorboard_view(sweep_dir)
+    jobs = summaries(sweep_dir)
+    completed = sorted(name for name, summary in jobs.items() if summary["status"] == "completed")
+    assert runs == [f"{name}/tb" for name in completed]  # no "." run, none for rejected jobs
+    assert not list(sweep_dir.glob("events.out.tfevents.*"))
+
     infos = {info.name: info for info in experiment.hparam_infos}
     assert sorted(infos) == ["agent.tau", "seed"]
+    assert infos["agent.tau"].type == api_pb2.DATA_TYPE_FLOAT64
     assert [v.number_value for v in infos["agent.tau"].domain_discrete.values] == [0.005, 0.01, 5.0]
+    assert infos["seed"].type == api_pb2.DATA_TYPE_STRING  # the table shows 0, not 0.0000
+    assert [v.string_value for v in infos["seed"].domain_discrete.values] == ["0", "1"]
     assert [m.name.tag for m in experiment.metric_infos] == list(sweep.HPARAM_METRICS)
-    assert len(list(sweep_dir.glob("events.out.tfevents.*"))) == 1
 
-    for name, summary in summaries(sweep_dir).items():
-        if summary["status"] != "completed":
-            continue
-        events, start = hparams_of(sweep_dir / name / "tb", "_hparams_/session_start_info")
+    assert sorted(session.name for row in rows for session in row.sessions) == runs
+    for row in rows:
+        name = row.sessions[0].name.removesuffix("/tb")
         params = json.loads((sweep_dir / name / "params.json").read_text())
-        assert start.hparams["agent.tau"].number_value == pytest.approx(params["agent.tau"])
-        assert start.hparams["seed"].number_value == params["seed"]
-        (final,) = events.Tensors("hparams/final_eval_return")
-        assert final.step == 100
-        value = float(tensor_util.make_ndarray(final.tensor_proto))
-        assert value == pytest.approx(summary["final_eval_return"], rel=1e-5)
+        assert row.hparams["seed"].string_value == str(params["seed"])
+        assert row.hparams["agent.tau"].number_value == pytest.approx(params["agent.tau"])
+        (final,) = [m for m in row.metric_values if m.name.tag == "hparams/final_eval_return"]
+        assert final.training_step == 100
+        assert final.value == pytest.approx(jobs[name]["final_eval_return"], rel=1e-5)
 
 
 def test_joblib_runs_jobs_in_parallel_and_records_a_job_that_fails_in_training(tmp_path: Path):
@@ -179,9 +203,9 @@ def test_joblib_runs_jobs_in_parallel_and_records_a_job_that_fails_in_training(t
             assert (tmp_path / name / "params.json").exists()  # so compare can place it
         else:
             assert summary["status"] == "completed", summary
-    experiment = hparams_of(tmp_path, "_hparams_/experiment")
+    _, experiment, _ = tensorboard_view(tmp_path)
     assert sorted(i.name for i in experiment.hparam_infos) == ["env.id", "reward_norm.name", "seed"]
-    assert compare.main([str(tmp_path), "--by", "reward_norm"]) in (0, None)
+    assert compare.main([str(tmp_path), "--by", "reward_norm"]) == 0
 
 
 def test_submitit_local_launcher(tmp_path: Path) -> None:
@@ -236,10 +260,26 @@ def test_swept_hparams_merge_sweeper_params_and_command_line() -> None:
     hparams = {h.name: h.domain for h in sweep.swept_hparams(config)}
     assert sorted(hparams) == ["agent.actor_lr", "agent.tau", "reward_norm.name", "seed"]
     assert hparams["reward_norm.name"].values == ["none", "running"]
-    assert hparams["seed"].values == [0, 1, 2]
+    assert hparams["seed"].values == ["0", "1", "2"]  # integers as strings, as jobs log them
     assert hparams["agent.actor_lr"].values == [1e-4, 1e-3]
     config.hydra.overrides.task.append("agent.tau=0.01")  # a plain value ends the sweep of tau
     assert "agent.tau" not in {h.name for h in sweep.swept_hparams(config)}
+
+
+def test_hparams_domains_take_the_type_each_job_logs() -> None:
+    task = ["agent.batch_size=64,128", "agent.tau=1,0.5", "agent.compile=true,false"]
+    config = OmegaConf.create(
+        {
+            "hydra": {"sweeper": {"params": {}}, "overrides": {"task": task}},
+            "agent": {"batch_size": 64, "tau": 0.005, "compile": True},
+            "seed": 7,
+        }
+    )
+    hparams = {h.name: h.domain for h in sweep.swept_hparams(config)}
+    assert hparams["agent.batch_size"].values == ["128", "64"]  # Discrete sorts its values
+    assert hparams["agent.tau"].values == [0.5, 1.0]  # a float setting: 1 is logged as 1.0
+    assert hparams["agent.compile"].values == [False, True]
+    assert hparams["seed"].values == ["7"]  # not swept: its one value
 
 
 def test_the_slurm_preset_composes() -> None:

@@ -1,5 +1,8 @@
-"""Config: every option of every group composes, validates and builds; bad values name their key."""
+"""Config: every option of every group composes, validates and builds; bad values name their key;
+from_mapping converts types as OmegaConf does and rejects non-finite floats."""
 
+import dataclasses
+import math
 from pathlib import Path
 
 import gymnasium as gym
@@ -8,8 +11,16 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from ddpg.build import build
-from ddpg.config import ConfigError, RunConfig, from_mapping
+from ddpg.config import (
+    ConfigError,
+    EnvConfig,
+    NetworkConfig,
+    RunConfig,
+    flatten,
+    from_mapping,
+)
 from ddpg.run import to_run_config
+from ddpg.structured import field_type
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 GROUPS = ("agent", "network", "noise", "env", "reward_norm")
@@ -116,3 +127,128 @@ def test_dict_observation_space_is_rejected():
     gym.register("DictObsTest-v0", entry_point=lambda **kwargs: DictObsEnv())
     with pytest.raises(ConfigError, match="flat 1-D Box observation"):
         build(from_mapping(RunConfig, {"env": {"id": "DictObsTest-v0"}}))
+
+
+# from_mapping: OmegaConf's structured-config conversion, pinned down type by type.
+
+
+def test_a_config_round_trips_through_a_plain_mapping():
+    config = RunConfig(seed=7, network=NetworkConfig(actor_hidden=[8, 4], final_init=0.003))
+    config.env.kwargs = {"g": 9.81, "nested": {"xs": [1, 2]}}
+    assert from_mapping(RunConfig, dataclasses.asdict(config)) == config
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"agent": {"tau": "abc"}}, "agent.tau='abc' is invalid: expected a finite number"),
+        ({"agent": {"tau": True}}, "agent.tau=True is invalid: expected a finite number"),
+        ({"agent": {"batch_size": 3.0}}, "agent.batch_size=3.0 is invalid: expected an integer"),
+        (
+            {"agent": {"compile": "maybe"}},
+            "agent.compile='maybe' is invalid: expected true or false",
+        ),
+        ({"env": {"id": None}}, "env.id=None is invalid: expected a string"),
+        ({"agent": 5}, "agent=5 is invalid: expected a group of keys"),
+        ({"network": {"actor_hidden": 16}}, "network.actor_hidden=16 is invalid: expected a list"),
+        (
+            {"network": {"actor_hidden": [16, 2.5]}},
+            "network.actor_hidden[1]=2.5 is invalid: expected an integer",
+        ),
+        (
+            {"network": {"final_init": "x"}},
+            "network.final_init='x' is invalid: expected a finite number or null",
+        ),
+        ({"env": {"kwargs": 5}}, "env.kwargs=5 is invalid: expected a mapping"),
+        ({"seed": -1}, "seed=-1 is invalid: expected an integer in [0, 2**31)"),  # __post_init__
+    ],
+)
+def test_wrong_types_are_one_line_errors_naming_the_key(data, message):
+    with pytest.raises(ConfigError) as error:
+        from_mapping(RunConfig, data)
+    assert str(error.value) == message
+
+
+def test_conversions_omegaconf_makes():
+    config = from_mapping(
+        RunConfig,
+        {
+            "agent": {"tau": 1, "batch_size": "7", "compile": 0, "jit_compile": "yes"},
+            "network": {"final_init": None, "actor_hidden": [8, "4"]},
+            "noise": {"final_sigma": 0.05},
+        },
+    )
+    assert config.agent.tau == 1.0 and isinstance(config.agent.tau, float)  # int -> float
+    assert config.agent.batch_size == 7  # a numeric string -> int (as a Hydra override gives)
+    assert config.agent.compile is False and config.agent.jit_compile is True  # 0, "yes" -> bool
+    assert config.network.final_init is None and config.noise.final_sigma == 0.05  # float | None
+    assert config.network.actor_hidden == [8, 4]  # list[int] items converted one by one
+    assert isinstance(config.network.actor_hidden, list)  # plain containers, not OmegaConf's
+
+
+def test_free_form_mappings_pass_as_given():
+    kwargs = {"g": 9.81, "nested": {"xs": [1, 2]}, "inf_ok": math.inf}
+    env = from_mapping(RunConfig, {"env": {"kwargs": kwargs}}).env
+    assert env.kwargs == kwargs and type(env.kwargs) is dict
+    assert type(env.kwargs["nested"]) is dict and type(env.kwargs["nested"]["xs"]) is list
+
+
+def float_keys(cls: type, prefix: str = "") -> list[str]:
+    """Every dotted key of `cls` declared float or float | None."""
+    keys = []
+    for f in dataclasses.fields(cls):
+        hint = field_type(cls, f.name)
+        if dataclasses.is_dataclass(hint):
+            keys += float_keys(hint, f"{prefix}{f.name}.")
+        elif hint in (float, float | None):
+            keys.append(prefix + f.name)
+    return keys
+
+
+FLOAT_KEYS = float_keys(RunConfig)
+
+
+def nested(key: str, value: object) -> dict:
+    for part in reversed(key.split(".")):
+        value = {part: value}
+    return value  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, "nan", "-inf"])
+@pytest.mark.parametrize("key", FLOAT_KEYS)
+def test_every_float_setting_rejects_non_finite_values(key, value):
+    with pytest.raises(ConfigError) as error:
+        from_mapping(RunConfig, nested(key, value))
+    assert str(error.value) == f"{key}={float(value)!r} is invalid: expected a finite number"
+
+
+def test_float_keys_cover_every_group():
+    assert {"agent.tau", "network.final_init", "noise.mu", "env.solved_score"} <= set(FLOAT_KEYS)
+    assert {"reward_norm.epsilon", "trainer.target_score"} <= set(FLOAT_KEYS)
+
+
+def test_unknown_keys_list_the_known_ones_under_the_prefix():
+    with pytest.raises(ConfigError) as error:
+        from_mapping(RunConfig, {"reward_norm": {"scal": 2.0}})
+    assert str(error.value) == (
+        "reward_norm.scal is not a known key (known: name, scale, gamma, epsilon)"
+    )
+    with pytest.raises(ConfigError, match=r"^env\.idd is not a known key \(known: name, id, "):
+        from_mapping(EnvConfig, {"idd": "Pendulum-v1"}, "env.")
+
+
+def test_a_missing_required_key_is_named():
+    @dataclasses.dataclass
+    class Needs:
+        path: Path
+        count: int = 1
+
+    assert from_mapping(Needs, {"path": "a/b"}) == Needs(Path("a/b"))
+    with pytest.raises(ConfigError) as error:
+        from_mapping(Needs, {"count": 2})
+    assert str(error.value) == "path is required: expected a path"
+
+
+def test_flatten_gives_dotted_keys():
+    data = {"seed": 1, "agent": {"tau": 0.1}, "env": {"kwargs": {}, "id": "X"}}
+    assert flatten(data) == {"seed": 1, "agent.tau": 0.1, "env.kwargs": {}, "env.id": "X"}

@@ -12,7 +12,7 @@ from tensorboard.plugins.custom_scalar import layout_pb2
 from tensorboard.plugins.hparams import metadata as hparams_metadata
 from tensorboard.util import tensor_util
 
-from ddpg.metrics import FINAL_METRICS, LAYOUT, METRIC_KEYS, MetricsWriter, write_final_metrics
+from ddpg.metrics import FINAL_METRICS, LAYOUT, SCALAR_KEYS, MetricsWriter, write_final_metrics
 from ddpg.sweep import HPARAM_METRICS
 
 
@@ -77,22 +77,46 @@ def test_custom_scalars_layout_groups_every_family(tmp_path: Path) -> None:
     for category in layout.category:
         for chart in category.chart:
             (pattern,) = chart.multiline.tag
-            assert any(re.search(pattern, key) for key in METRIC_KEYS), pattern
-    drawn = {k for k in METRIC_KEYS for c in LAYOUT.values() for p in c.values() if re.search(p, k)}
+            assert any(re.search(pattern, key) for key in SCALAR_KEYS), pattern
+    drawn = {k for k in SCALAR_KEYS for c in LAYOUT.values() for p in c.values() if re.search(p, k)}
     assert {"loss/critic", "loss/actor", "q/mean", "eval/return_mean"} <= drawn
 
 
-def test_hparams_session_holds_the_values(tmp_path: Path) -> None:
+def test_hparams_session_holds_the_values_integers_as_strings(tmp_path: Path) -> None:
+    params = {
+        "agent.tau": 0.005,
+        "agent.batch_size": 128,
+        "reward_norm.name": "running",
+        "seed": 3,
+        "agent.compile": True,
+        "x": [16],
+        "trainer.max_episodes": None,
+        "bad": float("nan"),
+    }
     writer = MetricsWriter(tmp_path)
-    writer.hparams({"agent.tau": 0.005, "reward_norm.name": "running", "seed": 3, "x": [16]})
+    writer.hparams(params)
     writer.close()
 
     content = read_tb(tmp_path).SummaryMetadata("_hparams_/session_start_info").plugin_data.content
     start = hparams_metadata.parse_session_start_info_plugin_data(content)
+    kinds = {name: value.WhichOneof("kind") for name, value in start.hparams.items()}
+    assert kinds == {
+        "agent.tau": "number_value",
+        "agent.batch_size": "string_value",  # the HParams table prints numbers as 128.00
+        "reward_norm.name": "string_value",
+        "seed": "string_value",
+        "agent.compile": "bool_value",
+        "x": "string_value",
+        "trainer.max_episodes": "string_value",
+        "bad": "string_value",
+    }
     assert start.hparams["agent.tau"].number_value == pytest.approx(0.005)
-    assert start.hparams["reward_norm.name"].string_value == "running"
-    assert start.hparams["seed"].number_value == 3
+    assert start.hparams["agent.batch_size"].string_value == "128"
+    assert start.hparams["seed"].string_value == "3"
+    assert start.hparams["agent.compile"].bool_value is True
     assert start.hparams["x"].string_value == "[16]"
+    assert start.hparams["trainer.max_episodes"].string_value == "None"
+    assert start.hparams["bad"].string_value == "nan"
 
 
 def test_final_metrics_at_the_last_step_and_unreached_ones_left_out(tmp_path: Path) -> None:
