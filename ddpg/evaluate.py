@@ -27,11 +27,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TF's C++ start-up chatter quiet
-
 import gymnasium as gym
 import numpy as np
 
+import ddpg.tf_startup  # notes whether the user set TF_CPP_MIN_LOG_LEVEL
 from ddpg.config import ConfigError, check, from_mapping
 from ddpg.eval_records import RESULT_FILE, append_evaluation, read_evaluations
 
@@ -213,6 +212,7 @@ def evaluate_run(options: EvalOptions, echo: bool = True) -> dict[str, Any]:
     result_path = options.run_dir / RESULT_FILE
     read_evaluations(result_path)  # before any episode: fail now on a file we must not replace
     _check_render_support(options)
+    ddpg.tf_startup.import_tensorflow()  # quietly, before the policy code imports it
     from ddpg.policy import load_policy  # TF loads only once the arguments are known good
     from ddpg.trainer import evaluate_policy
 

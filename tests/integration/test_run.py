@@ -99,9 +99,14 @@ def test_module_run_writes_the_contract_says_how_it_ended_and_quiet_bad_values(t
         f"  tensorboard --logdir {run_dir}",
         f"  python -m ddpg.evaluate run_dir={run_dir}",
     ]
-    # TensorFlow's start-up notices (cuInit, oneDNN, absl) stay off a CPU-only terminal.
+    # TensorFlow's start-up notices (cuInit, oneDNN, absl) stay off a CPU-only terminal,
+    # in training and in evaluation.
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    evaluate = [sys.executable, "-m", "ddpg.evaluate", f"run_dir={run_dir}", "episodes=1"]
+    evaluated = subprocess.run(evaluate, cwd=repo, env=env, capture_output=True, text=True)
+    assert evaluated.returncode == 0, evaluated.stderr
     for notice in ("cuInit", "oneDNN", "absl::InitializeLog", "cuda drivers"):
-        assert notice not in done.stderr
+        assert notice not in done.stderr and notice not in evaluated.stderr
     bad = cli(repo, "+experiment=smoke", f"hydra.run.dir={tmp_path / 'bad'}", "agent.tau=1.5")
     assert bad.returncode == 2
     assert "agent.tau=1.5" in bad.stderr and "Traceback" not in bad.stderr + bad.stdout
