@@ -172,6 +172,7 @@ class Trainer:
                 self._checkpoint(window)
         finally:
             self._restore_signals(previous_handlers)
+            bar.update(s.step - bar.n)  # the bar ends where training did
             bar.close()
             self.writer.flush()
         return s

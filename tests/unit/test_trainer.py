@@ -95,3 +95,20 @@ def test_actions_and_batches_use_the_current_statistics(trained):
             c.agent.policy_action(obs, explore=False),
             c.agent.learner.act(normalizer.normalize(obs)),
         )
+
+
+def test_progress_bar_shows_the_last_eval_and_the_return_ema_together(tmp_path, capsys):
+    config = RunConfig(
+        env=EnvConfig(max_episode_steps=EPISODE),
+        network=NetworkConfig(name="tiny", actor_hidden=[8], critic_hidden=[8]),
+        agent=AgentConfig(batch_size=8, learning_starts=40),
+        trainer=TrainerConfig(total_steps=2 * EPISODE, eval_every=EPISODE, eval_episodes=1),
+    )
+    writer = MetricsWriter(tmp_path)
+    trainer = Trainer(config, build(config), tmp_path, writer)
+    trainer.train()
+    writer.close()
+    last = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    s = trainer.state
+    assert f"eval={s.final_eval_return:.1f}" in last and f"return_ema={s.return_ema:.1f}" in last
+    assert "step/s" in last and f"{2 * EPISODE}/{2 * EPISODE}" in last
