@@ -28,7 +28,7 @@ import numpy as np
 from ddpg.build import Components
 from ddpg.config import ConfigError
 from ddpg.envs import env_rng_state, load_env_rng_state
-from ddpg.files import write_json_atomic
+from ddpg.files import read_json_object, write_json_atomic
 
 FORMAT_VERSION = 1
 FILES = ("arrays.npz", "state.json")
@@ -169,14 +169,10 @@ def _read_state(path: Path, manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:
-    file = path / "manifest.json"
     try:
-        manifest = json.loads(file.read_text())
-    except (OSError, ValueError) as error:
-        raise ConfigError(f"damaged checkpoint file {file}: {error}") from None
-    if not isinstance(manifest, dict):
-        raise ConfigError(f"damaged checkpoint file {file}: not a JSON object")
-    return manifest
+        return read_json_object(path / "manifest.json")
+    except ValueError as error:
+        raise ConfigError(f"damaged checkpoint file {error}") from None
 
 
 def _verify(path: Path, name: str, manifest: dict[str, Any]) -> None:

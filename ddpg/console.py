@@ -8,13 +8,14 @@ callback in conf/hydra/default.yaml). Reads only summary.json files: no TensorFl
 
 from __future__ import annotations
 
-import json
 import shlex
 from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
+
+from ddpg.job import read_summary
 
 
 def _number(value: Any, digits: int = 1) -> str:
@@ -52,14 +53,6 @@ def run_report(run_dir: Path, summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _read_summary(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {"status": "unreadable"}
-    return data if isinstance(data, dict) else {"status": "unreadable"}
-
-
 def sweep_report(sweep_dir: Path) -> str:
     """One line per job of the sweep (status, final eval), then the compare command."""
     jobs = sorted(
@@ -70,7 +63,7 @@ def sweep_report(sweep_dir: Path) -> str:
     lines = [f"Sweep finished: {sweep_dir} ({len(jobs)} jobs)"]
     lines.append(f"  {'job':<{width}}  {'status':<13}  final eval")
     for job in jobs:
-        summary = _read_summary(job / "summary.json")
+        summary = read_summary(job / "summary.json") or {"status": "unreadable"}
         final = summary.get("final_eval_return")
         lines.append(f"  {job.name:<{width}}  {summary.get('status', '?'):<13}  {_number(final)}")
     where = shlex.quote(str(sweep_dir))

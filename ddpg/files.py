@@ -1,4 +1,5 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""JSON files of a run: atomic writes (a reader sees the old file or the new one, never half of
+one) and reads that name the file when it is not a JSON object."""
 
 from __future__ import annotations
 
@@ -24,3 +25,19 @@ def write_json_atomic(path: Path, data: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """The JSON object stored in `path`.
+
+    Raises:
+        ValueError: The file is missing, unreadable, not JSON or not an object; the message
+            starts with the path.
+    """
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{path}: unreadable or invalid JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a JSON object")
+    return data

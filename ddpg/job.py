@@ -6,7 +6,6 @@ No Hydra here: `run.py` (and sweep launchers) call `train_run` with a validated 
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 import time
 import traceback
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ddpg.config import ConfigError, RunConfig, TrainerConfig, flatten, from_mapping
-from ddpg.files import write_json_atomic
+from ddpg.files import read_json_object, write_json_atomic
 
 
 def params_of(config: RunConfig) -> dict[str, Any]:
@@ -78,7 +77,7 @@ def plan_resume(resume: str | Path, changes: dict[str, Any]) -> ResumePlan:
     config.trainer = from_mapping(
         TrainerConfig, dataclasses.asdict(config.trainer) | trainer_changes, "trainer."
     )
-    summary = _read_summary(run_dir / "summary.json")
+    summary = read_summary(run_dir / "summary.json")
     done = int(summary.get("env_steps") or 0)
     if config.trainer.total_steps < done:
         raise ConfigError(
@@ -90,12 +89,12 @@ def plan_resume(resume: str | Path, changes: dict[str, Any]) -> ResumePlan:
     return ResumePlan(config, run_dir, checkpoint, finished)
 
 
-def _read_summary(path: Path) -> dict[str, Any]:
+def read_summary(path: Path) -> dict[str, Any]:
+    """A summary.json record; {} when it is missing or unreadable."""
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
+        return read_json_object(path)
+    except ValueError:
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 def train_run(config: RunConfig, run_dir: Path) -> dict[str, Any]:

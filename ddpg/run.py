@@ -20,7 +20,6 @@ state, writers, seeds) reaches the next, and this process never imports TensorFl
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import shutil
 import sys
@@ -38,7 +37,7 @@ import ddpg.tf_startup  # noqa: F401  # notes whether the user set TF_CPP_MIN_LO
 from ddpg.config import ConfigError, RunConfig, flatten, from_mapping
 from ddpg.console import run_report
 from ddpg.files import write_json_atomic
-from ddpg.job import plan_resume, train_run
+from ddpg.job import plan_resume, read_summary, train_run
 from ddpg.sweep import train_in_child
 
 
@@ -97,7 +96,7 @@ def main(cfg: DictConfig) -> float:
                     f"{plan.run_dir} already finished; nothing to do (raise trainer.total_steps "
                     "to train it further)"
                 )
-                return _final_eval(_summary(plan.run_dir / "summary.json"))
+                return _final_eval(read_summary(plan.run_dir / "summary.json"))
             config, run_dir = plan.config, plan.run_dir
             print(f"resuming {run_dir} from {plan.checkpoint.name}", file=sys.stderr)
         summary = train_in_child(config, run_dir) if multirun else _train_here(config, run_dir)
@@ -175,7 +174,11 @@ def _write_raw_params(cfg: DictConfig, run_dir: Path) -> None:
 def _fail(run_dir: Path, message: str, multirun: bool, record: bool = True) -> float:
     """Record a failure (unless the job already did), print one line, exit 2 outside sweeps."""
     summary_path = run_dir / "summary.json"
-    if record and _summary(summary_path).get("status") not in ("failed", "diverged", "interrupted"):
+    if record and read_summary(summary_path).get("status") not in (
+        "failed",
+        "diverged",
+        "interrupted",
+    ):
         write_json_atomic(
             summary_path, {"status": "failed", "error": message.removeprefix("error: ")}
         )
@@ -185,14 +188,6 @@ def _fail(run_dir: Path, message: str, multirun: bool, record: bool = True) -> f
     if multirun:
         return math.nan
     sys.exit(2)
-
-
-def _summary(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ddpg.files import read_json_object
 from ddpg.scores import mean_over_budget
 
 EVAL_KEY = "eval/return_mean"
@@ -56,12 +57,9 @@ def find_runs(paths: Paths) -> list[Path]:
 
 def _read_json(path: Path) -> dict:
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as e:
-        raise CompareError(f"{path}: unreadable or invalid JSON ({e})") from e
-    if not isinstance(data, dict):
-        raise CompareError(f"{path}: not a JSON object")
-    return data
+        return read_json_object(path)
+    except ValueError as e:
+        raise CompareError(str(e)) from e
 
 
 def _read_scalars(path: Path) -> pd.DataFrame:
