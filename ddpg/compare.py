@@ -121,7 +121,7 @@ def _statistics(
     s = stats.summarize(sample, **boot)
     target = counted["solved_score"].to_numpy(float)
     solvable = len(counted) > 0 and not np.isnan(target).all()
-    final = scores(g, "final_eval_return", floor).to_numpy()
+    final = counted["final_eval_return"].to_numpy(float)  # a run without an eval never solved
     ever = counted["steps_to_solve"].notna().to_numpy()
     n_failed = int((g["status"] == "failed").sum())
     row = {

@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from ddpg.env_defaults import env_name  # also registers the resolvers conf/env/ uses
+
 # Re-exported: callers import the config's whole surface from here.
 from ddpg.structured import ConfigError as ConfigError
 from ddpg.structured import check
@@ -138,21 +140,29 @@ class NoiseConfig:
 
 @dataclass
 class EnvConfig:
-    """Environment, its observation normalization and its default budget (`conf/env/`)."""
+    """A gymnasium env, its observation normalization and the budget it needs (`conf/env/`).
 
-    name: str = "pendulum"
+    The defaults are the generic ones conf/env/gym.yaml states for any id (the TD3 paper's
+    protocol). A composed config takes the solved score from the env spec (ddpg.env_defaults);
+    one built in Python has none unless it sets one.
+    """
+
+    name: str | None = None  # run-folder label; None: from the id ("Hopper-v5" -> "hopper_v5")
     id: str = "Pendulum-v1"
-    kwargs: dict[str, Any] = field(default_factory=dict)  # Pendulum-v1 already has g=10
+    kwargs: dict[str, Any] = field(default_factory=dict)  # passed to gymnasium.make
     obs_norm: str = "none"  # none | bounds | running
-    max_episode_steps: int | None = None
-    total_steps: int = 20_000
-    eval_every: int = 2_000
+    max_episode_steps: int | None = None  # None: the spec's limit
+    total_steps: int = 1_000_000
+    eval_every: int = 5_000
     eval_episodes: int = 10
-    solved_score: float = -200.0
+    solved_score: float | None = None  # an eval mean at or above it is "solved"; None: never
     exploration_sigma: float = 0.1  # the noise scale this env needs; noise configs refer to it
+    warmup_steps: int = 1_000  # uniform random steps before learning; agent presets refer to it
 
     def __post_init__(self) -> None:
         check(bool(self.id), "env.id", self.id, "a gymnasium environment id")
+        if self.name is None:
+            self.name = env_name(self.id)
         _choice("env.obs_norm", self.obs_norm, ("none", "bounds", "running"))
         if self.max_episode_steps is not None:
             check(
@@ -164,8 +174,10 @@ class EnvConfig:
         check(self.total_steps >= 0, "env.total_steps", self.total_steps, "an integer >= 0")
         check(self.eval_every >= 1, "env.eval_every", self.eval_every, "an integer >= 1")
         check(self.eval_episodes >= 1, "env.eval_episodes", self.eval_episodes, "an integer >= 1")
-        check(math.isfinite(self.solved_score), "env.solved_score", self.solved_score, "finite")
+        if self.solved_score is not None:
+            check(math.isfinite(self.solved_score), "env.solved_score", self.solved_score, "finite")
         _non_negative("env.exploration_sigma", self.exploration_sigma)
+        check(self.warmup_steps >= 0, "env.warmup_steps", self.warmup_steps, "an integer >= 0")
 
 
 @dataclass
@@ -234,13 +246,21 @@ class RunConfig:
     """Everything one training run needs."""
 
     seed: int = 0
+    # The env first: other groups interpolate its values (agent.learning_starts from
+    # env.warmup_steps, noise.sigma from env.exploration_sigma), so a bad one is named as set.
+    env: EnvConfig = field(default_factory=EnvConfig)
     agent: AgentConfig = field(default_factory=AgentConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     noise: NoiseConfig = field(default_factory=NoiseConfig)
-    env: EnvConfig = field(default_factory=EnvConfig)
     reward_norm: RewardNormConfig = field(default_factory=RewardNormConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     resume: str | None = None  # a run directory to continue
 
     def __post_init__(self) -> None:
         check(0 <= self.seed < 2**31, "seed", self.seed, "an integer in [0, 2**31)")
+        no_target = self.trainer.target_score is None and self.env.solved_score is None
+        if self.trainer.early_stop != "none" and no_target:
+            raise ConfigError(
+                f"trainer.early_stop={self.trainer.early_stop!r} needs a score to stop at: "
+                f"set trainer.target_score ({self.env.id} has no env.solved_score)"
+            )

@@ -9,6 +9,7 @@ RecordEpisodeStatistics reports the raw episode return whatever the reward varia
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import gymnasium as gym
@@ -16,6 +17,7 @@ import numpy as np
 from gymnasium.wrappers import RecordEpisodeStatistics, RescaleAction, RescaleObservation
 
 from ddpg.config import ConfigError, EnvConfig
+from ddpg.rendering import check_mujoco_gl, is_mujoco
 
 
 def make_env(config: EnvConfig, render_mode: str | None = None) -> gym.Env:
@@ -23,6 +25,9 @@ def make_env(config: EnvConfig, render_mode: str | None = None) -> gym.Env:
 
     Seeding happens at the first `reset(seed=...)`, as gymnasium intends.
     """
+    if is_mujoco(config.id):
+        check_mujoco_gl()  # a MUJOCO_GL without its library breaks `import mujoco` itself
+        _mujoco_warnings_to_python()
     try:
         env = gym.make(
             config.id,
@@ -44,6 +49,17 @@ def make_env(config: EnvConfig, render_mode: str | None = None) -> gym.Env:
         size = obs_dim(env)
         env = RescaleObservation(env, np.zeros(size, np.float32), np.ones(size, np.float32))
     return env
+
+
+def _mujoco_warnings_to_python() -> None:
+    """Route MuJoCo's warnings to Python's `warnings`: without a handler MuJoCo appends them to
+    MUJOCO_LOG.TXT in the working directory (HalfCheetah-v5 warns on every build)."""
+    import mujoco
+
+    def warn(message: str) -> None:
+        warnings.warn(f"MuJoCo: {message.strip()}", stacklevel=2)
+
+    mujoco.set_mju_user_warning(warn)
 
 
 def obs_dim(env: gym.Env) -> int:

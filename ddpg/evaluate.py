@@ -11,8 +11,9 @@ actor sees observations exactly as at the end of training. Per-episode returns a
 are printed and added to `<run_dir>/evaluation.json`, after the earlier evaluations. An
 argument's value is everything after its first "=" (a sweep job's folder needs no quoting), and
 EvalOptions converts and checks it as every config is (ddpg.config.from_mapping). A user error
-(bad argument, not a run, no or damaged policy, no display, no moviepy) prints one line to
-stderr and exits with 2.
+(bad argument, not a run, no or damaged policy, no display, no moviepy, no off-screen OpenGL
+for MuJoCo) prints one line to stderr and exits with 2. Videos replay the first episodes'
+actions in a child process without TensorFlow (ddpg.rendering), headless.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +33,7 @@ import numpy as np
 import ddpg.tf_startup  # notes whether the user set TF_CPP_MIN_LOG_LEVEL
 from ddpg.config import ConfigError, check, from_mapping
 from ddpg.eval_records import RESULT_FILE, append_evaluation, read_evaluations
+from ddpg.rendering import RenderError, choose_offscreen_gl, keeping, record_videos
 
 if TYPE_CHECKING:
     from ddpg.policy import SavedPolicy  # imports TF: only for the type checker
@@ -153,29 +154,19 @@ def _probe_window() -> None:
 
 
 def make_eval_env(policy: SavedPolicy, options: EvalOptions) -> gym.Env:
-    """The trained-with env, seeded (and a recorder); it yields raw observations.
+    """The trained-with env, seeded; it yields raw observations.
 
-    The seeded reset happens before RecordVideo wraps the env, so that reset starts no video;
-    later episodes continue the env's RNG, as the trainer's evaluation does.
+    Later episodes continue the env's RNG from the seeded reset, as the trainer's evaluation
+    does. Videos are not drawn here: ddpg.rendering replays the recorded episodes' actions in a
+    child process, since Mesa's OpenGL (MuJoCo) and TensorFlow cannot share this one.
     """
     from ddpg.envs import make_env
 
-    render_mode = "rgb_array" if options.video else options.render
-    if render_mode == "rgb_array":
+    if options.render == "rgb_array":
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # pygame draws off-screen, headless
         os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    env = make_env(policy.env, render_mode=None if render_mode == "none" else render_mode)
+    env = make_env(policy.env, render_mode=None if options.render == "none" else options.render)
     env.reset(seed=options.seed)
-    if options.video:
-        n_videos = len(options.video_paths)
-        with warnings.catch_warnings():  # re-recording a seed overwrites its own files: intended
-            warnings.filterwarnings("ignore", message=".*Overwriting existing videos")
-            env = gym.wrappers.RecordVideo(
-                env,
-                str(options.run_dir / VIDEO_DIR),
-                episode_trigger=lambda episode: episode < n_videos,
-                name_prefix=options.video_prefix,
-            )
     return env
 
 
@@ -218,23 +209,37 @@ def evaluate_run(options: EvalOptions, echo: bool = True) -> dict[str, Any]:
 
     try:
         policy = load_policy(policy_dir)
+        if options.video:  # fail before the episodes when MuJoCo has no off-screen OpenGL
+            choose_offscreen_gl(policy.env.id)
         env = make_eval_env(policy, options)
     except ConfigError as error:
         raise EvaluateError(str(error)) from None
     except gym.error.DependencyNotInstalled as error:
         raise EvaluateError(f"render={options.render} is not available: {error}") from None
+    except RenderError as error:
+        raise EvaluateError(f"video=true: {error}") from None
     say: Callable[[str], None] = print if echo else lambda line: None
     seed, episodes = options.seed, f"{options.episodes} episode{'s' * (options.episodes != 1)}"
     say(f"Evaluating {policy_dir} ({policy.env.id}): {episodes}, seed {seed}")
     act, returns = compiled_act(policy), []
+    kept: list[list[np.ndarray]] = []  # actions of the episodes to record, replayed for video
     try:
         for episode in range(options.episodes):
+            if episode < len(options.video_paths):
+                kept.append([])
+            play = keeping(act, kept[-1]) if episode < len(kept) else act
             # One episode per call, so each return shows up as soon as it is known.
-            (episode_return,) = evaluate_policy(env, act, 1)
+            (episode_return,) = evaluate_policy(env, play, 1)
             returns.append(float(episode_return))
             say(f"episode {episode + 1:3d}  return {episode_return:10.2f}")
     finally:
-        env.close()  # also writes the last video
+        env.close()
+    if kept:
+        try:
+            folder, prefix = options.run_dir / VIDEO_DIR, options.video_prefix
+            record_videos(policy.env, options.seed, kept, folder, prefix, returns[: len(kept)])
+        except RenderError as error:
+            raise EvaluateError(f"video=true: {error}") from None
     mean, std = float(np.mean(returns)), float(np.std(returns))
     videos = [path for path in options.video_paths if path.is_file()]
     record = {

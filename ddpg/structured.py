@@ -2,8 +2,9 @@
 
 OmegaConf does the key and type checking (`OmegaConf.structured` + `merge` + `to_object`, which
 runs each dataclass's `__post_init__`); this module only rejects non-finite floats, which
-OmegaConf accepts, and turns OmegaConf's errors into a ConfigError whose one line names the
-dotted key and what it should be.
+OmegaConf accepts, and required values (`???`), which a merge would replace by the defaults, and
+turns OmegaConf's errors into a ConfigError whose one line names the dotted key and what it
+should be.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ _EXPECTED = {
     float: "a finite number",
     str: "a string",
     Path: "a path",
+    Any: "a value",
 }
 
 
@@ -67,6 +69,7 @@ def from_mapping(cls: type[T], data: Mapping[str, Any], prefix: str = "") -> T:
             `<key> is not a known key (known: ...)` or `<key> is required: expected ...`.
     """
     try:
+        _reject_missing(cls, data, prefix)
         merged = OmegaConf.merge(OmegaConf.structured(cls), data)
         assert isinstance(merged, DictConfig)
         _reject_non_finite(merged, prefix)
@@ -101,6 +104,15 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[f"{prefix}{key}"] = value
     return flat
+
+
+def _reject_missing(cls: type, data: Mapping[str, Any], prefix: str) -> None:
+    # A `???` (OmegaConf's "required", e.g. conf/env/gym.yaml's id) would otherwise merge as
+    # "not given" and silently keep the dataclass default.
+    missing = sorted(OmegaConf.missing_keys(OmegaConf.create(dict(data))))
+    if missing:
+        key = missing[0]
+        raise ConfigError(f"{prefix}{key} is required: expected {_describe(field_type(cls, key))}")
 
 
 def _reject_non_finite(node: DictConfig, prefix: str) -> None:

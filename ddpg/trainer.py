@@ -9,6 +9,7 @@ bit for bit without snapshotting the env itself.
 from __future__ import annotations
 
 import dataclasses
+import math
 import signal
 import threading
 import time
@@ -60,7 +61,10 @@ class Trainer:
         self.writer = writer
         self.state = TrainState()
         target = config.trainer.target_score
-        self.target_score = config.env.solved_score if target is None else target
+        if target is None:
+            target = config.env.solved_score
+        # RunConfig refuses early stopping without a score; inf only keeps the type a float.
+        self.target_score = math.inf if target is None else target
         self._signal: int | None = None
         self._started = time.perf_counter() if started is None else started
         self._wall_before = 0.0  # wall time of the segments before this one
@@ -82,7 +86,8 @@ class Trainer:
         s.last_eval_step, s.final_eval_return, s.final_eval_std = s.step, mean, std
         if s.best_eval_return is None or mean > s.best_eval_return:
             s.best_eval_return = mean
-        if s.steps_to_solve is None and mean >= self.config.env.solved_score:
+        solved_score = self.config.env.solved_score  # None: this env has none, never solved
+        if s.steps_to_solve is None and solved_score is not None and mean >= solved_score:
             s.steps_to_solve = s.step
         self.writer.scalars({"eval/return_mean": mean, "eval/return_std": std}, s.step)
         if self.config.trainer.early_stop == "eval" and mean >= self.target_score:

@@ -238,6 +238,16 @@ def test_solved_fractions_final_and_ever_are_told_apart(tmp_path: Path) -> None:
     assert table["steps_to_solve"].item() == pytest.approx(1500.0)
 
 
+def test_a_run_without_any_eval_is_never_solved_even_at_a_solved_floor(tmp_path: Path) -> None:
+    # The only eval logged is above the target, so the floor is too; the diverged run that
+    # never evaluated ranks at the floor but did not solve anything.
+    write_run(tmp_path / "0", "none", 0, [(1000, -150.0)], -150.0)
+    write_run(tmp_path / "1", "none", 1, [], None, status="diverged")
+    table = compare.summarize(compare.load_runs(tmp_path), [], n_resamples=100)
+    assert table["n_runs"].item() == 2 and table["mean"].item() == pytest.approx(-150.0)
+    assert table["frac_final_solved"].item() == pytest.approx(0.5)
+
+
 def test_unfinished_runs_are_counted_apart_and_warned_about(sweep: Path) -> None:
     write_run(sweep / "7", "none", 7, [(1000, 0.0)], 0.0, "interrupted", "stopped by SIGTERM")
     assert compare.main([str(sweep), "--resamples", "100"]) == 0

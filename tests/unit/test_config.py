@@ -25,6 +25,8 @@ from ddpg.structured import field_type
 CONF = Path(__file__).resolve().parents[2] / "conf"
 GROUPS = ("agent", "network", "noise", "env", "reward_norm")
 OPTIONS = [(g, p.stem) for g in GROUPS for p in sorted((CONF / g).glob("*.yaml"))]
+OPTIONS.remove(("env", "gym"))  # needs env.id; tested on its own below
+ENV_OPTIONS = sorted(p.stem for p in (CONF / "env").glob("*.yaml") if p.stem != "gym")
 EXPERIMENTS = sorted(p.stem for p in (CONF / "experiment").glob("*.yaml"))
 
 
@@ -63,7 +65,8 @@ def test_seed_presets_carry_the_seed_settings():
         64,
     )
     assert (pendulum.noise.name, pendulum.noise.sigma, pendulum.noise.dt) == ("ou", 0.2, 0.1)
-    assert pendulum.env.kwargs == {"g": 10.0} and pendulum.trainer.early_stop == "ema"
+    assert pendulum.env.kwargs == {} and pendulum.trainer.early_stop == "ema"
+    assert build(pendulum).env.unwrapped.g == 10.0  # gymnasium's default is the seed's g
     car = compose_run("+experiment=seed_mountaincar")
     assert (car.agent.actor_lr, car.agent.critic_lr, car.agent.gamma) == (5e-5, 5e-4, 0.999)
     assert (car.network.name, car.noise.name, car.reward_norm.name) == (
@@ -78,6 +81,113 @@ def test_env_sets_the_noise_scale_it_needs():
     assert compose_run("env=mountaincar", "noise=ou").noise.sigma == 0.5
     assert compose_run("env=pendulum").noise.sigma == 0.1
     assert compose_run("env=mountaincar", "noise=ou", "noise.sigma=0.3").noise.sigma == 0.3
+
+
+# Each env option's own settings: id, budget, eval cadence, noise scale, random warm-up, solved
+# score (the spec's reward_threshold, except Pendulum's -200, which is the project's criterion).
+ENV_SETTINGS = {
+    "pendulum": ("Pendulum-v1", 20_000, 2000, 10, 0.1, 1000, -200.0),
+    "mountaincar": ("MountainCarContinuous-v0", 100_000, 10_000, 10, 0.5, 1000, 90.0),
+    "halfcheetah": ("HalfCheetah-v5", 1_000_000, 5000, 10, 0.1, 10_000, 4800.0),
+    "hopper": ("Hopper-v5", 1_000_000, 5000, 10, 0.1, 1000, 3800.0),
+    "walker2d": ("Walker2d-v5", 1_000_000, 5000, 10, 0.1, 1000, None),
+    "ant": ("Ant-v5", 1_000_000, 5000, 10, 0.1, 10_000, 6000.0),
+    "inverted_pendulum": ("InvertedPendulum-v5", 1_000_000, 5000, 10, 0.1, 1000, 950.0),
+    "inverted_double_pendulum": (
+        "InvertedDoublePendulum-v5",
+        1_000_000,
+        5000,
+        10,
+        0.1,
+        1000,
+        9100.0,
+    ),
+    "reacher": ("Reacher-v5", 1_000_000, 5000, 10, 0.1, 1000, -3.75),
+    "lunarlander": ("LunarLanderContinuous-v3", 300_000, 5000, 10, 0.1, 10_000, 200.0),
+    "bipedalwalker": ("BipedalWalker-v3", 1_000_000, 10_000, 10, 0.1, 10_000, 300.0),
+}
+
+
+def test_every_env_option_is_listed_with_its_settings():
+    assert sorted(ENV_SETTINGS) == ENV_OPTIONS
+
+
+@pytest.mark.parametrize("option", ENV_OPTIONS)
+def test_env_options_state_their_own_settings_and_the_agent_follows(option):
+    config = compose_run(f"env={option}")
+    env = config.env
+    assert (env.name, env.kwargs) == (option, {})
+    settings = (env.id, env.total_steps, env.eval_every, env.eval_episodes)
+    settings += (env.exploration_sigma, env.warmup_steps, env.solved_score)
+    assert settings == ENV_SETTINGS[option]
+    trainer = config.trainer
+    assert (trainer.total_steps, trainer.eval_every, trainer.eval_episodes) == settings[1:4]
+    assert config.noise.sigma == env.exploration_sigma
+    assert config.agent.learning_starts == env.warmup_steps  # agent=ddpg (the default)
+    assert compose_run(f"env={option}", "agent=td3_ddpg").agent.learning_starts == env.warmup_steps
+    assert compose_run(f"env={option}", "agent=ddpg_paper").agent.learning_starts == 64
+
+
+@pytest.mark.parametrize("option", ENV_OPTIONS)
+def test_an_options_settings_never_follow_another_env_id(option):
+    other = "Hopper-v5" if option != "hopper" else "Walker2d-v5"
+    assert compose_run(f"env={option}", f"env.id={other}") == compose_run(
+        "env=gym", f"env.id={other}"
+    )
+
+
+def test_env_id_alone_describes_that_env():
+    # The case: on the default option (pendulum), only the id changes.
+    car = compose_run("env.id=MountainCarContinuous-v0")
+    assert dataclasses.asdict(car.env) == {
+        "name": "mountain_car_continuous_v0",
+        "id": "MountainCarContinuous-v0",
+        "kwargs": {},  # nothing of Pendulum's
+        "obs_norm": "none",
+        "max_episode_steps": None,
+        "total_steps": 1_000_000,  # the stated generic budget (conf/env/gym.yaml)
+        "eval_every": 5000,
+        "eval_episodes": 10,
+        "solved_score": 90.0,  # the spec's, not Pendulum's -200
+        "exploration_sigma": 0.1,
+        "warmup_steps": 1000,
+    }
+    assert compose_run("env.id=Walker2d-v5").env.solved_score is None  # the spec has none
+
+
+def test_keys_set_beside_the_id_still_win():
+    config = compose_run("env.id=Walker2d-v5", "env.solved_score=3000", "env.total_steps=5000")
+    assert (config.env.solved_score, config.trainer.total_steps) == (3000.0, 5000)
+    assert compose_run("env=mountaincar", "env.name=car").env.name == "car"
+
+
+def test_the_generic_option_needs_an_id():
+    with pytest.raises(ConfigError, match=r"^env\.id is required: expected a string$"):
+        compose_run("env=gym")
+    config = compose_run("env=gym", "env.id=Pendulum-v1")
+    assert (config.env.name, config.env.solved_score) == ("pendulum_v1", None)
+    assert config.env.total_steps == EnvConfig().total_steps  # gym.yaml states the defaults
+
+
+def test_early_stop_needs_a_score_to_stop_at():
+    with pytest.raises(ConfigError, match=r"^trainer\.early_stop='eval' needs a score"):
+        compose_run("env.id=Walker2d-v5", "trainer.early_stop=eval")
+    config = compose_run("env.id=Walker2d-v5", "trainer.early_stop=eval", "trainer.target_score=1")
+    assert config.trainer.target_score == 1.0
+
+
+def test_td3_protocol_preset():
+    config = compose_run("+experiment=td3_protocol", "env=halfcheetah")
+    assert (config.agent.name, config.network.name, config.noise.name) == (
+        "td3_ddpg",
+        "mlp400_300",
+        "gaussian",
+    )
+    assert (config.agent.batch_size, config.agent.tau, config.noise.sigma) == (100, 5e-3, 0.1)
+    trainer = config.trainer
+    assert (trainer.total_steps, trainer.eval_every, trainer.eval_episodes) == (1_000_000, 5000, 10)
+    assert config.agent.learning_starts == 10_000  # HalfCheetah's warm-up, as in the paper
+    assert compose_run("+experiment=td3_protocol", "env=hopper").agent.learning_starts == 1000
 
 
 BAD_VALUES = [
@@ -100,6 +210,7 @@ BAD_VALUES = [
     ("reward_norm.scale=0", "reward_norm.scale"),
     ("trainer.eval_episodes=0", "trainer.eval_episodes"),
     ("env.solved_score=nan", "env.solved_score"),
+    ("env.warmup_steps=-1", "env.warmup_steps"),
     ("agent.tau=abc", "agent.tau"),
     ("+agent.no_such_key=1", "agent.no_such_key"),
 ]
@@ -235,6 +346,13 @@ def test_unknown_keys_list_the_known_ones_under_the_prefix():
     )
     with pytest.raises(ConfigError, match=r"^env\.idd is not a known key \(known: name, id, "):
         from_mapping(EnvConfig, {"idd": "Pendulum-v1"}, "env.")
+
+
+def test_a_required_value_is_never_replaced_by_the_default():
+    # OmegaConf's merge would read `???` as "not given" and keep EnvConfig's Pendulum-v1.
+    with pytest.raises(ConfigError) as error:
+        from_mapping(RunConfig, {"env": {"id": "???"}})
+    assert str(error.value) == "env.id is required: expected a string"
 
 
 def test_a_missing_required_key_is_named():

@@ -42,3 +42,30 @@ def test_running_obs_norm_is_not_an_env_wrapper():
 def test_unusable_envs_raise_config_error_naming_the_key(config, fragment):
     with pytest.raises(ConfigError, match=fragment.replace("(", r"\(")):
         make_env(config)
+
+
+def test_mujoco_actions_are_rescaled_to_the_envs_bounds():
+    env = make_env(EnvConfig(id="InvertedPendulum-v5"))  # its actuator range is [-3, 3]
+    env.reset(seed=0)
+    env.step(np.array([0.5], np.float32))
+    assert env.unwrapped.data.ctrl[0] == pytest.approx(1.5)
+
+
+def test_box2d_lunar_lander_is_the_continuous_one():
+    env = make_env(EnvConfig(id="LunarLanderContinuous-v3"))
+    assert env.unwrapped.continuous and env.action_space.shape == (2,)
+
+
+def test_a_mujoco_gl_without_its_library_stops_before_mujoco_loads(monkeypatch):
+    monkeypatch.setenv("MUJOCO_GL", "osmesa")
+    monkeypatch.setattr("ddpg.rendering.ctypes.util.find_library", lambda name: None)
+    with pytest.raises(ConfigError, match=r"^MUJOCO_GL=osmesa needs libOSMesa"):
+        make_env(EnvConfig(id="Hopper-v5"))
+    make_env(EnvConfig(id="Pendulum-v1"))  # no MuJoCo, no OpenGL needed
+
+
+def test_mujoco_warnings_go_to_python_not_to_a_log_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.warns(UserWarning, match="MuJoCo: .*settotalmass"):
+        make_env(EnvConfig(id="HalfCheetah-v5")).close()  # warns on every build in mujoco 4.0
+    assert not (tmp_path / "MUJOCO_LOG.TXT").exists()
