@@ -370,3 +370,20 @@ def test_a_missing_required_key_is_named():
 def test_flatten_gives_dotted_keys():
     data = {"seed": 1, "agent": {"tau": 0.1}, "env": {"kwargs": {}, "id": "X"}}
     assert flatten(data) == {"seed": 1, "agent.tau": 0.1, "env.kwargs": {}, "env.id": "X"}
+
+
+def test_the_reproduction_sweep_runs_the_td3_protocol_on_seven_tasks_and_ten_seeds():
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        cfg = compose(
+            "config", overrides=["+experiment=td3_reproduction"], return_hydra_config=True
+        )
+    params = cfg.hydra.sweeper.params
+    envs = params.env.split(",")
+    assert len(envs) == 7 and params.seed == "range(10)"
+    for env in envs:
+        config = compose_run("+experiment=td3_reproduction", f"env={env}")
+        assert (config.agent.name, config.network.name) == ("td3_ddpg", "mlp400_300")
+        assert (config.trainer.total_steps, config.trainer.eval_every) == (1_000_000, 5000)
+        assert config.trainer.eval_episodes == 10 and config.noise.sigma == 0.1
+        warmup = 10_000 if env in ("halfcheetah", "ant") else 1000
+        assert config.agent.learning_starts == warmup, env
