@@ -139,7 +139,7 @@ def _hparam_value(value: Any) -> bool | float | str:
     TensorBoard's HParams data types are string, bool and float64 only (an int becomes float64,
     "TODO(#1998): Add int dtype" in its summary_v2.py), and its table prints every number with
     5 significant digits: seed 1 shows as 1.0000. A string shows as written. The sweep's HParams
-    config (ddpg.sweep.swept_hparams) declares integer settings as strings to match.
+    config (ddpg.sweep_hparams.swept_hparams) declares integer settings as strings to match.
     """
     if isinstance(value, bool | str):
         return value

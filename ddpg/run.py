@@ -38,6 +38,7 @@ from ddpg.config import ConfigError, RunConfig, flatten, from_mapping
 from ddpg.console import run_report
 from ddpg.files import write_json_atomic
 from ddpg.job import plan_resume, read_summary, train_run
+from ddpg.job_names import job_dirname  # noqa: F401  # registers the job-folder resolver
 from ddpg.sweep import train_in_child
 
 

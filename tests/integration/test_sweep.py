@@ -25,7 +25,7 @@ from tensorboard.plugins.hparams import (
     list_session_groups,
 )
 
-from ddpg import compare, sweep
+from ddpg import compare, job_names, sweep, sweep_hparams
 from ddpg.config import RunConfig
 
 pytestmark = pytest.mark.slow
@@ -171,7 +171,7 @@ def test_hparams_table_as_tensorboard_shows_it_without_a_root_run(basic_sweep) -
     assert [v.number_value for v in infos["agent.tau"].domain_discrete.values] == [0.005, 0.01, 5.0]
     assert infos["seed"].type == api_pb2.DATA_TYPE_STRING  # the table shows 0, not 0.0000
     assert [v.string_value for v in infos["seed"].domain_discrete.values] == ["0", "1"]
-    assert [m.name.tag for m in experiment.metric_infos] == list(sweep.HPARAM_METRICS)
+    assert [m.name.tag for m in experiment.metric_infos] == list(sweep_hparams.HPARAM_METRICS)
 
     assert sorted(session.name for row in rows for session in row.sessions) == runs
     for row in rows:
@@ -235,11 +235,11 @@ def test_job_dirname_shows_the_swept_values_in_one_safe_path_component(tmp_path:
     OmegaConf.save({"hydra": hydra_node}, tmp_path / "multirun.yaml")
     task = ["agent.tau=0.01", "+experiment=smoke", "seed=1", "resume=b/c"]
 
-    assert sweep.job_dirname(3, task, str(tmp_path)) == "3_agent.tau=0.01,resume=b_c,seed=1"
-    assert sweep.job_dirname(3, ["seed=1"], str(tmp_path / "none")) == "3_seed=1"
-    assert sweep.job_dirname(0, [], str(tmp_path)) == "0"
-    long_a = sweep.job_dirname(2, ["x=" + "a" * 400], str(tmp_path / "none"))
-    long_b = sweep.job_dirname(2, ["x=" + "a" * 401], str(tmp_path / "none"))
+    assert job_names.job_dirname(3, task, str(tmp_path)) == "3_agent.tau=0.01,resume=b_c,seed=1"
+    assert job_names.job_dirname(3, ["seed=1"], str(tmp_path / "none")) == "3_seed=1"
+    assert job_names.job_dirname(0, [], str(tmp_path)) == "0"
+    long_a = job_names.job_dirname(2, ["x=" + "a" * 400], str(tmp_path / "none"))
+    long_b = job_names.job_dirname(2, ["x=" + "a" * 401], str(tmp_path / "none"))
     assert len(long_a.encode()) <= 255 and long_a != long_b
 
 
@@ -257,13 +257,13 @@ def test_swept_hparams_merge_sweeper_params_and_command_line() -> None:
             "seed": 0,
         }
     )
-    hparams = {h.name: h.domain for h in sweep.swept_hparams(config)}
+    hparams = {h.name: h.domain for h in sweep_hparams.swept_hparams(config)}
     assert sorted(hparams) == ["agent.actor_lr", "agent.tau", "reward_norm.name", "seed"]
     assert hparams["reward_norm.name"].values == ["none", "running"]
     assert hparams["seed"].values == ["0", "1", "2"]  # integers as strings, as jobs log them
     assert hparams["agent.actor_lr"].values == [1e-4, 1e-3]
     config.hydra.overrides.task.append("agent.tau=0.01")  # a plain value ends the sweep of tau
-    assert "agent.tau" not in {h.name for h in sweep.swept_hparams(config)}
+    assert "agent.tau" not in {h.name for h in sweep_hparams.swept_hparams(config)}
 
 
 def test_hparams_domains_take_the_type_each_job_logs() -> None:
@@ -275,7 +275,7 @@ def test_hparams_domains_take_the_type_each_job_logs() -> None:
             "seed": 7,
         }
     )
-    hparams = {h.name: h.domain for h in sweep.swept_hparams(config)}
+    hparams = {h.name: h.domain for h in sweep_hparams.swept_hparams(config)}
     assert hparams["agent.batch_size"].values == ["128", "64"]  # Discrete sorts its values
     assert hparams["agent.tau"].values == [0.5, 1.0]  # a float setting: 1 is logged as 1.0
     assert hparams["agent.compile"].values == [False, True]

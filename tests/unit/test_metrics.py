@@ -13,7 +13,7 @@ from tensorboard.plugins.hparams import metadata as hparams_metadata
 from tensorboard.util import tensor_util
 
 from ddpg.metrics import FINAL_METRICS, LAYOUT, SCALAR_KEYS, MetricsWriter, write_final_metrics
-from ddpg.sweep import HPARAM_METRICS
+from ddpg.sweep_hparams import HPARAM_METRICS
 
 
 def read_tb(run_dir: Path) -> EventAccumulator:
