@@ -116,10 +116,9 @@ def _find_policy(run_dir: Path) -> Path:
 def _check_render_support(options: EvalOptions) -> None:
     if options.video and importlib.util.find_spec("moviepy") is None:
         raise EvaluateError("video=true needs moviepy: pip install -e '.[video]'")
-    headless = sys.platform.startswith("linux") and not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    )
-    if options.render == "human" and headless:
+    from ddpg.rendering import has_display
+
+    if options.render == "human" and not has_display():
         raise EvaluateError(
             "render=human needs a display, and $DISPLAY is not set; use video=true to record "
             "an MP4 instead"
