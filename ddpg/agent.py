@@ -1,4 +1,7 @@
-"""Acting: the policy plus exploration noise, clipped to [-1, 1]; updates go to the learner."""
+"""Acting for a population: policies plus exploration noise, clipped to [-1, 1]; updates go to
+the learner. Every array is [K, ...], one row per member; `members` index arrays say which
+members act (a finished or diverged member takes no step and draws no random number).
+"""
 
 from __future__ import annotations
 
@@ -16,11 +19,11 @@ class Agent:
     """Chooses actions in the normalised space and hands replay batches to the learner.
 
     Every observation it is given is raw: it normalizes with the current statistics of
-    `obs_normalizer` (identity unless env.obs_norm=running) before the networks see it, whether
-    acting, evaluating or learning from a replay batch. The actor's input noise
-    (network.input_noise_std) is drawn here, from the run's Generator, on top of the normalized
-    observation, both when acting for exploration and for the observations the actor sees in its
-    update.
+    `obs_normalizer` (identity for members without env.obs_norm=running) before the networks see
+    it, whether acting, evaluating or learning from a replay batch. The actor's input noise
+    (network.input_noise_std, per member) is drawn here, from the member's own Generator, on top
+    of the normalized observation, when acting for exploration and for the observations the
+    actor sees in its update.
     """
 
     def __init__(
@@ -28,42 +31,60 @@ class Agent:
         learner: Learner,
         noise: ActionNoise,
         obs_normalizer: ObsNormalizer,
-        input_noise_std: float,
-        rng: np.random.Generator,
+        input_noise_std: np.ndarray,
+        rngs: Sequence[np.random.Generator],
     ) -> None:
         self.learner = learner
         self.noise = noise
         self.obs_normalizer = obs_normalizer
-        self.input_noise_std = input_noise_std
-        self.rng = rng
+        self.input_noise_std = np.asarray(input_noise_std, np.float64)  # [K]
+        self.rngs = list(rngs)
+        self.members = learner.members
         self.action_dim = learner.action_dim
 
-    def _perturb(self, obs: np.ndarray) -> np.ndarray:
-        if self.input_noise_std == 0.0:
+    def _perturb(self, obs: np.ndarray, members: np.ndarray) -> np.ndarray:
+        """obs [K, ..., O] plus each listed member's input noise, from its own Generator."""
+        noisy = [k for k in members if self.input_noise_std[k] > 0.0]
+        if not noisy:
             return obs
-        noise = self.input_noise_std * self.rng.standard_normal(obs.shape)
-        return (obs + noise).astype(np.float32)
+        obs = np.array(obs, np.float32)
+        for k in noisy:
+            obs[k] += self.input_noise_std[k] * self.rngs[k].standard_normal(obs[k].shape)
+        return obs
 
-    def policy_action(self, obs: np.ndarray, explore: bool) -> np.ndarray:
-        """mu(obs) [A] for a raw observation; with `explore`, the actor sees its input noise."""
+    def policy_action(self, obs: np.ndarray, members: np.ndarray, explore: bool) -> np.ndarray:
+        """mu(obs) [K, A] for raw observations [K, O]; with `explore`, the listed members' actors
+        see their input noise."""
         obs = self.obs_normalizer.normalize(obs)
-        return self.learner.act(self._perturb(obs) if explore else obs)
+        return self.learner.act(self._perturb(obs, members) if explore else obs)
 
-    def explore(self, policy_action: np.ndarray) -> np.ndarray:
-        """clip(mu(s) + noise, -1, 1): the action sent to the env while training."""
-        return np.clip(policy_action + self.noise.sample(), -1.0, 1.0).astype(np.float32)
+    def explore(self, policy_action: np.ndarray, members: np.ndarray) -> np.ndarray:
+        """clip(mu(s) + noise, -1, 1) for the listed members: the actions sent to their envs."""
+        noisy = policy_action + self.noise.sample(members)
+        return np.clip(noisy, -1.0, 1.0).astype(np.float32)
 
-    def random_action(self) -> np.ndarray:
-        """Uniform in [-1, 1]^A, for warm-up."""
-        return self.rng.uniform(-1.0, 1.0, self.action_dim).astype(np.float32)
+    def random_action(self, members: np.ndarray) -> np.ndarray:
+        """Uniform in [-1, 1]^A for the listed members (warm-up), zeros elsewhere."""
+        actions = np.zeros((self.members, self.action_dim), np.float32)
+        for k in members:
+            actions[k] = self.rngs[k].uniform(-1.0, 1.0, self.action_dim)
+        return actions
 
     def update_and_act(
-        self, batches: Sequence[Batch], next_obs: np.ndarray
+        self,
+        batches: Sequence[Batch],
+        learners: np.ndarray,
+        acting: np.ndarray,
+        next_obs: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Update on raw `batches`, then return mu(next_obs) (with input noise) and the metrics."""
+        """Update the `learners` on raw `batches`; return mu(next_obs) [K, A] (the `acting`
+        members with input noise) and the metrics [K, 3]."""
         normalize = self.obs_normalizer.normalize
         batches = [
             b._replace(obs=normalize(b.obs), next_obs=normalize(b.next_obs)) for b in batches
         ]
-        actor_obs = [self._perturb(batch.obs) for batch in batches]
-        return self.learner.train_and_act(batches, actor_obs, self._perturb(normalize(next_obs)))
+        actor_obs = [self._perturb(batch.obs, learners) for batch in batches]
+        update = np.zeros(self.members, bool)
+        update[learners] = True
+        next_obs = self._perturb(normalize(next_obs), acting)
+        return self.learner.train_and_act(batches, actor_obs, update, next_obs)

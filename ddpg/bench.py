@@ -1,30 +1,47 @@
-"""Speed benchmark: env steps per second of the full training loop on Pendulum-v1.
+"""Speed benchmark: env steps per second of the training loop on Pendulum-v1.
 
-    python -m ddpg.bench [--steps N]
+    python -m ddpg.bench [--threads N] [--steps N] [--populations 1,4,8,16,32]
 
-Prints the bare env loop (random actions, same wrappers) for reference, then training with one
-update per env step for mlp64 / batch 64 and paper_400_300 / batch 256. Only the env loop's
-training steps are timed (the trainer's `loop_seconds`): not the warm-up steps and compilation
-before them, nor the closing evaluation, policy save and checkpoint after them.
+Prints the bare env loop (random actions, same wrappers) for reference, then a single run (a
+population of one) with one update per env step for mlp64 / batch 64 and paper_400_300 / batch
+256, then populations of K members (mlp64 / batch 64), each in a fresh process so its peak RSS
+is its own: aggregate env steps/s (K members x loop rate), the ratio to K = 1, and the ceiling
+that the compiled call alone allows (K / time of one call) with the share of it reached. Only
+the env loop's training steps are timed (the trainer's `loop_seconds`): not the warm-up steps
+and compilation before them, nor the closing evaluation, policy save and checkpoint after them.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
+import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from ddpg.build import configure_tensorflow
 from ddpg.config import AgentConfig, EnvConfig, NetworkConfig, RunConfig, TrainerConfig
 
-CASES = (
-    ("mlp64", [64, 64], 0, None, "glorot_uniform", 64),
-    ("paper_400_300", [400, 300], 1, 3e-3, "fan_in_uniform", 256),
-)
+CASES = {
+    "mlp64": (NetworkConfig(name="mlp64"), 64),
+    "paper_400_300": (
+        NetworkConfig(
+            name="paper_400_300",
+            actor_hidden=[400, 300],
+            critic_hidden=[400, 300],
+            action_insert_layer=1,
+            final_init=3e-3,
+            hidden_init="fan_in_uniform",
+        ),
+        256,
+    ),
+}
 
 
 def bare_env_rate(steps: int) -> float:
@@ -44,54 +61,106 @@ def bare_env_rate(steps: int) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def training_rate(network: NetworkConfig, batch_size: int, steps: int, warmup: int) -> float:
-    """Steps/s of the training loop after `warmup` steps (one update per step throughout)."""
+def training_rate(case: str, members: int, steps: int, warmup: int) -> dict[str, float]:
+    """Aggregate env steps/s of a population after `warmup` steps, and its call ceiling."""
+    import numpy as np
+
     from ddpg.build import build
+    from ddpg.member_records import MemberRecords
     from ddpg.metrics import MetricsWriter
     from ddpg.trainer import Trainer
 
-    config = RunConfig(
-        agent=AgentConfig(batch_size=batch_size, learning_starts=batch_size),
-        network=network,
-        trainer=TrainerConfig(
-            total_steps=warmup,
-            eval_every=10**9,
-            eval_episodes=1,  # the closing evaluation stays out of the figure
-            log_every=10**9,
-            progress=False,
-        ),
+    network, batch_size = CASES[case]
+    trainer_config = TrainerConfig(
+        total_steps=warmup,
+        eval_every=10**9,
+        eval_episodes=1,  # the closing evaluation stays out of the figure
+        log_every=10**9,
+        progress=False,
     )
+    configs = [
+        RunConfig(
+            seed=k,
+            agent=AgentConfig(batch_size=batch_size, learning_starts=batch_size),
+            network=network,
+            trainer=dataclasses.replace(trainer_config),
+        )
+        for k in range(members)
+    ]
     with tempfile.TemporaryDirectory() as tmp:
-        components = build(config)
-        writer = MetricsWriter(Path(tmp))
-        trainer = Trainer(config, components, Path(tmp), writer)
-        trainer.train()  # compiles and fills the buffer past batch_size
-        config.trainer.total_steps = warmup + steps
+        dirs = [Path(tmp) / str(k) for k in range(members)]
+        components = build(configs)
+        writers = [MetricsWriter(d) for d in dirs]
+        trainer = Trainer(configs, components, MemberRecords(configs, dirs, writers))
+        trainer.train()  # compiles and fills the buffers past batch_size
+        for config, state in zip(configs, trainer.states, strict=True):
+            config.trainer.total_steps = warmup + steps
+            state.status = "running"
         trainer.train()
-        rate = steps / trainer.loop_seconds
-        writer.close()
-    return rate
+        rate = members * steps / trainer.loop_seconds
+        call = _call_seconds(components.agent.learner)
+        for writer in writers:
+            writer.close()
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    del np
+    return {"rate": rate, "ceiling": members / call, "call_us": call * 1e6, "rss_mb": peak_rss_mb}
+
+
+def _call_seconds(learner, calls: int = 300) -> float:
+    """Median seconds of one compiled train-and-act call on random inputs."""
+    import numpy as np
+
+    k, b, o, a = learner.members, learner.config.batch_size, learner.obs_dim, learner.action_dim
+    size = learner.config.updates_per_step * k * b * (3 * o + a + 2) + k + k * o
+    packed = np.random.default_rng(0).uniform(-1, 1, size).astype(np.float32)
+    packed[-k - k * o : -k * o] = 1.0  # every member updates
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        learner._train_and_act_all(packed)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def _population_in_child(members: int, args: argparse.Namespace) -> dict[str, float]:
+    command = [sys.executable, "-m", "ddpg.bench", "--member-count", str(members)]
+    command += ["--steps", str(args.steps), "--warmup", str(args.warmup)]
+    command += ["--threads", str(args.threads)]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=5000, help="timed env steps per case")
-    parser.add_argument("--warmup", type=int, default=1000, help="untimed steps before the clock")
+    parser.add_argument("--steps", type=int, default=3000, help="timed env steps per case")
+    parser.add_argument("--warmup", type=int, default=500, help="untimed steps before the clock")
     parser.add_argument("--threads", type=int, default=1, help="TF intra/inter-op threads")
+    parser.add_argument("--populations", default="1,4,8,16,32", help="K values; '' skips them")
+    parser.add_argument("--member-count", type=int, help=argparse.SUPPRESS)  # one K, as JSON
     args = parser.parse_args()
+    from ddpg.build import configure_tensorflow
+
     configure_tensorflow(args.threads)
+    if args.member_count:
+        print(json.dumps(training_rate("mlp64", args.member_count, args.steps, args.warmup)))
+        return
+    print(f"threads {args.threads}")
     print(f"bare env loop (Pendulum-v1, wrapped)      {bare_env_rate(20_000):8.0f} steps/s")
-    for name, hidden, insert, final_init, init, batch in CASES:
-        network = NetworkConfig(
-            name=name,
-            actor_hidden=hidden,
-            critic_hidden=hidden,
-            action_insert_layer=insert,
-            final_init=final_init,
-            hidden_init=init,
+    for case, (_, batch) in CASES.items():
+        rate = training_rate(case, 1, args.steps, args.warmup)["rate"]
+        print(f"train {case:<14} batch {batch:<4} 1 update/step {rate:8.0f} steps/s")
+    if not args.populations:
+        return
+    print("population mlp64 batch 64: K, aggregate steps/s, x K=1, call ceiling, % of it, RSS")
+    base = None
+    for members in (int(k) for k in args.populations.split(",")):
+        r = _population_in_child(members, args)
+        base = base or r["rate"]
+        print(
+            f"  K={members:<3} {r['rate']:8.0f} steps/s  x{r['rate'] / base:4.2f}  "
+            f"ceiling {r['ceiling']:8.0f} ({r['call_us']:6.0f} us/call)  "
+            f"{100 * r['rate'] / r['ceiling']:3.0f}%  peak RSS {r['rss_mb']:6.0f} MB"
         )
-        rate = training_rate(network, batch, args.steps, args.warmup)
-        print(f"train {name:<14} batch {batch:<4} 1 update/step {rate:8.0f} steps/s")
 
 
 if __name__ == "__main__":

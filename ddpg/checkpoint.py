@@ -1,8 +1,8 @@
 """Training-state checkpoints: capture, atomic verified files (no pickle), restore, log rewind.
 
-checkpoints/step_000001200/
-  arrays.npz      networks, optimizers, replay buffer, noise, normalizers, metric window
-  state.json      counters, RNG states (numpy Generator, train and eval envs), config
+checkpoints/step_000001200/     (what goes in: ddpg.member_checkpoint)
+  arrays.npz      networks, optimizers, replay buffer, noise, normalizers, episode actions
+  state.json      counters, RNG states (numpy Generator, eval env), episode start, config
   manifest.json   sha256 of the two files above; written last, so its presence marks a whole one
 
 A checkpoint is written into a hidden temporary folder and renamed into place, so a kill at any
@@ -25,9 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ddpg.build import Components
 from ddpg.config import ConfigError
-from ddpg.envs import env_rng_state, load_env_rng_state
 from ddpg.files import read_json_object, write_json_atomic
 
 FORMAT_VERSION = 1
@@ -41,44 +39,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def capture(components: Components) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Every array (networks, optimizers, replay, noise, normalizers) and every RNG state."""
-    c = components
-    arrays = dict(c.agent.learner.state())
-    parts = {
-        "replay": c.replay_buffer.state(),
-        "noise": c.agent.noise.state(),
-        "reward_norm": c.reward_normalizer.state(),
-        "obs_norm": c.agent.obs_normalizer.state(),
-    }
-    arrays.update({f"{p}/{k}": np.asarray(v) for p, d in parts.items() for k, v in d.items()})
-    rngs = {
-        "rng": c.rng.bit_generator.state,
-        "env_rng": env_rng_state(c.env),
-        "eval_env_rng": env_rng_state(c.eval_env),
-    }
-    return arrays, rngs
-
-
-def restore_components(
-    components: Components, arrays: dict[str, np.ndarray], state: dict[str, Any]
-) -> None:
-    """Put what `capture` took back into freshly built components."""
-    c = components
-    c.agent.learner.load_state(arrays)
-
-    def part(prefix: str) -> dict[str, np.ndarray]:
-        return {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith(prefix + "/")}
-
-    c.replay_buffer.load_state(part("replay"))
-    c.agent.noise.load_state(part("noise"))
-    c.reward_normalizer.load_state(part("reward_norm"))
-    c.agent.obs_normalizer.load_state(part("obs_norm"))
-    c.rng.bit_generator.state = state["rng"]
-    load_env_rng_state(c.env, state["env_rng"])
-    load_env_rng_state(c.eval_env, state["eval_env_rng"])
 
 
 def save_checkpoint(

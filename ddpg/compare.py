@@ -2,10 +2,11 @@
 
 ``python -m ddpg.compare PATH [PATH ...] [--by KEY ...] [--out DIR] [--metric M]
 [--resamples N] [--seed S]``. Every directory below a PATH holding ``summary.json`` is a
-run (:mod:`ddpg.runs`). Runs are grouped by the swept keys (:mod:`ddpg.swept`) or by ``--by``
-keys, dotted or short (``reward_norm`` -> ``reward_norm.name``, ``tau`` -> ``agent.tau``).
-``compare.csv``, ``compare.md`` (:mod:`ddpg.report`) and ``learning_curves.png`` go to
-``--out`` (default: the first PATH); the markdown report is also printed.
+run (:mod:`ddpg.runs`). Runs are grouped (:mod:`ddpg.grouping`) by the swept keys (the rule of
+:mod:`ddpg.swept`) or by ``--by`` keys, dotted or short (``reward_norm`` ->
+``reward_norm.name``, ``tau`` -> ``agent.tau``). ``compare.csv``, ``compare.md``
+(:mod:`ddpg.report`) and ``learning_curves.png`` go to ``--out`` (default: the first PATH);
+the markdown report is also printed.
 
 Statistics (:mod:`ddpg.stats`) count completed, stopped-early and diverged runs, each scored
 by one rule (:mod:`ddpg.scores`); failed, unfinished and damaged runs are listed under
@@ -26,11 +27,11 @@ import numpy as np
 import pandas as pd
 
 from ddpg import stats
+from ddpg.grouping import group_labels, grouping_keys, groups, resolve_keys
 from ddpg.plots import Band
 from ddpg.report import report
 from ddpg.runs import EVAL_KEY, CompareError, Paths, curve, long_curves, read_runs
 from ddpg.scores import COUNTED, curve_matrix, floor_score, scores
-from ddpg.swept import group_labels, resolve_keys, swept_keys
 
 __all__ = [
     "CompareError",
@@ -68,7 +69,7 @@ TABLE_COLUMNS = [
 
 def _load(paths: Paths) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     df, overridden, scalars = read_runs(paths)
-    swept = swept_keys(df, overridden)
+    swept = grouping_keys(df, overridden)
     for i, k in enumerate(swept, start=1):
         df.insert(i, k, df[f"param.{k}"])
     df.attrs["swept"] = swept
@@ -103,13 +104,6 @@ def load_curves(path_or_paths: Paths, key: str = EVAL_KEY) -> pd.DataFrame:
     """
     runs, scalars = _load(path_or_paths)
     return long_curves(runs, scalars, key, runs.attrs["swept"])
-
-
-def _groups(runs: pd.DataFrame, keys: list[str]) -> list[tuple[str, pd.DataFrame]]:
-    """Groups in label order; a group that only failed jobs make is no setting that ran."""
-    runs = runs[runs["status"] != "damaged"]  # No params, so no group; listed as problems.
-    grouped = runs.groupby(group_labels(runs, keys), sort=True)
-    return [(str(label), g) for label, g in grouped if (g["status"] != "failed").any()]
 
 
 def _statistics(
@@ -156,7 +150,7 @@ def summarize(
     """
     floor = floor_score(runs[runs["status"] != "damaged"])
     recs, samples = [], {}
-    for label, g in _groups(runs, keys):
+    for label, g in groups(runs, keys):
         row, samples[label] = _statistics(g, metric, floor, **boot)
         recs.append({"group": label, **g[keys].iloc[0].to_dict(), **row})
     columns = ["group", *keys, *TABLE_COLUMNS]
@@ -186,7 +180,7 @@ def learning_curve_bands(
     """
     floor = floor_score(runs[runs["status"] != "damaged"])
     bands = {}
-    for label, g in _groups(runs, keys):
+    for label, g in groups(runs, keys):
         counted = g[g["status"].isin(COUNTED)]
         budgets = counted["budget"].to_numpy(float)
         if not len(counted) or np.isnan(budgets).all():

@@ -18,25 +18,22 @@ actions in a child process without TensorFlow (ddpg.rendering), headless.
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
 import ddpg.tf_startup  # notes whether the user set TF_CPP_MIN_LOG_LEVEL
 from ddpg.config import ConfigError, check, from_mapping
+from ddpg.eval_episodes import compiled_act, make_eval_env, play_episodes
+from ddpg.eval_preflight import EvaluateError, check_render_support, find_policy
 from ddpg.eval_records import RESULT_FILE, append_evaluation, read_evaluations
-from ddpg.rendering import RenderError, choose_offscreen_gl, keeping, record_videos
-
-if TYPE_CHECKING:
-    from ddpg.policy import SavedPolicy  # imports TF: only for the type checker
+from ddpg.rendering import RenderError, choose_offscreen_gl, record_videos
 
 VIDEO_DIR = "videos"
 RENDER_MODES = ("none", "human", "rgb_array")
@@ -44,10 +41,6 @@ USAGE = (
     "usage: python -m ddpg.evaluate run_dir=PATH [episodes=10] [seed=0] [video=false] "
     "[video_episodes=3] [render=none|human|rgb_array]"
 )
-
-
-class EvaluateError(Exception):
-    """A user-facing problem, reported as one line on stderr with exit code 2."""
 
 
 @dataclass
@@ -96,93 +89,6 @@ def parse_args(argv: list[str]) -> EvalOptions:
     return from_mapping(EvalOptions, values)
 
 
-def _find_policy(run_dir: Path) -> Path:
-    """The run's policy folder; fails fast (before TF loads) when run_dir is not a usable run."""
-    if not run_dir.exists():
-        raise EvaluateError(f"run_dir does not exist: {run_dir}")
-    if not run_dir.is_dir():
-        raise EvaluateError(f"run_dir is not a directory: {run_dir}")
-    if not any((run_dir / name).is_file() for name in ("summary.json", "params.json")):
-        raise EvaluateError(f"{run_dir} is not a run directory (no summary.json or params.json)")
-    policy_dir = run_dir / "policy"
-    if not policy_dir.is_dir():
-        raise EvaluateError(
-            f"{run_dir} has no saved policy: {policy_dir} does not exist "
-            "(a run saves it when training ends)"
-        )
-    return policy_dir
-
-
-def _check_render_support(options: EvalOptions) -> None:
-    if options.video and importlib.util.find_spec("moviepy") is None:
-        raise EvaluateError("video=true needs moviepy: pip install -e '.[video]'")
-    from ddpg.rendering import has_display
-
-    if options.render == "human" and not has_display():
-        raise EvaluateError(
-            "render=human needs a display, and $DISPLAY is not set; use video=true to record "
-            "an MP4 instead"
-        )
-    if options.render == "human":
-        _probe_window()
-
-
-def _probe_window() -> None:
-    """Fail with a message, not a crash or an invisible window, when SDL cannot open one."""
-    # SDL's accelerated framebuffer loads Mesa, whose LLVM clashes with the LLVM inside
-    # TensorFlow: the process segfaults when the window opens. A plain framebuffer suffices.
-    os.environ.setdefault("SDL_FRAMEBUFFER_ACCELERATION", "0")
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    try:
-        import pygame
-    except ImportError:
-        return  # not a pygame env set-up; gymnasium names what is missing when the env starts
-    try:
-        pygame.display.init()
-        driver = pygame.display.get_driver()
-    except pygame.error as error:
-        raise EvaluateError(f"render=human cannot open a window: {error}") from None
-    finally:
-        pygame.display.quit()
-    if driver in ("offscreen", "dummy"):
-        display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-        raise EvaluateError(
-            f"render=human cannot open a window on display {display!r} (SDL fell back to its "
-            f"{driver} driver); use video=true to record an MP4 instead"
-        )
-
-
-def make_eval_env(policy: SavedPolicy, options: EvalOptions) -> gym.Env:
-    """The trained-with env, seeded; it yields raw observations.
-
-    Later episodes continue the env's RNG from the seeded reset, as the trainer's evaluation
-    does. Videos are not drawn here: ddpg.rendering replays the recorded episodes' actions in a
-    child process, since Mesa's OpenGL (MuJoCo) and TensorFlow cannot share this one.
-    """
-    from ddpg.envs import make_env
-
-    if options.render == "rgb_array":
-        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # pygame draws off-screen, headless
-        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    env = make_env(policy.env, render_mode=None if options.render == "none" else options.render)
-    env.reset(seed=options.seed)
-    return env
-
-
-def compiled_act(policy: SavedPolicy) -> Callable[[np.ndarray], np.ndarray]:
-    """`policy.act` on a raw observation, normalized with the run's frozen statistics as in
-    training, traced once into a TF graph: about 4x faster per step than eager Keras."""
-    import tensorflow as tf
-
-    obs_dim = int(policy.actor.input_shape[-1])
-    normalize = policy.obs_normalizer().normalize
-    forward = tf.function(
-        lambda obs: policy.actor(obs[None], training=False)[0],
-        input_signature=[tf.TensorSpec([obs_dim], tf.float32)],
-    )
-    return lambda obs: forward(np.asarray(normalize(obs), np.float32)).numpy()
-
-
 def evaluate_run(options: EvalOptions, echo: bool = True) -> dict[str, Any]:
     """Play `options.episodes` deterministic episodes of the run's policy; record them.
 
@@ -198,19 +104,18 @@ def evaluate_run(options: EvalOptions, echo: bool = True) -> dict[str, Any]:
             rendering is not possible here.
         ConfigError: Its evaluation.json holds something other than evaluations.
     """
-    policy_dir = _find_policy(options.run_dir)
+    policy_dir = find_policy(options.run_dir)
     result_path = options.run_dir / RESULT_FILE
     read_evaluations(result_path)  # before any episode: fail now on a file we must not replace
-    _check_render_support(options)
+    check_render_support(options.video, options.render)
     ddpg.tf_startup.import_tensorflow()  # quietly, before the policy code imports it
     from ddpg.policy import load_policy  # TF loads only once the arguments are known good
-    from ddpg.trainer import evaluate_policy
 
     try:
         policy = load_policy(policy_dir)
         if options.video:  # fail before the episodes when MuJoCo has no off-screen OpenGL
             choose_offscreen_gl(policy.env.id)
-        env = make_eval_env(policy, options)
+        env = make_eval_env(policy, options.seed, options.render)
     except ConfigError as error:
         raise EvaluateError(str(error)) from None
     except gym.error.DependencyNotInstalled as error:
@@ -220,17 +125,13 @@ def evaluate_run(options: EvalOptions, echo: bool = True) -> dict[str, Any]:
     say: Callable[[str], None] = print if echo else lambda line: None
     seed, episodes = options.seed, f"{options.episodes} episode{'s' * (options.episodes != 1)}"
     say(f"Evaluating {policy_dir} ({policy.env.id}): {episodes}, seed {seed}")
-    act, returns = compiled_act(policy), []
-    kept: list[list[np.ndarray]] = []  # actions of the episodes to record, replayed for video
-    try:
-        for episode in range(options.episodes):
-            if episode < len(options.video_paths):
-                kept.append([])
-            play = keeping(act, kept[-1]) if episode < len(kept) else act
-            # One episode per call, so each return shows up as soon as it is known.
-            (episode_return,) = evaluate_policy(env, play, 1)
-            returns.append(float(episode_return))
-            say(f"episode {episode + 1:3d}  return {episode_return:10.2f}")
+
+    def show(episode: int, episode_return: float) -> None:
+        say(f"episode {episode + 1:3d}  return {episode_return:10.2f}")
+
+    try:  # the actions of the episodes to record are kept and replayed for video
+        act, n_videos = compiled_act(policy), len(options.video_paths)
+        returns, kept = play_episodes(env, act, options.episodes, n_videos, show)
     finally:
         env.close()
     if kept:

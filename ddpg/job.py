@@ -98,63 +98,85 @@ def read_summary(path: Path) -> dict[str, Any]:
 
 
 def train_run(config: RunConfig, run_dir: Path) -> dict[str, Any]:
-    """Train one run into `run_dir` (continuing `config.resume` if set) and return its summary.
+    """Train one run into `run_dir` (continuing `config.resume` if set): a population of one."""
+    return train_population([config], [run_dir])[0]
 
-    summary.json says "running" while training, then how the run ended: completed,
-    stopped_early, diverged, interrupted or failed (the traceback goes to error.log). Divergence
-    and interruption are recorded and returned; other exceptions propagate after recording.
+
+def train_population(configs: list[RunConfig], run_dirs: list[Path]) -> list[dict[str, Any]]:
+    """Train members `configs` together, member k into `run_dirs[k]`; return their summaries.
+
+    Each member's summary.json says "running" while it trains, then how it ended: completed,
+    stopped_early, diverged (frozen; the others train on), interrupted or failed (the traceback
+    goes to error.log). Members that resume (config.resume) must all be at the same env step.
+    Exceptions other than an interruption propagate after every member is recorded.
     """
     from ddpg.tf_startup import import_tensorflow
 
     import_tensorflow()  # before ddpg.build imports it: start-up notices stay off the terminal
     from ddpg.build import build, configure_tensorflow
     from ddpg.checkpoint import load_checkpoint, rewind_logs
+    from ddpg.member_records import MemberRecords
     from ddpg.metrics import MetricsWriter
-    from ddpg.train_state import DivergedError, InterruptedRun, summary_of
+    from ddpg.train_state import InterruptedRun, summary_of
     from ddpg.trainer import Trainer
 
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    configure_tensorflow(config.trainer.threads)
+    run_dirs = [Path(d) for d in run_dirs]
+    for run_dir in run_dirs:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    configure_tensorflow(configs[0].trainer.threads)
     started = time.perf_counter()
-    components = build(config)  # env problems surface here, before anything is written
-    resuming = config.resume is not None
-    if resuming:
-        arrays, saved = load_checkpoint(Path(str(config.resume)))
-        rewind_logs(run_dir, saved["train"]["step"])
-    # On resume too: a raised budget is part of the run's config from now on (where it resumed
-    # from is not: that would set its runs apart from their peers in compare).
-    write_json_atomic(run_dir / "params.json", params_of(dataclasses.replace(config, resume=None)))
-    writer = MetricsWriter(run_dir, append=resuming)
-    trainer = Trainer(config, components, run_dir, writer, started=started)
-    if resuming:
-        trainer.restore(arrays, saved)
-        trainer.state.stopped_early = False  # resuming means training on: stop rules re-apply
-    running = summary_of(trainer.state, config, trainer.wall_time(), "running")
-    write_json_atomic(run_dir / "summary.json", running)
-    status, error = "failed", None
+    components = build(configs)  # env problems surface here, before anything is written
+    loaded = {k: load_checkpoint(Path(str(c.resume))) for k, c in enumerate(configs) if c.resume}
+    steps = {saved["train"]["step"] for _, saved in loaded.values()}
+    if len(steps) > 1 or (loaded and len(loaded) < len(configs)):
+        raise ConfigError("members of one population must resume from the same env step")
+    for k, (_, saved) in loaded.items():
+        rewind_logs(run_dirs[k], saved["train"]["step"])
+    for config, run_dir in zip(configs, run_dirs, strict=True):
+        # On resume too: a raised budget is part of the run's config from now on (where it
+        # resumed from is not: that would set its runs apart from their peers in compare).
+        params = params_of(dataclasses.replace(config, resume=None))
+        write_json_atomic(run_dir / "params.json", params)
+    writers = [MetricsWriter(d, append=k in loaded) for k, d in enumerate(run_dirs)]
+    records = MemberRecords(configs, run_dirs, writers, started=started)
+    summaries: list[dict[str, Any] | None] = [None] * len(configs)
+
+    def record(k: int, status: str, error: str | None) -> None:
+        summary = summary_of(records.states[k], configs[k], records.wall_time(k), status)
+        summary["error"] = error
+        write_json_atomic(run_dirs[k] / "summary.json", summary)
+        summaries[k] = summary
+
+    trainer = Trainer(configs, components, records, on_end=record)
+    if loaded:
+        trainer.restore({k: a for k, (a, _) in loaded.items()}, {k: s for k, (_, s) in loaded.items()})
+        for state in records.states:  # resuming means training on: stop rules re-apply
+            state.status, state.stopped_early = "running", False
+    for k, config in enumerate(configs):
+        running = summary_of(records.states[k], config, records.wall_time(k), "running")
+        write_json_atomic(run_dirs[k] / "summary.json", running)
+        if k not in loaded:
+            writers[k].hparams(params_of(config))
     try:
-        if not resuming:
-            writer.hparams(params_of(config))
         trainer.train()
-        status = "stopped_early" if trainer.state.stopped_early else "completed"
-    except DivergedError as exc:
-        status, error = "diverged", str(exc)
     except (InterruptedRun, KeyboardInterrupt) as exc:
-        status, error = "interrupted", str(exc) or "interrupted"
+        for k in trainer.running:
+            record(k, "interrupted", str(exc) or "interrupted")
     except Exception as exc:
-        status, error = "failed", f"{type(exc).__name__}: {exc}"
-        (run_dir / "error.log").write_text(traceback.format_exc())
+        for k in trainer.running:
+            (run_dirs[k] / "error.log").write_text(traceback.format_exc())
+            record(k, "failed", f"{type(exc).__name__}: {exc}")
         raise
     finally:
-        writer.close()
-        components.env.close()
-        components.eval_env.close()
-        summary = summary_of(trainer.state, config, trainer.wall_time(), status)
-        summary["error"] = error
-        write_json_atomic(run_dir / "summary.json", summary)
-        _save_returns_plot(run_dir)
-    return summary
+        for k in trainer.running:  # stopped by something no handler above saw
+            if summaries[k] is None:
+                record(k, "failed", "training stopped unexpectedly")
+        for writer in writers:
+            writer.close()
+        components.close()
+        for run_dir in run_dirs:
+            _save_returns_plot(run_dir)
+    return [s for s in summaries if s is not None]
 
 
 def _save_returns_plot(run_dir: Path) -> None:

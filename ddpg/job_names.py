@@ -1,7 +1,9 @@
 """Job folder names of a sweep: `<job number>_<the swept key=value pairs>`, one safe component.
 
-The ``ddpg_job_dirname`` resolver (conf/hydra/default.yaml, ``hydra.sweep.subdir``) is
-registered when this module is imported; ddpg.run imports it before Hydra composes.
+Also reads what a sweep declares (:func:`sweep_overrides`, shared with ddpg.sweep_hparams);
+which of its keys a name shows is ddpg.swept's rule (:data:`ddpg.swept.JOB_NAME_ROLES`). The
+``ddpg_job_dirname`` resolver (conf/hydra/default.yaml, ``hydra.sweep.subdir``) is registered
+when this module is imported; ddpg.run imports it before Hydra composes.
 """
 
 from __future__ import annotations
@@ -15,15 +17,19 @@ from typing import Any
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, OmegaConf
 
+from ddpg.swept import JOB_NAME_ROLES, role
+
 NAME_MAX = 200  # job folder names stay well under the usual 255-byte limit
 _swept_by_dir: dict[str, set[str]] = {}
 
 
-def swept_keys(config: DictConfig) -> dict[str, list[Any] | None]:
-    """The keys a sweep varies -> their values (None where a sweeper samples a range).
+def sweep_overrides(config: DictConfig) -> dict[str, list[Any] | None]:
+    """The keys a sweep declares as swept -> their values (None where a sweeper samples a range).
 
-    Sweeper params first, then the command line, merged as Hydra's basic sweeper does (a later
-    plain value of a key ends its sweep). Keys are as overridden: `reward_norm`, `agent.tau`.
+    `config` is the sweep's multirun.yaml. Sweeper params first, then the command line, merged
+    as Hydra's basic sweeper does (a later plain value of a key ends its sweep). Keys are as
+    overridden (`reward_norm`, `agent.tau`), every role included: callers keep the roles they
+    show (ddpg.swept).
     """
     params = config.hydra.sweeper.get("params") or {}
     lines = [f"{key}={value}" for key, value in params.items()]
@@ -42,19 +48,21 @@ def job_dirname(num: int, task: Sequence[str], sweep_dir: str) -> str:
     """A job's folder name: `<num>_<key=value,...>` for the keys the sweep varies.
 
     The swept keys come from the sweep's multirun.yaml, which Hydra writes before any job
-    starts (without one, every override is shown). The name is one safe path component: "/"
-    becomes "_", and a long name is cut to NAME_MAX bytes plus a hash that keeps it unique.
+    starts (without one, every override is a candidate); of those, the name shows treatments,
+    the seed and locations such as `resume` (ddpg.swept.JOB_NAME_ROLES), never bookkeeping such
+    as `trainer.progress`. The name is one safe path component: "/" becomes "_", and a long
+    name is cut to NAME_MAX bytes plus a hash that keeps it unique.
     """
     if sweep_dir not in _swept_by_dir:
-        with contextlib.suppress(Exception):  # no record of the sweep: show every override
+        with contextlib.suppress(Exception):  # no record of the sweep: every override
             multirun = OmegaConf.load(Path(sweep_dir) / "multirun.yaml")
             assert isinstance(multirun, DictConfig)
-            _swept_by_dir[sweep_dir] = set(swept_keys(multirun))
+            _swept_by_dir[sweep_dir] = set(sweep_overrides(multirun))
     swept = _swept_by_dir.get(sweep_dir)
     shown = sorted(
         f"{o.get_key_element()}={o.get_value_element_as_str()}"
         for o in OverridesParser.create().parse_overrides(list(task))
-        if swept is None or o.key_or_group in swept
+        if (swept is None or o.key_or_group in swept) and role(o.key_or_group) in JOB_NAME_ROLES
     )
     name = "".join("_" if c == "/" or ord(c) < 32 else c for c in ",".join(shown))
     if len(name.encode()) > NAME_MAX:

@@ -1,9 +1,16 @@
-"""DDPG learning (Lillicrap et al. 2015, Algorithm 1): losses, targets and the compiled step.
+"""DDPG learning (Lillicrap et al. 2015, Algorithm 1) for a population of K members at once.
 
-The math is plain functions, tested against hand-computed numbers. `Learner` wires them into one
-compiled call per env step that performs the update(s) and returns the next action of the
-updated actor, so the Python <-> TF boundary is crossed once per step. Inputs travel packed in
-one flat float32 vector and outputs come back in another.
+Every tensor carries the member axis first (`# [K, B, O]`); a single run is K = 1. Members share
+an architecture and batch size, nothing else: each has its own weights, targets and Adam state,
+and its own learning rates, tau, gamma and critic weight decay, held in variables [K] that the
+compiled step reads at run time (a new value never retraces it). Each member's loss is its own
+(the members' losses are summed only so one gradient call serves all: d(sum_j L_j)/dW_k =
+dL_k/dW_k), so no member's numbers depend on another's.
+
+`Learner` wires the math into one compiled call per env step that performs the update(s) of the
+members told to update and returns every member's next action from its updated actor. The
+members told not to update (warming up, finished, or frozen by the trainer after a loss or Q
+turned NaN/inf) keep their weights, optimizer state and targets exactly.
 
 BatchNorm (network.actor_batch_norm / critic_batch_norm) has one meaning per network role:
 - Online networks learn in training mode: each replay batch is normalized with its own
@@ -26,99 +33,130 @@ import numpy as np
 import tensorflow as tf
 
 from ddpg.config import AgentConfig, ConfigError
+from ddpg.member_adam import MemberAdam, assign_where, per_member
 from ddpg.replay import Batch
 
-#: Names of the metrics `Learner.train_and_act` returns, in order.
+#: Names of the per-member metrics `Learner.train_and_act` returns, in order.
 METRIC_KEYS = ("loss/critic", "loss/actor", "q/mean")
 
 
 def td_target(
-    reward: tf.Tensor, terminated: tf.Tensor, next_q: tf.Tensor, gamma: float
+    reward: tf.Tensor, terminated: tf.Tensor, next_q: tf.Tensor, gamma: tf.Tensor
 ) -> tf.Tensor:
-    """y = r + gamma * (1 - terminated) * Q'(s', mu'(s')).
+    """y = r + gamma * (1 - terminated) * Q'(s', mu'(s')), [K, B] with gamma [K].
 
     Only true termination stops bootstrapping; a time-limit truncation still bootstraps.
-    All arguments are [B].
     """
-    return reward + gamma * (1.0 - terminated) * next_q
+    return reward + gamma[:, None] * (1.0 - terminated) * next_q
 
 
 def critic_loss(q: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
-    """Mean squared TD error, L = mean((Q(s, a) - y)^2), with y held constant."""
-    return tf.reduce_mean(tf.square(q - tf.stop_gradient(y)))
+    """Mean squared TD error per member, L = mean_B((Q(s, a) - y)^2), y held constant: [K]."""
+    return tf.reduce_mean(tf.square(q - tf.stop_gradient(y)), axis=-1)
 
 
 def actor_loss(q_of_policy: tf.Tensor) -> tf.Tensor:
-    """Deterministic policy gradient objective, L = -mean(Q(s, mu(s))) (Silver et al. 2014)."""
-    return -tf.reduce_mean(q_of_policy)
+    """Deterministic policy gradient objective per member, L = -mean_B(Q(s, mu(s))): [K]."""
+    return -tf.reduce_mean(q_of_policy, axis=-1)
 
 
-def l2_penalty(kernels: Sequence[tf.Variable], weight_decay: float) -> tf.Tensor:
-    """0.5 * weight_decay * sum ||W||^2 over kernels: the paper's L2 decay on Q's weights."""
-    if weight_decay == 0.0 or not kernels:
-        return tf.constant(0.0)
-    return 0.5 * weight_decay * tf.add_n([tf.reduce_sum(tf.square(k)) for k in kernels])
+def l2_penalty(kernels: Sequence[tf.Variable], weight_decay: tf.Tensor) -> tf.Tensor:
+    """0.5 * weight_decay[k] * sum ||W_k||^2 over member k's kernels (the paper's L2 on Q): [K]."""
+    if not kernels:
+        return tf.zeros_like(weight_decay)
+    squares = [tf.reduce_sum(tf.square(w), axis=list(range(1, len(w.shape)))) for w in kernels]
+    return 0.5 * weight_decay * tf.add_n(squares)
 
 
 def soft_update(
-    target_weights: Sequence[tf.Variable], source_weights: Sequence[tf.Variable], tau: float
+    target_weights: Sequence[tf.Variable],
+    source_weights: Sequence[tf.Variable],
+    tau: tf.Tensor,
+    update: tf.Tensor | None = None,
 ) -> None:
-    """theta' <- tau * theta + (1 - tau) * theta', for every given weight."""
+    """theta'_k <- tau_k * theta_k + (1 - tau_k) * theta'_k where `update` holds (None: all)."""
     for target, source in zip(target_weights, source_weights, strict=True):
-        target.assign(tau * source + (1.0 - tau) * target)
+        t = per_member(tau, target)
+        assign_where(target, update, t * source + (1.0 - t) * target)
 
 
-def update_target(target: keras.Model, source: keras.Model, tau: float) -> None:
+def update_target(
+    target: keras.Model, source: keras.Model, tau: tf.Tensor, update: tf.Tensor | None = None
+) -> None:
     """Soft-update the trainable weights; copy the rest (BatchNorm moving statistics)."""
-    soft_update(target.trainable_weights, source.trainable_weights, tau)
+    soft_update(target.trainable_weights, source.trainable_weights, tau, update)
     for target_stat, source_stat in zip(
         target.non_trainable_weights, source.non_trainable_weights, strict=True
     ):
-        target_stat.assign(source_stat)
+        assign_where(target_stat, update, source_stat)
 
 
 class Learner:
-    """Owns actor, critic, their targets and optimizers; updates them from replay batches."""
+    """Owns K members' actors, critics, their targets and optimizers; updates them together."""
 
     def __init__(
         self,
         actor: keras.Model,
         critic: keras.Model,
-        config: AgentConfig,
+        target_actor: keras.Model,
+        target_critic: keras.Model,
+        configs: Sequence[AgentConfig],
         obs_dim: int,
         action_dim: int,
     ) -> None:
-        self.actor = actor
-        self.critic = critic
-        self.target_actor = keras.models.clone_model(actor)
-        self.target_critic = keras.models.clone_model(critic)
+        """Member models (ddpg.members) with each member's initial weights already in place; the
+        targets start as copies. `configs[k]` is member k's; batch size, updates per step and
+        the compile switches are the population's (equal in every member)."""
+        self.actor, self.critic = actor, critic
+        self.target_actor, self.target_critic = target_actor, target_critic
         self.target_actor.set_weights(actor.get_weights())
         self.target_critic.set_weights(critic.get_weights())
-        self.actor_optimizer = keras.optimizers.Adam(config.actor_lr)
-        self.critic_optimizer = keras.optimizers.Adam(config.critic_lr)
-        self.actor_optimizer.build(actor.trainable_variables)
-        self.critic_optimizer.build(critic.trainable_variables)
-        self.config = config
-        self.obs_dim = obs_dim
-        self.action_dim = action_dim
+        self.members = k = len(configs)
+        self.compiled_functions: list = []
+        self.config = configs[0]
+        self.obs_dim, self.action_dim = obs_dim, action_dim
+        self.actor_optimizer = MemberAdam(actor.trainable_variables, k)
+        self.critic_optimizer = MemberAdam(critic.trainable_variables, k)
+        zeros = np.zeros(k, np.float32)
+        self.tau, self.gamma = tf.Variable(zeros), tf.Variable(zeros)
+        self.weight_decay = tf.Variable(zeros)
         self._kernels = [w for w in critic.trainable_variables if "kernel" in w.path]
+        for member, config in enumerate(configs):
+            self.set_hyperparameters(member, config)
+        batch = self.config.batch_size
+        # Per update: obs, actor_obs (obs + input noise), next_obs [K, B, O]; action [K, B, A];
+        # reward, terminated [K, B]. Then which members update [K] and what they act on [K, O].
+        self._update_size = k * batch * (3 * obs_dim + action_dim + 2)
+        self._packed_size = self.config.updates_per_step * self._update_size + k + k * obs_dim
+        # Two compiled forms of one step: every member learns (the usual case), or only some do
+        # (warming up, finished or frozen members): selecting per member costs ~20% of a call.
+        self._train_and_act_all = self._compile(
+            lambda packed: self._train_and_act_packed(packed, masked=False), self._packed_size
+        )
+        self._train_and_act_some: Callable | None = None  # compiled on first use
+        self._act = self._compile(self._act_packed, k * obs_dim)
+
+    def set_hyperparameters(self, member: int, config: AgentConfig) -> None:
+        """Member `member` learns with `config`'s learning rates, tau, gamma and weight decay."""
         if config.critic_weight_decay > 0 and not self._kernels:
             raise ConfigError(
                 f"agent.critic_weight_decay={config.critic_weight_decay} is invalid for this "
                 "critic: none of its variables is a kernel, so there is nothing to decay"
             )
-        batch = config.batch_size
-        # Per update: obs, actor_obs (obs + input noise), next_obs [B, O]; action [B, A];
-        # reward, terminated [B]. Then the observation to act on [O].
-        self._update_size = batch * (3 * obs_dim + action_dim + 2)
-        packed_size = config.updates_per_step * self._update_size + obs_dim
-        self._train_and_act = self._compile(self._train_and_act_packed, packed_size)
-        self._act = self._compile(self._act_packed, obs_dim)
+        for variable, value in (
+            (self.actor_optimizer.learning_rate, config.actor_lr),
+            (self.critic_optimizer.learning_rate, config.critic_lr),
+            (self.tau, config.tau),
+            (self.gamma, config.gamma),
+            (self.weight_decay, config.critic_weight_decay),
+        ):
+            variable[member].assign(value)
 
     def _compile(self, fn: Callable[[tf.Tensor], tf.Tensor], size: int) -> Callable:
         if not self.config.compile:
             return lambda packed: fn(tf.constant(packed))
         compiled = tf.function(fn, jit_compile=self.config.jit_compile)
+        self.compiled_functions.append(compiled)  # tests count their traces
         concrete = compiled.get_concrete_function(tf.TensorSpec([size], tf.float32))
         # The public call re-binds arguments in Python (~0.15 ms, a fifth of a Pendulum step);
         # the flat entry takes the tensor as is. Fall back if a TF release drops it.
@@ -136,58 +174,83 @@ class Learner:
         reward: tf.Tensor,
         next_obs: tf.Tensor,
         terminated: tf.Tensor,
+        update: tf.Tensor | None,
     ) -> tf.Tensor:
-        next_action = self.target_actor(next_obs, training=False)  # [B, A]
-        next_q = self.target_critic([next_obs, next_action], training=False)[:, 0]  # [B]
-        y = td_target(reward, terminated, next_q, self.config.gamma)
+        """One DDPG update of the members where `update` [K] holds (None: every member)."""
+        next_action = self.target_actor(next_obs, training=False)  # [K, B, A]
+        next_q = self.target_critic([next_obs, next_action], training=False)[..., 0]  # [K, B]
+        y = td_target(reward, terminated, next_q, self.gamma)
+        critic, critic_vars = self.critic, self.critic.trainable_variables
         with tf.GradientTape() as tape:
-            q = self.critic([obs, action], training=True)[:, 0]
-            loss_q = critic_loss(q, y)
-            total = loss_q + l2_penalty(self._kernels, self.config.critic_weight_decay)
-        critic_vars = self.critic.trainable_variables
+            q, critic_stats = critic.stateless_call(
+                critic_vars, critic.non_trainable_variables, [obs, action], training=True
+            )
+            q = q[..., 0]  # [K, B]
+            loss_q = critic_loss(q, y)  # [K]
+            total = tf.reduce_sum(loss_q + l2_penalty(self._kernels, self.weight_decay))
         grads = tape.gradient(total, critic_vars)
-        self.critic_optimizer.apply_gradients(zip(grads, critic_vars, strict=True))
+        q_mean = tf.reduce_mean(q, axis=-1)  # [K]
+        self.critic_optimizer.apply(grads, critic_vars, update)
+        for variable, value in zip(critic.non_trainable_variables, critic_stats, strict=True):
+            assign_where(variable, update, value)
+        actor, actor_vars = self.actor, self.actor.trainable_variables
         with tf.GradientTape() as tape:
-            policy_action = self.actor(actor_obs, training=True)  # [B, A]
+            policy_action, actor_stats = actor.stateless_call(
+                actor_vars, actor.non_trainable_variables, actor_obs, training=True
+            )  # [K, B, A]
             # Training mode as in the critic's own update; its statistics updates are dropped.
-            q_pi, _ = self.critic.stateless_call(
-                self.critic.trainable_variables,
-                self.critic.non_trainable_variables,
+            q_pi, _ = critic.stateless_call(
+                critic.trainable_variables,
+                critic.non_trainable_variables,
                 [obs, policy_action],
                 training=True,
             )
-            loss_pi = actor_loss(q_pi[:, 0])
-        actor_vars = self.actor.trainable_variables
-        grads = tape.gradient(loss_pi, actor_vars)
-        self.actor_optimizer.apply_gradients(zip(grads, actor_vars, strict=True))
-        update_target(self.target_actor, self.actor, self.config.tau)
-        update_target(self.target_critic, self.critic, self.config.tau)
-        return tf.stack([loss_q, loss_pi, tf.reduce_mean(q)])
+            loss_pi = actor_loss(q_pi[..., 0])  # [K]
+            total = tf.reduce_sum(loss_pi)
+        grads = tape.gradient(total, actor_vars)
+        self.actor_optimizer.apply(grads, actor_vars, update)
+        for variable, value in zip(actor.non_trainable_variables, actor_stats, strict=True):
+            assign_where(variable, update, value)
+        update_target(self.target_actor, actor, self.tau, update)
+        update_target(self.target_critic, critic, self.tau, update)
+        return tf.stack([loss_q, loss_pi, q_mean], axis=-1)  # [K, 3]
 
-    def _train_and_act_packed(self, packed: tf.Tensor) -> tf.Tensor:
-        b, o, a = self.config.batch_size, self.obs_dim, self.action_dim
+    def _train_and_act_packed(self, packed: tf.Tensor, masked: bool) -> tf.Tensor:
+        k, b, o, a = self.members, self.config.batch_size, self.obs_dim, self.action_dim
+        update = packed[-k - k * o : -k * o] > 0.5 if masked else None  # [K]
         metrics = []
-        for k in range(self.config.updates_per_step):  # unrolled at trace time
-            chunk = packed[k * self._update_size : (k + 1) * self._update_size]
+        for u in range(self.config.updates_per_step):  # unrolled at trace time
+            chunk = packed[u * self._update_size : (u + 1) * self._update_size]
             obs, actor_obs, next_obs, action, reward, terminated = tf.split(
-                chunk, [b * o, b * o, b * o, b * a, b, b]
+                chunk, [k * b * o, k * b * o, k * b * o, k * b * a, k * b, k * b]
             )
             metrics.append(
                 self._update(
-                    tf.reshape(obs, [b, o]),
-                    tf.reshape(actor_obs, [b, o]),
-                    tf.reshape(action, [b, a]),
-                    reward,
-                    tf.reshape(next_obs, [b, o]),
-                    terminated,
+                    tf.reshape(obs, [k, b, o]),
+                    tf.reshape(actor_obs, [k, b, o]),
+                    tf.reshape(action, [k, b, a]),
+                    tf.reshape(reward, [k, b]),
+                    tf.reshape(next_obs, [k, b, o]),
+                    tf.reshape(terminated, [k, b]),
+                    update,
                 )
             )
-        act_obs = tf.reshape(packed[-o:], [1, o])
-        next_action = self.actor(act_obs, training=False)[0]
-        return tf.concat([next_action, tf.reduce_mean(tf.stack(metrics), axis=0)], axis=0)
+        next_action = self._act_packed(packed[-k * o :])  # [K, A]
+        mean_metrics = tf.reduce_mean(tf.stack(metrics), axis=0)  # [K, 3]
+        return tf.concat([tf.reshape(next_action, [-1]), tf.reshape(mean_metrics, [-1])], 0)
+
+    def _train_and_act(self, packed: np.ndarray, all_update: bool) -> tf.Tensor:
+        if all_update:
+            return self._train_and_act_all(packed)
+        if self._train_and_act_some is None:
+            self._train_and_act_some = self._compile(
+                lambda packed: self._train_and_act_packed(packed, masked=True), self._packed_size
+            )
+        return self._train_and_act_some(packed)
 
     def _act_packed(self, obs: tf.Tensor) -> tf.Tensor:
-        return self.actor(tf.reshape(obs, [1, self.obs_dim]), training=False)[0]
+        obs = tf.reshape(obs, [self.members, 1, self.obs_dim])  # [K, 1, O]
+        return self.actor(obs, training=False)[:, 0]  # [K, A]
 
     def _stateful(self) -> dict[str, list]:
         return {
@@ -199,43 +262,55 @@ class Learner:
             "critic_optimizer": self.critic_optimizer.variables,
         }
 
-    def state(self) -> dict[str, np.ndarray]:
-        """Every weight and optimizer variable as arrays named `<part>/<index>`."""
-        return {
-            f"{part}/{i}": np.array(v.numpy())
+    def member_states(self) -> list[dict[str, np.ndarray]]:
+        """Per member, every weight and optimizer variable (its slice) named `<part>/<index>`."""
+        arrays = {
+            f"{part}/{i}": np.asarray(v.numpy())
             for part, variables in self._stateful().items()
             for i, v in enumerate(variables)
         }
+        return [{name: a[k] for name, a in arrays.items()} for k in range(self.members)]
 
-    def load_state(self, arrays: dict[str, np.ndarray]) -> None:
-        """Restore what `state` returned (same architecture and optimizers)."""
+    def load_member_states(self, states: dict[int, dict[str, np.ndarray]]) -> None:
+        """Put what `member_states` gave (member -> its arrays) back into those members' slices."""
         for part, variables in self._stateful().items():
             for i, v in enumerate(variables):
-                v.assign(arrays[f"{part}/{i}"])
+                value = np.array(v.numpy())
+                for member, arrays in states.items():
+                    value[member] = arrays[f"{part}/{i}"]
+                v.assign(value)
 
     def act(self, obs: np.ndarray) -> np.ndarray:
-        """mu(obs) for one observation [O] -> [A], inference mode."""
-        return np.asarray(self._act(np.asarray(obs, np.float32)))
+        """mu(obs) of every member, inference mode: [K, O] -> [K, A]."""
+        packed = np.asarray(obs, np.float32).reshape(-1)
+        return np.asarray(self._act(packed)).reshape(self.members, self.action_dim)
 
     def train_and_act(
-        self, batches: Sequence[Batch], actor_obs: Sequence[np.ndarray], next_obs: np.ndarray
+        self,
+        batches: Sequence[Batch],
+        actor_obs: Sequence[np.ndarray],
+        update: np.ndarray,
+        next_obs: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Run one update per batch, then act on `next_obs` with the updated actor.
+        """Update the members where `update` [K] holds, one update per batch; then act.
 
         Args:
-            batches: `updates_per_step` replay batches, rewards already normalized.
-            actor_obs: per batch, the observations the actor sees (obs plus its input noise).
-            next_obs: the observation to act on next [O].
+            batches: `updates_per_step` replay batches [K, B, ...], rewards already normalized
+                (rows of members that do not update are ignored).
+            actor_obs: per batch, the observations the actors see (obs plus input noise) [K, B, O].
+            update: [K] bool, the members that learn from these batches.
+            next_obs: the observation each member acts on next [K, O].
 
         Returns:
-            The next deterministic action [A] and the metrics named by METRIC_KEYS, averaged
-            over the updates.
+            Every member's next deterministic action [K, A] and its metrics [K, 3] (named by
+            METRIC_KEYS, averaged over the updates; NaN or inf for a member that diverged).
         """
         parts: list[np.ndarray] = []
         for batch, noisy_obs in zip(batches, actor_obs, strict=True):
             parts += [batch.obs, noisy_obs, batch.next_obs, batch.action]
             parts += [batch.reward, batch.terminated]
-        parts.append(next_obs)
+        parts += [update, next_obs]
         packed = np.concatenate([np.ravel(p) for p in parts]).astype(np.float32, copy=False)
-        out = np.asarray(self._train_and_act(packed))
-        return out[: self.action_dim], out[self.action_dim :]
+        out = np.asarray(self._train_and_act(packed, all_update=bool(update.all())))
+        k, a = self.members, self.action_dim
+        return out[: k * a].reshape(k, a), out[k * a :].reshape(k, len(METRIC_KEYS))

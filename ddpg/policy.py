@@ -38,11 +38,13 @@ class SavedPolicy:
     network: NetworkConfig
     obs_norm: dict[str, Any]
 
-    def obs_normalizer(self) -> ObsNormalizer:
-        """The training run's observation statistics at save time, frozen (never updated)."""
-        normalizer = ObsNormalizer(int(self.actor.input_shape[-1]), bool(self.obs_norm))
-        normalizer.load_state(self.obs_norm)
-        return normalizer
+    def normalize_obs(self, obs: np.ndarray) -> np.ndarray:
+        """A raw observation [O] normalized with the run's statistics at save time, frozen."""
+        if not self.obs_norm:
+            return np.asarray(obs, np.float32)
+        normalizer = ObsNormalizer(int(self.actor.input_shape[-1]), [True])
+        normalizer.load_member_state(0, self.obs_norm)
+        return normalizer.normalize_member(0, np.asarray(obs))
 
     def act(self, obs: np.ndarray) -> np.ndarray:
         """Deterministic action in [-1, 1]^A for one (already normalized) observation."""
@@ -54,15 +56,18 @@ def save_policy(
     actor: keras.Model,
     config: RunConfig,
     env: gym.Env,
-    obs_normalizer: ObsNormalizer,
+    obs_norm: dict[str, Any],
 ) -> None:
-    """Write the policy folder atomically: build it beside `directory`, then swap it in."""
+    """Write the policy folder atomically: build it beside `directory`, then swap it in.
+
+    `obs_norm` holds the observation statistics the actor was trained with ({} for none).
+    """
     directory = Path(directory)
     staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=".policy-"))
     staging.chmod(0o755)  # mkdtemp makes 0700
     try:
         actor.save_weights(staging / WEIGHTS_FILE)
-        stats = {k: np.asarray(v).tolist() for k, v in obs_normalizer.state().items()}
+        stats = {k: np.asarray(v).tolist() for k, v in obs_norm.items()}
         write_json_atomic(
             staging / META_FILE,
             {

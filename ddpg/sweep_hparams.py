@@ -1,5 +1,8 @@
 """The sweep's TensorBoard HParams config: swept keys plus seed, and the final metrics.
 
+Which swept keys it shows is ddpg.swept's rule (:data:`ddpg.swept.HPARAMS_ROLES`: treatments
+and the seed, never `resume` or `trainer.progress`), named as params.json names them.
+
 :class:`HParamsCallback` (``hydra.callbacks`` in conf/hydra/default.yaml) writes it into each
 job's tb/ once the job has ended; the values themselves are each job's own (ddpg.metrics).
 """
@@ -23,8 +26,9 @@ from tensorboard.plugins.hparams import summary_v2 as hp
 from tensorboard.summary.writer.record_writer import RecordWriter
 
 from ddpg.config import RunConfig
-from ddpg.job_names import swept_keys
-from ddpg.structured import field_type
+from ddpg.job_names import sweep_overrides
+from ddpg.structured import field_type, flatten
+from ddpg.swept import HPARAMS_ROLES, SEED, option_key, role
 
 #: The `hparams/*` scalars each job logs at its last step (see ddpg.metrics.write_final_metrics).
 HPARAM_METRICS = {
@@ -63,21 +67,27 @@ class HParamsCallback(Callback):
 def swept_hparams(config: DictConfig) -> list[hp.HParam]:
     """The swept keys plus seed as HParams, named and typed as each job logs them.
 
-    A swept config group such as `reward_norm` becomes `reward_norm.name`; keys that are not
-    in the run config (an experiment preset) are left out. Domains list the swept values (for
+    `config` is the sweep's multirun.yaml. Of the keys the sweep declares, those in
+    ddpg.swept.HPARAMS_ROLES, as params.json names them (a config group such as `reward_norm`
+    becomes `reward_norm.name`, ddpg.swept.option_key); keys that are not in the run config (an
+    experiment preset) are left out, since no job logs them. Domains list the swept values (for
     an unswept seed, its one value), as ddpg.metrics logs them: integers as strings.
     """
-    swept = swept_keys(config)
-    if "seed" not in swept:
-        swept["seed"] = [OmegaConf.select(config, "seed", default=None)]
-    hparams = []
-    for key, values in swept.items():
-        node = OmegaConf.select(config, key, default=None, throw_on_missing=False)
-        if node is None:
-            continue
-        name = f"{key}.name" if isinstance(node, DictConfig) and "name" in node else key
-        hparams.append(hp.HParam(name, _domain(values, field_type(RunConfig, name))))
-    return hparams
+    container = OmegaConf.to_container(config, resolve=False)
+    assert isinstance(container, dict)
+    keys = flatten({str(k): v for k, v in container.items() if k != "hydra"})
+    swept = {
+        option_key(str(key), keys): values
+        for key, values in sweep_overrides(config).items()
+        if role(str(key)) in HPARAMS_ROLES
+    }
+    if SEED not in swept:
+        swept[SEED] = [OmegaConf.select(config, SEED, default=None)]
+    return [
+        hp.HParam(key, _domain(values, field_type(RunConfig, key)))
+        for key, values in swept.items()
+        if key in keys
+    ]
 
 
 def _domain(values: list[Any] | None, declared: Any) -> hp.Discrete | None:

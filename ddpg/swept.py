@@ -1,79 +1,116 @@
-"""Choose the keys that group runs: the swept parameters, or the ones named by ``--by``.
+"""Which keys a sweep varies: the one rule behind job folder names, HParams and compare's groups.
 
-Swept keys are the ``params.json`` keys named in ``.hydra/overrides.yaml`` whose values differ
-between runs (any differing key if no override explains the differences). Never ``seed``,
-``hydra.*`` or path-like keys, and only values of runs that trained count: a sweep job that
-failed validation (``tau=5``) keeps its folder with its bad value, and that value must not
-split the real runs into groups.
+Keys are params.json's: the run config flattened to dotted keys (``agent.tau``). Each key a
+sweep can vary has one role (:func:`role`), and each view of a sweep shows some roles:
+
+- ``treatment``: a setting being compared, such as ``agent.tau``, ``reward_norm.name`` or
+  ``experiment`` (the ``+experiment=`` preset). compare groups runs by the treatments.
+- ``seed``: ``seed`` (or any ``*.seed``) repeats a setting rather than changing it: compare
+  pools a group's runs over it; the HParams table and job folder names show it.
+- ``location``: where a run lives or which run it continues (``resume``, ``output_dir``,
+  any ``*_path`` or ``*_file``): it tells jobs apart in their folder names, nothing more.
+- ``bookkeeping``: how a run is shown or launched (``trainer.progress``, ``hydra.*``,
+  ``population.*``). Never shown.
+
+A config-group option (``reward_norm=running``) is one treatment, named by its option key
+``reward_norm.name`` (:func:`option_key`); its sub-keys that only follow the option
+(``reward_norm.gamma`` when ``reward_norm=none,episode_return``) are part of it, not
+treatments of their own. Of the runs' differing keys, only those the runs' overrides set count
+(a group override covers its sub-keys): the rest follow from them (``env=mountaincar`` also
+changes ``agent.learning_starts``). Where no override explains a difference, or none are
+known (jobs trained together in one process), every differing key counts.
+
+:func:`swept_keys` applies the rule to a plain list of flattened params dicts. Hydra's side
+(ddpg.job_names, ddpg.sweep_hparams) applies :func:`role` and :func:`option_key` to the
+override keys of a sweep declared in multirun.yaml, before any job has params.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+import json
+import math
+import numbers
+from collections.abc import Collection, Hashable, Mapping, Sequence
+from typing import Any, Literal
 
-from ddpg.runs import CompareError
+Role = Literal["treatment", "seed", "location", "bookkeeping"]
 
-#: Runs whose parameters say nothing about what was compared.
-NOT_TRAINED = ("failed", "damaged")
+SEED = "seed"
+#: Keys that only change how a run is shown or launched (each covers the keys below it, and
+#: a group override `hydra/launcher`): a progress bar, Hydra's own settings, and how many jobs
+#: train together in one process.
+BOOKKEEPING = ("trainer.progress", "hydra", "population")
+#: Keys naming where a run is or which run it continues (they differ by construction), and the
+#: last parts of the dotted keys that do so (`dir`, `output_dir`, `env.kwargs.xml_file`).
+LOCATION = ("resume",)
+LOCATION_WORDS = ("dir", "path", "file")
+
+#: The roles each view of a sweep shows.
+GROUP_ROLES: tuple[Role, ...] = ("treatment",)  # ddpg.compare groups runs by these
+HPARAMS_ROLES: tuple[Role, ...] = ("treatment", "seed")  # the sweep's HParams table
+JOB_NAME_ROLES: tuple[Role, ...] = ("treatment", "seed", "location")  # job folder names
 
 
-def swept_keys(runs: pd.DataFrame, overridden: set[str]) -> list[str]:
-    """The keys whose values differ between the runs that trained, by dotted name.
+def role(key: str) -> Role:
+    """The role of a dotted key (or an override's key: ``reward_norm``, ``hydra/launcher``)."""
+    if any(key == k or key.startswith((f"{k}.", f"{k}/")) for k in BOOKKEEPING):
+        return "bookkeeping"
+    last = key.rsplit(".", 1)[-1]
+    if last == SEED:
+        return "seed"
+    if key in LOCATION or any(last == w or last.endswith(f"_{w}") for w in LOCATION_WORDS):
+        return "location"
+    return "treatment"
+
+
+def option_key(key: str, keys: Collection[str]) -> str:
+    """The params key that names `key`'s value: ``<group>.name`` for a config group among
+    `keys` (``reward_norm`` -> ``reward_norm.name``), else `key` itself."""
+    name = f"{key}.name"
+    return name if key not in keys and name in keys else key
+
+
+def swept_keys(
+    params: Sequence[Mapping[str, Any]],
+    overridden: Collection[str] = (),
+    roles: Collection[Role] = GROUP_ROLES,
+) -> list[str]:
+    """The keys, in `roles`, whose values differ between runs; in order of first appearance.
 
     Args:
-        runs: Rows from :func:`ddpg.runs.read_runs` (``param.<key>`` columns).
-        overridden: Every key some run's overrides.yaml set.
+        params: Each run's flattened config (dotted key -> value, as in params.json); a key a
+            run lacks counts as null. Pass only runs whose values were used: a job that failed
+            validation (``agent.tau=5``) must not make its bad value a treatment.
+        overridden: Every key some run's overrides set (``agent.tau``, ``reward_norm``). Empty:
+            unknown, so every differing key counts.
+        roles: The roles to return; by default the treatments, by which compare groups runs.
     """
-    ok = runs[~runs["status"].isin(NOT_TRAINED)]
-    keys = [c[6:] for c in ok.columns if c.startswith("param.")]
-    # Seeds and locations differ in every sweep by construction; they are not treatments.
-    per_run = [k for k in keys if k.rsplit(".", 1)[-1] == "seed" or k.startswith("hydra.")]
-    per_run += [k for k in keys if k.endswith(("dir", "path", "file"))]
-    differ = [k for k in keys if k not in per_run and ok[f"param.{k}"].nunique(dropna=False) > 1]
-    # A group override (``reward_norm=running``) sweeps all of its sub-keys.
-    chosen = [k for k in differ if any(k == o or k.startswith(o + ".") for o in overridden)]
-    chosen = chosen or differ
-    # ...but a sub-key that only follows the option's name (reward_norm.gamma when
-    # reward_norm=none,episode_return) is part of that option, not a treatment of its own.
-    return [k for k in chosen if not _follows_option_name(ok, k, chosen)]
+    keys = list(dict.fromkeys(k for p in params for k in p))
+    columns = {k: [_comparable(p.get(k)) for p in params] for k in keys}
+    differ = [k for k in keys if role(k) in roles and len(set(columns[k])) > 1]
+    explained = [k for k in differ if any(k == o or k.startswith(f"{o}.") for o in overridden)]
+    chosen = explained or differ
+    return [k for k in chosen if not _follows_option(k, chosen, columns)]
 
 
-def _follows_option_name(runs: pd.DataFrame, key: str, swept: list[str]) -> bool:
-    group = key.rsplit(".", 1)[0]
-    name = f"{group}.name"
-    if "." not in key or key == name or name not in swept:
+def _follows_option(key: str, chosen: list[str], columns: Mapping[str, list[Hashable]]) -> bool:
+    """Whether `key` is a sub-key of a chosen option key with one value per option."""
+    name = f"{key.rsplit('.', 1)[0]}.name"
+    if "." not in key or key == name or name not in chosen:
         return False
-    values = runs[f"param.{name}"].astype(str)
-    return bool((runs.groupby(values)[f"param.{key}"].nunique(dropna=False) <= 1).all())
+    per_option: dict[Hashable, set[Hashable]] = {}
+    for option, value in zip(columns[name], columns[key], strict=True):
+        per_option.setdefault(option, set()).add(value)
+    return all(len(values) == 1 for values in per_option.values())
 
 
-def resolve_keys(runs: pd.DataFrame, names: list[str]) -> list[str]:
-    """Map ``--by`` names to parameter keys: exact, else ``<name>.name``, else dotted suffix.
-
-    Raises:
-        CompareError: A name matches no key or several; the message lists the keys.
-    """
-    keys = sorted(c[6:] for c in runs.columns if c.startswith("param."))
-    out = []
-    for name in (n.removeprefix("param.") for n in names):
-        hits = [k for k in keys if k.endswith("." + name)]
-        hits = [name] if name in keys else [f"{name}.name"] if f"{name}.name" in keys else hits
-        if len(hits) != 1:
-            why = f"is ambiguous ({', '.join(hits)})" if hits else "matches no parameter"
-            swept = ", ".join(runs.attrs.get("swept", [])) or "none"
-            raise CompareError(f"--by {name!r} {why}; swept: {swept}; all: {', '.join(keys)}")
-        out.append(hits[0])
-    return out
-
-
-def group_labels(runs: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """Label each run by its group values ("running" or "tau=0.005, name=running")."""
-    if not keys:
-        return pd.Series("all runs", index=runs.index)
-    short = [k.removesuffix(".name").rsplit(".", 1)[-1] for k in keys]
-    vals = runs[keys].astype(str).to_numpy()
-    if len(keys) == 1:
-        return pd.Series(vals[:, 0], index=runs.index)
-    return pd.Series(
-        [", ".join(f"{s}={v}" for s, v in zip(short, r, strict=True)) for r in vals], runs.index
-    )
+def _comparable(value: Any) -> Hashable:
+    """`value` as one hashable: numbers as floats (1 == 1.0), null and NaN alike (a missing
+    key), lists and dicts as JSON text (as compare keeps them)."""
+    if isinstance(value, bool | str):
+        return (type(value).__name__, value)
+    if isinstance(value, numbers.Real):
+        return None if math.isnan(value) else ("number", float(value))
+    if value is None:
+        return None
+    return ("json", json.dumps(value, sort_keys=True, default=str))

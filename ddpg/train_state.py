@@ -36,6 +36,7 @@ class InterruptedRun(Exception):
 class TrainState:
     """Counters and statistics of the loop; checkpoints restore them."""
 
+    status: str = "running"  # or how the member ended: completed, stopped_early, diverged
     step: int = 0
     episode: int = 0
     return_ema: float | None = None

@@ -1,219 +1,210 @@
-"""The environment loop: warm-up, act, store, update, evaluate, log, checkpoint, stop.
+"""The environment loop of a population: warm-up, act, store, update, evaluate, log, stop.
 
-Each iteration first learns from what is stored and acts on the current observation in one
-compiled call, then steps the env. Episodes end with a checkpoint when one is due, taken before
-the env is reset: a resumed run replays that reset from the saved RNG state, so it continues
-bit for bit without snapshotting the env itself.
+All members advance together: one compiled call updates every learning member and returns every
+member's next action, then each running member's env takes its step. Members end on their own
+(budget, early stop, episode cap, divergence) and the rest train on; a diverged member is frozen
+with its last good checkpoint kept. A single run is a population of one. Per-member records
+(episodes, evals, scalars, checkpoints) are ddpg.member_records'.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
 import signal
 import threading
 import time
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
-from tqdm import tqdm
 
 from ddpg.build import Components
-from ddpg.checkpoint import capture, restore_components, save_checkpoint
 from ddpg.config import RunConfig
-from ddpg.learner import METRIC_KEYS
-from ddpg.metrics import MetricsWriter
-from ddpg.policy import save_policy
-from ddpg.train_state import WINDOW_KEYS, DivergedError, InterruptedRun, TrainState
+from ddpg.member_records import MemberRecords
+from ddpg.progress import PopulationProgress
+from ddpg.rollout import EpisodeTape, evaluate_members, replay_episode, start_episode
+from ddpg.train_state import InterruptedRun, TrainState
 
-
-def evaluate_policy(env: gym.Env, policy: Any, episodes: int) -> np.ndarray:
-    """Returns of `episodes` full episodes acting with `policy(obs) -> action`, no noise."""
-    returns = np.zeros(episodes)
-    for i in range(episodes):
-        obs, _ = env.reset()
-        done, total = False, 0.0
-        while not done:
-            obs, reward, terminated, truncated, _ = env.step(policy(obs))
-            total += float(reward)
-            done = terminated or truncated
-        returns[i] = total
-    return returns
+#: Called once per member when it stops training: (member, status, error or None).
+OnEnd = Callable[[int, str, str | None], None]
 
 
 class Trainer:
-    """Runs DDPG in `components` under `config`, writing scalars and the policy into `run_dir`."""
+    """Runs DDPG for the members of `components`, member k under `configs[k]`."""
 
     def __init__(
         self,
-        config: RunConfig,
+        configs: list[RunConfig],
         components: Components,
-        run_dir: Path,
-        writer: MetricsWriter,
-        started: float | None = None,
+        records: MemberRecords,
+        on_end: OnEnd | None = None,
     ) -> None:
-        """`started`: the perf_counter() reading this segment's wall time counts from."""
-        self.config = config
-        self.c = components
-        self.run_dir = Path(run_dir)
-        self.writer = writer
-        self.state = TrainState()
-        target = config.trainer.target_score
-        if target is None:
-            target = config.env.solved_score
-        # RunConfig refuses early stopping without a score; inf only keeps the type a float.
-        self.target_score = math.inf if target is None else target
+        self.configs, self.c, self.records = configs, components, records
+        self.config = configs[0]  # budget, cadence and shapes are the same in every member
+        self.members = len(configs)
+        self.on_end = on_end or (lambda k, status, error: None)
+        self.states = records.states
+        self.tapes: list[EpisodeTape | None] = [None] * len(configs)  # None: not started
+        obs_size = components.agent.learner.obs_dim
+        self.obs = np.zeros((self.members, obs_size), np.float32)
+        self.pending: list[list[Any]] = [[] for _ in configs]  # held-back episodes
         self._signal: int | None = None
-        self._started = time.perf_counter() if started is None else started
-        self._wall_before = 0.0  # wall time of the segments before this one
         self.loop_seconds = 0.0  # the last train() call's env loop alone (no closing work)
 
-    def wall_time(self) -> float:
-        """Seconds of training so far, summed over segments (resumes included)."""
-        return self._wall_before + time.perf_counter() - self._started
+    @property
+    def running(self) -> np.ndarray:
+        """Indices of the members still training."""
+        return np.array([k for k, s in enumerate(self.states) if s.status == "running"], int)
 
-    def evaluate(self) -> float:
-        """Deterministic evaluation on the separate eval env; logs and returns the mean."""
-        s = self.state
-        if not s.eval_seeded:  # seed once; later episodes continue the env's RNG
-            self.c.eval_env.reset(seed=self.config.seed + 1_000_003)
-            s.eval_seeded = True
-        policy = lambda obs: self.c.agent.policy_action(obs, explore=False)  # noqa: E731
-        returns = evaluate_policy(self.c.eval_env, policy, self.config.trainer.eval_episodes)
-        mean, std = float(returns.mean()), float(returns.std())
-        s.last_eval_step, s.final_eval_return, s.final_eval_std = s.step, mean, std
-        if s.best_eval_return is None or mean > s.best_eval_return:
-            s.best_eval_return = mean
-        solved_score = self.config.env.solved_score  # None: this env has none, never solved
-        if s.steps_to_solve is None and solved_score is not None and mean >= solved_score:
-            s.steps_to_solve = s.step
-        self.writer.scalars({"eval/return_mean": mean, "eval/return_std": std}, s.step)
-        if self.config.trainer.early_stop == "eval" and mean >= self.target_score:
-            s.stopped_early = True
-        return mean
+    def restore(self, member_arrays: dict[int, dict], member_states: dict[int, dict]) -> None:
+        """Continue from checkpoints (member -> arrays / state.json), envs replayed to the step."""
+        tapes = self.records.restore(self.c, member_arrays, member_states)
+        for k, tape in tapes.items():
+            self.tapes[k] = tape
+            self.obs[k], transitions = replay_episode(self.c.envs[k], tape)
+            if self.c.reward_normalizer.per_episode[k]:
+                self.pending[k] = transitions
 
-    def train(self) -> TrainState:
-        """Run until the step budget, the episode cap or the early-stop target is reached."""
-        cfg, c, s = self.config, self.c, self.state
+    def train(self) -> list[TrainState]:
+        """Run every member until its budget, episode cap, early stop or divergence."""
+        cfg, c = self.config, self.c
         agent, buffer, normalizer = c.agent, c.replay_buffer, c.reward_normalizer
-        obs_normalizer = agent.obs_normalizer
         batch_size, n_updates = cfg.agent.batch_size, cfg.agent.updates_per_step
         learning_starts = max(cfg.agent.learning_starts, batch_size)
-        window = np.array(s.window_sum)
-        episode: list[tuple[np.ndarray, np.ndarray, float, np.ndarray, bool]] = []
-        obs: np.ndarray | None = None
-        clock, clock_step = time.perf_counter(), s.step
-        bar = tqdm(
-            total=cfg.trainer.total_steps,
-            initial=s.step,
-            unit="step",  # tqdm's rate is then env steps/s
-            disable=not cfg.trainer.progress,
-        )
+        for k in self.running:  # fresh members start their first episode
+            if self.tapes[k] is None:
+                self._start_episode(k)
+        progress = PopulationProgress(cfg, self.states)
         previous_handlers = self._catch_signals()
         loop_start = time.perf_counter()
         try:
-            while s.step < cfg.trainer.total_steps:
-                if obs is None:  # episode start
-                    obs, _ = c.env.reset(seed=cfg.seed if s.step == 0 else None)
-                    obs_normalizer.update(obs)
-                    agent.noise.reset()
-                agent.noise.set_progress(s.step)
-                if len(buffer) >= learning_starts:
-                    batches = [buffer.sample(batch_size, c.rng) for _ in range(n_updates)]
-                    batches = [
-                        b._replace(reward=normalizer.normalize_batch(b.reward)) for b in batches
-                    ]
-                    policy_action, metrics = agent.update_and_act(batches, obs)
-                    if not np.all(np.isfinite(metrics)):
-                        bad = [
-                            k
-                            for k, v in zip(METRIC_KEYS, metrics, strict=True)
-                            if not np.isfinite(v)
-                        ]
-                        raise DivergedError(s.step, ", ".join(bad))
-                    window[:-1] += metrics
-                    window[-1] += batches[0].reward.mean()
-                    s.window_count += 1
-                    action = agent.explore(policy_action)
-                elif cfg.agent.random_warmup:
-                    action = agent.random_action()
-                else:
-                    action = agent.explore(agent.policy_action(obs, explore=True))
-                next_obs, reward, terminated, truncated, info = c.env.step(action)
-                s.step += 1
-                obs_normalizer.update(next_obs)
-                normalizer.observe(float(reward), terminated)
-                if normalizer.per_episode:
-                    episode.append((obs, action, float(reward), next_obs, terminated))
-                else:
-                    buffer.add(obs, action, float(reward), next_obs, terminated)
-                obs = next_obs
-                if s.step % cfg.trainer.log_every == 0:
-                    now = time.perf_counter()
-                    self._log_window(window, (s.step - clock_step) / (now - clock))
-                    clock, clock_step = now, s.step
-                    bar.update(s.step - bar.n)
-                if s.step % cfg.trainer.eval_every == 0:
-                    self.evaluate()
-                    bar.set_postfix(self._progress_values(), refresh=False)
-                if terminated or truncated:
-                    self._store_episode(episode)
-                    episode, obs = [], None
-                    self._end_episode(info)
-                    bar.set_postfix(self._progress_values(), refresh=False)
-                    self._maybe_checkpoint(window)
-                if s.stopped_early or (cfg.trainer.max_episodes or np.inf) <= s.episode:
+            while (running := self.running).size:
+                step = self.states[running[0]].step
+                if step >= cfg.trainer.total_steps:
+                    self.loop_seconds = time.perf_counter() - loop_start
+                    for k in running:
+                        self._finish(k, "completed")
                     break
-            self.loop_seconds = time.perf_counter() - loop_start
-            final_eval_due = s.last_eval_step != s.step
-            if final_eval_due:
-                self.evaluate()
-            save_policy(self.run_dir / "policy", agent.learner.actor, cfg, c.env, obs_normalizer)
-            # At an episode boundary a final checkpoint can be resumed exactly; skip it when the
-            # episode end just wrote this very state.
-            if obs is None and (final_eval_due or s.last_checkpoint_step != s.step):
-                self._checkpoint(window)
+                agent.noise.set_progress(step)
+                actions = np.zeros((self.members, agent.action_dim), np.float32)
+                learners = running[buffer.sizes[running] >= learning_starts]
+                warm = running[buffer.sizes[running] < learning_starts]
+                if learners.size:
+                    batches = [buffer.sample(batch_size, c.rngs, learners) for _ in range(n_updates)]
+                    batches = [b._replace(reward=normalizer.normalize_batch(b.reward)) for b in batches]
+                    acting = learners if cfg.agent.random_warmup else running
+                    policy_action, metrics = agent.update_and_act(batches, learners, acting, self.obs)
+                    finite = np.isfinite(metrics[learners]).all(axis=1)
+                    for k in learners[~finite]:  # frozen, its last good checkpoint kept
+                        self._finish(k, "diverged", self.records.divergence(k, metrics[k]))
+                    learners = learners[finite]
+                    self.records.add_metrics(learners, metrics, batches[0].reward)
+                    running = np.sort(np.concatenate([learners, warm]))
+                    actions[learners] = agent.explore(policy_action, learners)[learners]
+                    if warm.size and not cfg.agent.random_warmup:
+                        actions[warm] = agent.explore(policy_action, warm)[warm]
+                elif not cfg.agent.random_warmup:
+                    policy_action = agent.policy_action(self.obs, warm, explore=True)
+                    actions[warm] = agent.explore(policy_action, warm)[warm]
+                if warm.size and cfg.agent.random_warmup:
+                    actions[warm] = agent.random_action(warm)[warm]
+                self._step_envs(running, actions)
+                step += 1
+                if step % cfg.trainer.log_every == 0:
+                    self.records.log_window(running, step, progress.rate(step))
+                    progress.update(step)
+                if step % cfg.trainer.eval_every == 0:
+                    self._evaluate(running)
+                    progress.show(self.states)
+                self._end_episodes(running)
+                for k in self.running:
+                    s = self.states[k]
+                    if s.stopped_early or (cfg.trainer.max_episodes or np.inf) <= s.episode:
+                        self._finish(k, "stopped_early" if s.stopped_early else "completed")
+                self._maybe_checkpoint(step)
         finally:
             self._restore_signals(previous_handlers)
-            bar.update(s.step - bar.n)  # the bar ends where training did
-            bar.close()
-            self.writer.flush()
-        return s
+            progress.close(self.states)
+            self.records.flush()
+        return self.states
 
-    def _progress_values(self) -> dict[str, str]:
-        """The progress bar's postfix: the last eval mean and the EMA of training returns."""
-        s = self.state
-        shown = {"eval": s.final_eval_return, "return_ema": s.return_ema}
-        return {key: "-" if v is None else f"{v:.1f}" for key, v in shown.items()}
+    def _step_envs(self, running: np.ndarray, actions: np.ndarray) -> None:
+        c, n = self.c, len(running)
+        next_obs = np.empty((n, self.obs.shape[1]), np.float32)
+        reward, terminated, truncated = np.empty(n), np.zeros(n, bool), np.zeros(n, bool)
+        infos = []
+        for i, k in enumerate(running):
+            next_obs[i], reward[i], terminated[i], truncated[i], info = c.envs[k].step(actions[k])
+            self.tapes[k].actions.append(actions[k])  # type: ignore[union-attr]
+            infos.append(info)
+            self.states[k].step += 1
+        c.agent.obs_normalizer.update(running, next_obs)
+        c.reward_normalizer.observe(running, reward, terminated)
+        held = c.reward_normalizer.per_episode[running]
+        direct = running[~held]
+        if direct.size:
+            c.replay_buffer.add(
+                direct, self.obs[direct], actions[direct], reward[~held], next_obs[~held],
+                terminated[~held],
+            )
+        for i in np.flatnonzero(held):
+            k = running[i]
+            self.pending[k].append(
+                (self.obs[k].copy(), actions[k], reward[i], next_obs[i], terminated[i])
+            )
+        self.obs[running] = next_obs
+        self._done = [(k, infos[i]) for i, k in enumerate(running) if terminated[i] or truncated[i]]
 
-    def _maybe_checkpoint(self, window: np.ndarray) -> None:
-        every, s = self.config.trainer.checkpoint_every, self.state
+    def _end_episodes(self, running: np.ndarray) -> None:
+        """Store held-back episodes, log each ended episode and start the member's next one."""
+        for k, info in self._done:
+            if self.pending[k]:
+                self.records.store_episode(self.c, k, self.pending[k])
+                self.pending[k] = []
+            self.records.end_episode(k, info, self.c.agent.noise.scale[k])
+            self._start_episode(k)
+
+    def _start_episode(self, k: int) -> None:
+        first = self.states[k].step == 0 and self.states[k].episode == 0
+        obs, self.tapes[k] = start_episode(self.c.envs[k], self.configs[k].seed if first else None)
+        self.obs[k] = obs
+        self.c.agent.obs_normalizer.update(np.array([k]), obs[None])
+        self.c.agent.noise.reset(np.array([k]))
+
+    def _evaluate(self, members: np.ndarray) -> None:
+        agent, cfg = self.c.agent, self.config
+        for k in members:
+            self.records.seed_eval_env(self.c, k)
+        act = lambda obs: agent.policy_action(obs, members, explore=False)  # noqa: E731
+        returns = evaluate_members(
+            self.c.eval_envs, act, members, cfg.trainer.eval_episodes, self.obs.shape[1]
+        )
+        for i, k in enumerate(members):
+            self.records.eval_result(k, returns[i])
+
+    def _finish(self, k: int, status: str, error: str | None = None) -> None:
+        """Member k stops: final eval and policy (unless diverged), last checkpoint, summary."""
+        s = self.states[k]
+        if status != "diverged":
+            if s.last_eval_step != s.step:
+                self._evaluate(np.array([k]))
+            self.records.save_policy(self.c, k)
+        s.status = status
+        self.records.stop_clock(k)
+        if status != "diverged":
+            self.records.checkpoint(self.c, [k], self.tapes)
+        self.on_end(k, status, error)
+
+    def _maybe_checkpoint(self, step: int) -> None:
+        every, running = self.config.trainer.checkpoint_every, self.running
         if self._signal is not None:
-            self._checkpoint(window)
+            self.records.checkpoint(self.c, list(running), self.tapes)
             raise InterruptedRun(self._signal)
-        if every and s.step - s.last_checkpoint_step >= every:
-            self._checkpoint(window)
-
-    def _checkpoint(self, window: np.ndarray) -> None:
-        s = self.state
-        s.last_checkpoint_step, s.window_sum = s.step, window.tolist()
-        s.wall_time_s = self.wall_time()
-        self.writer.flush()  # every row up to this step is on disk before the checkpoint
-        arrays, state = capture(self.c)
-        state.update(train=dataclasses.asdict(s), config=dataclasses.asdict(self.config))
-        keep = self.config.trainer.keep_checkpoints
-        save_checkpoint(self.run_dir / "checkpoints", s.step, arrays, state, keep)
-
-    def restore(self, arrays: dict[str, np.ndarray], state: dict[str, Any]) -> None:
-        """Continue from a checkpoint taken by `_checkpoint` (components freshly built)."""
-        restore_components(self.c, arrays, state)
-        self.state = TrainState(**state["train"])
-        self._wall_before = self.state.wall_time_s
+        if every and step % every == 0 and running.size:
+            self.records.checkpoint(self.c, list(running), self.tapes)
 
     def _catch_signals(self) -> dict[int, Any]:
-        """SIGINT/SIGTERM finish the episode, checkpoint and stop; a second one stops at once."""
+        """SIGINT/SIGTERM checkpoint every running member at this step and stop; a second
+        signal stops at once."""
         if threading.current_thread() is not threading.main_thread():
             return {}
 
@@ -228,42 +219,3 @@ class Trainer:
     def _restore_signals(previous: dict[int, Any]) -> None:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-    def _store_episode(self, episode: list[tuple[Any, ...]]) -> None:
-        if not episode:
-            return
-        rewards = self.c.reward_normalizer.normalize_episode(np.array([t[2] for t in episode]))
-        for (obs, action, _, next_obs, terminated), reward in zip(episode, rewards, strict=True):
-            self.c.replay_buffer.add(obs, action, float(reward), next_obs, terminated)
-
-    def _end_episode(self, info: dict[str, Any]) -> float:
-        s, decay = self.state, self.config.trainer.ema_decay
-        s.episode += 1
-        episode_return = float(info["episode"]["r"])
-        s.return_ema = (
-            episode_return
-            if s.return_ema is None
-            else decay * s.return_ema + (1 - decay) * episode_return
-        )
-        self.writer.scalars(
-            {
-                "train/episode_return": episode_return,
-                "train/episode_return_ema": s.return_ema,
-                "train/episode_length": float(info["episode"]["l"]),
-                "noise/scale": self.c.agent.noise.scale,
-            },
-            s.step,
-        )
-        self.writer.flush()
-        if self.config.trainer.early_stop == "ema" and s.return_ema > self.target_score:
-            s.stopped_early = True
-        return episode_return
-
-    def _log_window(self, window: np.ndarray, steps_per_sec: float) -> None:
-        s = self.state
-        values = {"perf/steps_per_sec": steps_per_sec}
-        if s.window_count:
-            values.update(zip(WINDOW_KEYS, (window / s.window_count).tolist(), strict=True))
-        self.writer.scalars(values, s.step)
-        window[:] = 0.0
-        s.window_count, s.window_step = 0, s.step

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from ddpg.config import AgentConfig, EnvConfig, NetworkConfig, RunConfig, TrainerConfig
-from ddpg.evaluate import EvalOptions, main, make_eval_env, parse_args
+from ddpg.eval_episodes import compiled_act, make_eval_env
+from ddpg.evaluate import EvalOptions, main, parse_args
 
 pytestmark = pytest.mark.slow
 
@@ -75,14 +76,13 @@ def test_evaluation_json_records_the_evaluation(run_dir, capsys):
 
 
 def test_saved_observation_statistics_normalize_raw_observations_frozen(run_dir):
-    from ddpg.evaluate import compiled_act
     from ddpg.policy import load_policy
 
     policy = load_policy(run_dir / "policy")
     assert policy.obs_norm["count"] > 200  # the training run's statistics were saved
     mean, var = np.array(policy.obs_norm["mean"]), np.array(policy.obs_norm["var"])
     act = compiled_act(policy)
-    env = make_eval_env(policy, EvalOptions(run_dir=run_dir, seed=0))
+    env = make_eval_env(policy, seed=0)
     obs, _ = env.reset(seed=0)
     for _ in range(2 * EPISODE_STEPS):  # frozen: the same normalization at every step
         normalized = ((obs - mean) / np.sqrt(var + 1e-8)).astype(np.float32)
