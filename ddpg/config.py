@@ -242,6 +242,16 @@ class TrainerConfig:
 
 
 @dataclass
+class PopulationConfig:
+    """`population.size=N`: a single run trains seeds seed .. seed+N-1 as one population."""
+
+    size: int = 1
+
+    def __post_init__(self) -> None:
+        check(self.size >= 1, "population.size", self.size, "an integer >= 1")
+
+
+@dataclass
 class RunConfig:
     """Everything one training run needs."""
 
@@ -254,6 +264,7 @@ class RunConfig:
     noise: NoiseConfig = field(default_factory=NoiseConfig)
     reward_norm: RewardNormConfig = field(default_factory=RewardNormConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
+    population: PopulationConfig = field(default_factory=PopulationConfig)
     resume: str | None = None  # a run directory to continue
 
     def __post_init__(self) -> None:

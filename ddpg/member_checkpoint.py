@@ -35,7 +35,7 @@ def capture_member(
     c: Components,
     k: int,
     learner_state: dict[str, np.ndarray],
-    tape: EpisodeTape,
+    tape: EpisodeTape | None,
     train: TrainState,
     config: RunConfig,
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -49,11 +49,14 @@ def capture_member(
     }
     arrays.update({f"{p}/{key}": np.asarray(v) for p, d in parts.items() for key, v in d.items()})
     action_size = c.agent.action_dim
-    arrays["tape/actions"] = np.array(tape.actions, np.float32).reshape(-1, action_size)
+    actions = [] if tape is None else tape.actions
+    arrays["tape/actions"] = np.array(actions, np.float32).reshape(-1, action_size)
     state = {
         "rng": c.rngs[k].bit_generator.state,
         "eval_env_rng": env_rng_state(c.eval_envs[k]),
-        "tape": tape.to_json(),
+        # Between episodes (None) the env's RNG is what the next reset draws from.
+        "tape": None if tape is None else tape.to_json(),
+        "env_rng": env_rng_state(c.envs[k]) if tape is None else None,
         "train": dataclasses.asdict(train),
         "config": dataclasses.asdict(config),
     }
@@ -62,9 +65,10 @@ def capture_member(
 
 def restore_member(
     c: Components, k: int, arrays: dict[str, np.ndarray], state: dict[str, Any]
-) -> tuple[TrainState, EpisodeTape]:
+) -> tuple[TrainState, EpisodeTape | None]:
     """Put member k's checkpoint back (its learner slice is restored by the caller, all members
-    at once); returns its TrainState and episode tape for the env replay."""
+    at once); returns its TrainState and episode tape for the env replay (None: between
+    episodes, its env's RNG restored for the next reset)."""
 
     def part(prefix: str) -> dict[str, np.ndarray]:
         return {n.split("/", 1)[1]: v for n, v in arrays.items() if n.startswith(prefix + "/")}
@@ -75,6 +79,9 @@ def restore_member(
     c.agent.obs_normalizer.load_member_state(k, part("obs_norm"))
     c.rngs[k].bit_generator.state = state["rng"]
     load_env_rng_state(c.eval_envs[k], state["eval_env_rng"])
+    if state["tape"] is None:
+        load_env_rng_state(c.envs[k], state["env_rng"])
+        return TrainState(**state["train"]), None
     tape = EpisodeTape.from_json(state["tape"], arrays["tape/actions"])
     return TrainState(**state["train"]), tape
 

@@ -143,7 +143,7 @@ class MemberRecords:
         stats = c.agent.obs_normalizer.member_state(k)
         save_policy(self.run_dirs[k] / "policy", actor, config, c.envs[k], stats)
 
-    def checkpoint(self, c: Components, members: list[int], tapes: list[EpisodeTape]) -> None:
+    def checkpoint(self, c: Components, members: list[int], tapes: list[EpisodeTape | None]) -> None:
         """Checkpoint the listed members at their current step, each into its own run dir."""
         if not members:
             return
@@ -162,7 +162,7 @@ class MemberRecords:
         c: Components,
         member_arrays: dict[int, dict[str, np.ndarray]],
         member_states: dict[int, dict[str, Any]],
-    ) -> dict[int, EpisodeTape]:
+    ) -> dict[int, EpisodeTape | None]:
         """Put checkpoints back (member -> arrays / state.json); returns the episode tapes."""
         c.agent.learner.load_member_states(
             {k: learner_arrays(arrays) for k, arrays in member_arrays.items()}

@@ -60,6 +60,8 @@ class Trainer:
         tapes = self.records.restore(self.c, member_arrays, member_states)
         for k, tape in tapes.items():
             self.tapes[k] = tape
+            if tape is None:  # checkpointed between episodes: the loop starts the next one
+                continue
             self.obs[k], transitions = replay_episode(self.c.envs[k], tape)
             if self.c.reward_normalizer.per_episode[k]:
                 self.pending[k] = transitions
@@ -70,9 +72,6 @@ class Trainer:
         agent, buffer, normalizer = c.agent, c.replay_buffer, c.reward_normalizer
         batch_size, n_updates = cfg.agent.batch_size, cfg.agent.updates_per_step
         learning_starts = max(cfg.agent.learning_starts, batch_size)
-        for k in self.running:  # fresh members start their first episode
-            if self.tapes[k] is None:
-                self._start_episode(k)
         progress = PopulationProgress(cfg, self.states)
         previous_handlers = self._catch_signals()
         loop_start = time.perf_counter()
@@ -84,6 +83,9 @@ class Trainer:
                     for k in running:
                         self._finish(k, "completed")
                     break
+                for k in running:  # members whose episode ended (or never began) start one
+                    if self.tapes[k] is None:
+                        self._start_episode(k)
                 agent.noise.set_progress(step)
                 actions = np.zeros((self.members, agent.action_dim), np.float32)
                 learners = running[buffer.sizes[running] >= learning_starts]
@@ -155,13 +157,13 @@ class Trainer:
         self._done = [(k, infos[i]) for i, k in enumerate(running) if terminated[i] or truncated[i]]
 
     def _end_episodes(self, running: np.ndarray) -> None:
-        """Store held-back episodes, log each ended episode and start the member's next one."""
+        """Store held-back episodes and log each ended one; the next begins at the next step."""
         for k, info in self._done:
             if self.pending[k]:
                 self.records.store_episode(self.c, k, self.pending[k])
                 self.pending[k] = []
             self.records.end_episode(k, info, self.c.agent.noise.scale[k])
-            self._start_episode(k)
+            self.tapes[k] = None
 
     def _start_episode(self, k: int) -> None:
         first = self.states[k].step == 0 and self.states[k].episode == 0

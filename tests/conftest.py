@@ -15,3 +15,28 @@ REPO = Path(__file__).resolve().parents[1]
 def repo() -> Path:
     """The repository root (where conf/ lives)."""
     return REPO
+
+
+def population_trainer(configs: list, run_dirs: list[Path]):
+    """A Trainer for members `configs` writing into `run_dirs` (made here); `close()` after.
+
+    What ddpg.job.train_population does minus its summary records, for tests that look at the
+    trainer's components after training.
+    """
+    from ddpg.build import build
+    from ddpg.member_records import MemberRecords
+    from ddpg.metrics import MetricsWriter
+    from ddpg.trainer import Trainer
+
+    for run_dir in run_dirs:
+        Path(run_dir).mkdir(parents=True, exist_ok=True)
+    writers = [MetricsWriter(Path(d)) for d in run_dirs]
+    trainer = Trainer(configs, build(configs), MemberRecords(configs, run_dirs, writers))
+
+    def close() -> None:
+        for writer in writers:
+            writer.close()
+        trainer.c.close()
+
+    trainer.close = close  # type: ignore[attr-defined]
+    return trainer

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from gymnasium.wrappers import NormalizeObservation, NormalizeReward
 
-from ddpg.build import build
+from conftest import population_trainer
 from ddpg.config import (
     AgentConfig,
     EnvConfig,
@@ -18,8 +18,6 @@ from ddpg.config import (
     TrainerConfig,
 )
 from ddpg.envs import make_env
-from ddpg.metrics import MetricsWriter
-from ddpg.trainer import Trainer
 
 EPISODE = 50  # Pendulum never terminates: every episode ends by truncation
 
@@ -37,12 +35,10 @@ def trained(tmp_path_factory):
             total_steps=4 * EPISODE, eval_every=100, eval_episodes=1, progress=False
         ),
     )
-    run_dir = Path(tmp_path_factory.mktemp("run"))
-    components = build(config)
-    writer = MetricsWriter(run_dir)
-    Trainer(config, components, run_dir, writer).train()
-    writer.close()
-    return config, components
+    trainer = population_trainer([config], [Path(tmp_path_factory.mktemp("run"))])
+    trainer.train()
+    trainer.close()
+    return config, trainer.c
 
 
 def replay_through_gymnasium(config: RunConfig, actions: np.ndarray) -> gym.Env:
@@ -61,39 +57,43 @@ def replay_through_gymnasium(config: RunConfig, actions: np.ndarray) -> gym.Env:
 def test_replay_holds_raw_observations(trained):
     config, c = trained
     buffer = c.replay_buffer
-    assert len(buffer) == config.trainer.total_steps
+    assert buffer.sizes[0] == config.trainer.total_steps
     env = make_env(dataclasses.replace(config.env, obs_norm="none"))  # what the env returns
     obs, _ = env.reset(seed=config.seed)
-    for t in range(len(buffer)):
-        np.testing.assert_array_equal(buffer.obs[t], obs)
-        obs, _, terminated, truncated, _ = env.step(buffer.action[t])
-        np.testing.assert_array_equal(buffer.next_obs[t], obs)
+    for t in range(buffer.sizes[0]):
+        np.testing.assert_array_equal(buffer.obs[0, t], obs)
+        obs, _, terminated, truncated, _ = env.step(buffer.action[0, t])
+        np.testing.assert_array_equal(buffer.next_obs[0, t], obs)
         if terminated or truncated:
             obs, _ = env.reset()
 
 
 def test_observation_and_reward_statistics_match_gymnasium_wrappers(trained):
     config, c = trained
-    reference = replay_through_gymnasium(config, c.replay_buffer.action[: len(c.replay_buffer)])
+    stored = c.replay_buffer.sizes[0]
+    reference = replay_through_gymnasium(config, c.replay_buffer.action[0, :stored])
     obs_rms = reference.env.obs_rms  # NormalizeObservation's
-    ours = c.agent.obs_normalizer.obs_rms
-    np.testing.assert_allclose(ours.mean, obs_rms.mean, rtol=1e-6)
-    np.testing.assert_allclose(ours.var, obs_rms.var, rtol=1e-6)
-    assert ours.count == obs_rms.count
+    ours = c.agent.obs_normalizer.member_state(0)
+    np.testing.assert_allclose(ours["mean"], obs_rms.mean, rtol=1e-6)
+    np.testing.assert_allclose(ours["var"], obs_rms.var, rtol=1e-6)
+    assert ours["count"] == obs_rms.count
     # Truncations carry the discounted return on, as NormalizeReward does.
-    assert c.reward_normalizer.var == pytest.approx(float(reference.return_rms.var), rel=1e-10)
+    var = c.reward_normalizer.member_state(0)["var"]
+    assert var == pytest.approx(float(reference.return_rms.var), rel=1e-10)
 
 
 def test_actions_and_batches_use_the_current_statistics(trained):
     _, c = trained
-    raw = c.replay_buffer.obs[:3]
+    raw = c.replay_buffer.obs[0, :3]
     normalizer = c.agent.obs_normalizer
-    expected = (raw - normalizer.obs_rms.mean) / np.sqrt(normalizer.obs_rms.var + 1e-8)
-    np.testing.assert_allclose(normalizer.normalize(raw), expected, rtol=1e-6)
+    stats = normalizer.member_state(0)
+    expected = (raw - stats["mean"]) / np.sqrt(stats["var"] + 1e-8)
+    np.testing.assert_allclose(normalizer.normalize(raw[None])[0], expected, rtol=1e-6)
+    member = np.array([0])
     for obs in raw:
         np.testing.assert_array_equal(
-            c.agent.policy_action(obs, explore=False),
-            c.agent.learner.act(normalizer.normalize(obs)),
+            c.agent.policy_action(obs[None], member, explore=False),
+            c.agent.learner.act(normalizer.normalize(obs[None])),
         )
 
 
@@ -104,11 +104,10 @@ def test_progress_bar_shows_the_last_eval_and_the_return_ema_together(tmp_path, 
         agent=AgentConfig(batch_size=8, learning_starts=40),
         trainer=TrainerConfig(total_steps=2 * EPISODE, eval_every=EPISODE, eval_episodes=1),
     )
-    writer = MetricsWriter(tmp_path)
-    trainer = Trainer(config, build(config), tmp_path, writer)
+    trainer = population_trainer([config], [tmp_path])
     trainer.train()
-    writer.close()
+    trainer.close()
     last = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
-    s = trainer.state
+    s = trainer.states[0]
     assert f"eval={s.final_eval_return:.1f}" in last and f"return_ema={s.return_ema:.1f}" in last
     assert "step/s" in last and f"{2 * EPISODE}/{2 * EPISODE}" in last
