@@ -89,6 +89,32 @@ def plan_resume(resume: str | Path, changes: dict[str, Any]) -> ResumePlan:
     return ResumePlan(config, run_dir, checkpoint, finished)
 
 
+def plan_resumes(resume: str | Path, changes: dict[str, Any]) -> list[ResumePlan]:
+    """`plan_resume` for each run `resume=` names: one run (a run folder or a checkpoint), or
+    every run folder with checkpoints inside it (a population run or a sweep)."""
+    path = Path(resume)
+    if (path / "manifest.json").is_file() or (path / "checkpoints").is_dir():
+        return [plan_resume(path, changes)]
+    runs = sorted(p for p in path.glob("*") if (p / "checkpoints").is_dir())
+    if not runs:
+        return [plan_resume(path, changes)]  # raises the error naming what is missing
+    return [plan_resume(run, changes) for run in runs]
+
+
+def resume_populations(plans: list[ResumePlan], max_members: int) -> list[dict[str, Any]]:
+    """Train the unfinished `plans` on, as populations of runs that share their shapes and
+    their checkpoint's step; returns their summaries."""
+    from ddpg.population_keys import group_jobs
+
+    todo = [p for p in plans if not p.finished]
+    params = [params_of(p.config) | {"checkpoint": p.checkpoint.name} for p in todo]
+    summaries = []
+    for members in group_jobs(params, max_members):
+        chosen = [todo[i] for i in members]
+        summaries += train_population([p.config for p in chosen], [p.run_dir for p in chosen])
+    return summaries
+
+
 def read_summary(path: Path) -> dict[str, Any]:
     """A summary.json record; {} when it is missing or unreadable."""
     try:
@@ -149,7 +175,10 @@ def train_population(configs: list[RunConfig], run_dirs: list[Path]) -> list[dic
 
     trainer = Trainer(configs, components, records, on_end=record)
     if loaded:
-        trainer.restore({k: a for k, (a, _) in loaded.items()}, {k: s for k, (_, s) in loaded.items()})
+        trainer.restore(
+            {k: arrays for k, (arrays, _) in loaded.items()},
+            {k: saved for k, (_, saved) in loaded.items()},
+        )
         for state in records.states:  # resuming means training on: stop rules re-apply
             state.status, state.stopped_early = "running", False
     for k, config in enumerate(configs):

@@ -20,6 +20,7 @@ state, writers, seeds) reaches the next, and this process never imports TensorFl
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import shutil
 import sys
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import hydra
+import numpy as np
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.types import RunMode
@@ -34,27 +36,38 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 import ddpg.tf_startup  # noqa: F401  # notes whether the user set TF_CPP_MIN_LOG_LEVEL
-from ddpg.config import ConfigError, RunConfig, flatten, from_mapping
-from ddpg.console import run_report
+from ddpg.config import ConfigError, PopulationConfig, RunConfig, flatten, from_mapping
+from ddpg.console import run_report, sweep_report
 from ddpg.files import write_json_atomic
-from ddpg.job import plan_resume, read_summary, train_run
+from ddpg.job import (
+    ResumePlan,
+    plan_resumes,
+    read_summary,
+    resume_populations,
+    train_population,
+    train_run,
+)
 from ddpg.job_names import job_dirname  # noqa: F401  # registers the job-folder resolver
 from ddpg.sweep import train_in_child
 
 
 def _resumed_run_dir(resume: str) -> Path | None:
-    """The run folder that `resume=<run_dir or checkpoint>` names, if it exists."""
+    """The folder that `resume=<run_dir, checkpoint or population/sweep folder>` names, if any."""
     path = Path(resume)
     if (path / "manifest.json").is_file():
         path = path.parent.parent
-    return path if (path / "checkpoints").is_dir() else None
+    if (path / "checkpoints").is_dir() or any(path.glob("*/checkpoints")):
+        return path
+    return None
 
 
-def hydra_run_dir(resume: str | None, now: str, env_name: str, seed: int) -> str:
-    """Where Hydra puts a single run: a new run folder; for `resume=`, a folder for Hydra's record
-    of the resume inside the resumed run's .hydra (training continues in the run's folder)."""
+def hydra_run_dir(resume: str | None, now: str, env_name: str, seed: int, size: int = 1) -> str:
+    """Where Hydra puts a single run: a new run folder (a population's holds one per member);
+    for `resume=`, a folder for Hydra's record of the resume inside the resumed folder's .hydra
+    (training continues in the run folders)."""
     if resume is None:
-        return f"outputs/runs/{now}_{env_name}_seed{seed}"
+        seeds = f"{seed}" if size == 1 else f"{seed}-{seed + size - 1}"
+        return f"outputs/runs/{now}_{env_name}_seed{seeds}"
     run_dir = _resumed_run_dir(resume)
     return str(run_dir / ".hydra" / f"resume_{now}") if run_dir else f"outputs/runs/{now}_resume"
 
@@ -88,18 +101,28 @@ def main(cfg: DictConfig) -> float:
         config = to_run_config(cfg)
         if not multirun:  # quietly, before a resume's checkpoint code imports it
             ddpg.tf_startup.import_tensorflow()
+        if config.population.size > 1 and multirun:
+            raise ConfigError(
+                "population.size applies to single runs: in a sweep, sweep seed=... and use "
+                "hydra/launcher=population"
+            )
         if config.resume is not None:  # continue that run with its own saved config
             changes = _command_line_values(cfg, hydra_cfg.overrides.task)
-            plan = plan_resume(config.resume, changes)
-            if plan.finished:
+            plans = plan_resumes(config.resume, changes)
+            if all(plan.finished for plan in plans):
                 _remove_unstarted(hydra_dir)  # changes nothing, not even Hydra's record
+                where = Path(config.resume) if len(plans) > 1 else plans[0].run_dir
                 print(
-                    f"{plan.run_dir} already finished; nothing to do (raise trainer.total_steps "
+                    f"{where} already finished; nothing to do (raise trainer.total_steps "
                     "to train it further)"
                 )
-                return _final_eval(read_summary(plan.run_dir / "summary.json"))
-            config, run_dir = plan.config, plan.run_dir
-            print(f"resuming {run_dir} from {plan.checkpoint.name}", file=sys.stderr)
+                return _final_eval(read_summary(plans[0].run_dir / "summary.json"))
+            if len(plans) > 1 and not multirun:
+                return _resume_population_here(Path(config.resume), plans)
+            config, run_dir = plans[0].config, plans[0].run_dir
+            print(f"resuming {run_dir} from {plans[0].checkpoint.name}", file=sys.stderr)
+        if config.population.size > 1:
+            return _train_population_here(config, run_dir)
         summary = train_in_child(config, run_dir) if multirun else _train_here(config, run_dir)
     except KeyboardInterrupt:  # the job recorded "interrupted"; stop without a traceback
         print(f"interrupted: {run_dir}", file=sys.stderr)
@@ -158,6 +181,42 @@ def _train_here(config: RunConfig, run_dir: Path) -> dict:
     summary = train_run(config, run_dir)
     write_final_metrics(run_dir, summary)
     return summary
+
+
+def _population_members(config: RunConfig) -> list[RunConfig]:
+    """`population.size=N`: the runs of seeds seed .. seed+N-1, each a run of its own."""
+    return [
+        dataclasses.replace(config, seed=config.seed + i, population=PopulationConfig())
+        for i in range(config.population.size)
+    ]
+
+
+def _train_population_here(config: RunConfig, run_dir: Path) -> float:
+    """Train `population.size` seeds together, one folder each; the mean final eval."""
+    members = _population_members(config)
+    dirs = [run_dir / f"seed{member.seed}" for member in members]
+    return _report_population(run_dir, train_population(members, dirs), dirs)
+
+
+def _resume_population_here(folder: Path, plans: list[ResumePlan]) -> float:
+    todo = [plan for plan in plans if not plan.finished]
+    print(f"resuming {len(todo)} runs in {folder}", file=sys.stderr)
+    summaries = resume_populations(plans, max_members=64)
+    return _report_population(folder, summaries, [plan.run_dir for plan in todo])
+
+
+def _report_population(folder: Path, summaries: list[dict], dirs: list[Path]) -> float:
+    """Final HParams metrics per member, the sweep-style closing block, the mean final eval."""
+    from ddpg.metrics import write_final_metrics
+
+    for run_dir, summary in zip(dirs, summaries, strict=True):
+        write_final_metrics(run_dir, summary)
+    print(sweep_report(folder), flush=True)
+    finals = [_final_eval(s) for s in summaries]
+    failed = [s for s in summaries if s["status"] in ("diverged", "failed", "interrupted")]
+    if len(failed) == len(summaries):
+        return _fail(folder, f"error: {failed[0]['error']}", False, record=False)
+    return float(np.nanmean(finals)) if not all(math.isnan(f) for f in finals) else math.nan
 
 
 def _write_raw_params(cfg: DictConfig, run_dir: Path) -> None:

@@ -154,7 +154,6 @@ def test_sigterm_checkpoints_marks_interrupted_and_resumes_exactly(reference, tm
     assert child.wait(timeout=120) != 0
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["status"] == "interrupted" and "SIGTERM" in summary["error"]
-    assert summary["env_steps"] % 200 == 0  # stopped at the end of an episode, checkpointed there
     assert find_checkpoint(tmp_path).name == f"step_{summary['env_steps']:09d}"
     assert run_child(tmp_path, "resume").wait(timeout=300) == 0
     assert_same_run(reference, tmp_path)

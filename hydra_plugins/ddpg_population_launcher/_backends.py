@@ -1,0 +1,141 @@
+"""Where populations train: child processes on this machine, or one SLURM job each (submitit).
+
+Both backends call `on_start(i)` when population i starts (SLURM: when it is submitted) and
+`on_end(i, summaries)` with each member's summary when it has ended, from the calling (main)
+thread, so the launcher's Hydra callbacks never run concurrently. On Ctrl-C or SIGTERM every
+running population is stopped, its unrecorded members are marked "interrupted", and the
+exception propagates.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ddpg.config import RunConfig
+from ddpg.sweep import (
+    TrainingChild,
+    finish_summary,
+    raise_on_sigterm,
+    stop_children,
+    train_population_in_child,
+)
+
+POLL_S = 0.5  # how often finished children are looked for (training takes seconds at least)
+SLURM_POLL_S = 5.0  # how often submitit asks SLURM (sacct) about the jobs
+
+#: submitit's parameters common to every cluster; the others are SLURM's (prefix slurm_), which
+#: submitit's local cluster ignores.
+_GENERIC = (
+    "timeout_min",
+    "cpus_per_task",
+    "gpus_per_node",
+    "tasks_per_node",
+    "mem_gb",
+    "nodes",
+    "name",
+)
+
+OnStart = Callable[[int], None]
+OnEnd = Callable[[int, list[dict[str, Any]]], None]
+
+
+@dataclass
+class Population:
+    """Members that train together: their configs, their run dirs, and the one log file."""
+
+    configs: list[RunConfig]
+    run_dirs: list[Path]
+    log_path: Path
+
+
+def train_local(
+    populations: list[Population], n_workers: int, on_start: OnStart, on_end: OnEnd
+) -> None:
+    """Train each population in a fresh child process, at most `n_workers` at once, in order."""
+    pending = list(range(len(populations)))
+    running: dict[int, TrainingChild] = {}
+    previous = raise_on_sigterm()
+    try:
+        while pending or running:
+            while pending and len(running) < n_workers:
+                index = pending.pop(0)
+                on_start(index)
+                p = populations[index]
+                running[index] = TrainingChild(p.configs, p.run_dirs, p.log_path, population=True)
+            for index, child in list(running.items()):
+                if child.poll() is not None:
+                    del running[index]
+                    on_end(index, child.finish())
+            if running:
+                time.sleep(POLL_S)
+    except BaseException as stop:
+        children = list(running.values())
+        stop_children(children, signal.SIGINT if isinstance(stop, KeyboardInterrupt) else None)
+        for child in children:
+            child.mark_interrupted()
+        raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def train_slurm(
+    populations: list[Population],
+    settings: Mapping[str, Any],
+    on_start: OnStart,
+    on_end: OnEnd,
+    cluster: str = "slurm",
+) -> None:
+    """Submit each population as one task of a SLURM job array and wait for them all.
+
+    On the node the population trains in a child process (ddpg.sweep.train_population_in_child),
+    as it would here. A SLURM job that ends without results (timeout, cancel, node failure)
+    marks its unrecorded members "failed" with submitit's reason; the log says more.
+
+    Args:
+        settings: hydra.launcher.slurm: submitit_folder, name, the generic resources
+            (timeout_min, cpus_per_task, ...) and SLURM's own (partition, account, setup, ...).
+        cluster: submitit's cluster; "local" runs the same path without SLURM (tests).
+    """
+    import submitit  # only when used: Hydra imports launchers at every start-up
+
+    if not populations:  # every job was rejected or had nothing to train
+        return
+    settings = dict(settings)
+    executor = submitit.AutoExecutor(folder=settings.pop("submitit_folder"), cluster=cluster)
+    executor.update_parameters(
+        **{k if k in _GENERIC else f"slurm_{k}": value for k, value in settings.items()}
+    )
+    jobs = executor.map_array(
+        train_population_in_child,
+        [p.configs for p in populations],
+        [p.run_dirs for p in populations],
+        [p.log_path for p in populations],
+    )
+    index = {job.job_id: i for i, job in enumerate(jobs)}
+    ended: set[int] = set()
+    for i in range(len(jobs)):
+        on_start(i)
+    try:
+        for job in submitit.helpers.as_completed(jobs, poll_frequency=SLURM_POLL_S):
+            i = index[job.job_id]
+            try:
+                summaries = job.result()
+            except Exception as error:  # submitit's UncompletedJobError, FailedJobError, ...
+                reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+                message = f"SLURM job {job.job_id} ended without results: {reason}"
+                summaries = [finish_summary(d, "failed", message) for d in populations[i].run_dirs]
+            ended.add(i)
+            on_end(i, summaries)
+    except BaseException:
+        for i, job in enumerate(jobs):
+            if i not in ended:
+                job.cancel(check=False)  # SLURM signals the node's processes; they checkpoint
+                for run_dir in populations[i].run_dirs:
+                    finish_summary(run_dir, "interrupted", "interrupted by the user")
+        raise

@@ -1,0 +1,131 @@
+"""One sweep job as the population launcher sees it: set up, validated, and its return value.
+
+ddpg.run.main's sweep path up to training, split so that training can wait for a population:
+validation records a rejected job "failed" (with its raw params) exactly as ddpg.run does, a
+resume trains in the resumed run's folder, and a finished job's value is what ddpg.run returns.
+It calls ddpg.run's own helpers (private there: _fail, _write_raw_params, _command_line_values,
+_remove_unstarted, _final_eval), so a job's record and its printed line are those of any other
+launcher, not a copy that could drift.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hydra._internal.callbacks import Callbacks
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.utils import JobReturn, JobStatus, run_job
+from hydra.types import HydraContext
+from omegaconf import DictConfig, open_dict
+
+from ddpg import run
+from ddpg.checkpoint import read_checkpoint_state
+from ddpg.config import ConfigError, RunConfig
+from ddpg.job import params_of, plan_resume, read_summary
+
+
+@dataclass
+class Job:
+    """One job of the sweep once set up: where it trains and what, or that it needs nothing."""
+
+    num: int
+    config: DictConfig  # the job's full config, hydra.runtime.output_dir set (for callbacks)
+    job_return: JobReturn
+    run_dir: Path  # its sweep folder; for resume=, the resumed run's folder
+    run_config: RunConfig | None = None  # None: recorded already, nothing to train
+    value: float = math.nan
+    resume_step: int | None = None  # the env step its checkpoint holds, for resume=
+
+    def grouping_params(self) -> dict[str, Any]:
+        """What decides its population: its params, and for a resume the checkpoint's env step
+        (ddpg.job.train_population resumes its members together, from one step)."""
+        assert self.run_config is not None
+        return params_of(self.run_config) | {"resume_step": self.resume_step}
+
+
+def set_up(
+    hydra_context: HydraContext, sweep: DictConfig, num: int, overrides: Sequence[str]
+) -> Job:
+    """What Hydra's run_job does for a job (output folder via hydra.sweep.subdir, .hydra/,
+    logging) with no callbacks, validating the config where the task function would run; the
+    launcher calls the callbacks around training."""
+    config = hydra_context.config_loader.load_sweep_config(sweep, list(overrides))
+    with open_dict(config):
+        config.hydra.job.id = f"{config.hydra.job.name}_{num}"
+        config.hydra.job.num = num
+    job_return = run_job(
+        hydra_context=HydraContext(hydra_context.config_loader, Callbacks()),
+        task_function=validate,
+        config=config,
+        job_dir_key="hydra.sweep.dir",
+        job_subdir_key="hydra.sweep.subdir",
+    )
+    run_config, run_dir, value, resume_step = job_return._return_value  # never raises
+    job_return.status = JobStatus.COMPLETED
+    return Job(num, config, job_return, run_dir, run_config, value, resume_step)
+
+
+def validate(cfg: DictConfig) -> tuple[RunConfig | None, Path, float, int | None]:
+    """(RunConfig or None, where it trains, value, resume step): ddpg.run.main up to training,
+    for one job of a sweep. A rejected job is recorded "failed" with its raw params; a resume
+    of a finished run is left as it is, with the final eval it has."""
+    hydra_cfg = HydraConfig.get()
+    run_dir = hydra_dir = Path(hydra_cfg.runtime.output_dir)
+    try:
+        config = run.to_run_config(cfg)
+        if config.resume is None:
+            return config, run_dir, math.nan, None
+        plan = plan_resume(config.resume, run._command_line_values(cfg, hydra_cfg.overrides.task))
+        if plan.finished:
+            run._remove_unstarted(hydra_dir)
+            print(f"{plan.run_dir} already finished; nothing to do", file=sys.stderr)
+            final = run._final_eval(read_summary(plan.run_dir / "summary.json"))
+            return None, plan.run_dir, final, None
+        print(f"resuming {plan.run_dir} from {plan.checkpoint.name}", file=sys.stderr)
+        step = int(read_checkpoint_state(plan.checkpoint)["train"]["step"])
+        return plan.config, plan.run_dir, math.nan, step
+    except ConfigError as error:
+        run._write_raw_params(cfg, run_dir)
+        return None, run_dir, run._fail(run_dir, f"error: {error}", multirun=True), None
+    except Exception as error:
+        message = f"error: {type(error).__name__}: {error}"
+        return None, run_dir, run._fail(run_dir, message, multirun=True), None
+
+
+def refuse_shared_run_dirs(jobs: list[Job]) -> None:
+    """Two jobs resuming the same run would train into one folder at once: the later is failed
+    (recorded in its own sweep folder, never in the resumed run)."""
+    claimed: dict[Path, int] = {}
+    for job in jobs:
+        if job.run_config is None:
+            continue
+        if job.run_dir in claimed:
+            own = Path(str(job.config.hydra.runtime.output_dir))
+            message = f"error: {job.run_dir} is already trained by job {claimed[job.run_dir]}"
+            job.run_config, job.value = None, run._fail(own, message, multirun=True)
+        claimed.setdefault(job.run_dir, job.num)
+
+
+def job_value(run_dir: Path, summary: dict[str, Any]) -> float:
+    """The job's return value, as ddpg.run's sweep path gives it; prints a failed job's line."""
+    if summary.get("status") in ("diverged", "failed", "interrupted"):
+        see = " (see error.log)" if (run_dir / "error.log").exists() else ""
+        return run._fail(run_dir, f"error: {summary.get('error')}{see}", multirun=True)
+    return run._final_eval(summary)
+
+
+@contextlib.contextmanager
+def current(config: DictConfig) -> Iterator[None]:
+    """HydraConfig set to the job's config, as Hydra's callbacks expect it while a job runs."""
+    previous = HydraConfig.instance().cfg
+    HydraConfig.instance().set_config(config)
+    try:
+        yield
+    finally:
+        HydraConfig.instance().cfg = previous

@@ -1,0 +1,146 @@
+"""The population launcher: a sweep's jobs that share every shape train together as populations.
+
+    python -m ddpg.run -m hydra/launcher=population agent.tau=0.001,0.005 seed=0,1,2
+
+Each job is set up as Hydra's run_job sets it up (its sweep folder via hydra.sweep.subdir, the
+.hydra/ record, its overrides) and validated to a RunConfig as ddpg.run does; a rejected job is
+recorded "failed" (summary.json, params.json) and joins no population. The rest are grouped by
+ddpg.population_keys.group_jobs (populations of at most `max_members`), and each population
+trains in one fresh process (ddpg.job.train_population via ddpg.sweep) on this machine,
+`n_workers` at once, or as one SLURM job each. Every member writes its own run folder, so
+compare, TensorBoard and the sweep's HParams table see ordinary jobs.
+
+Hydra's callbacks are deferred: setting a job up runs with none, and on_job_start/on_job_end run
+around the population's training, so the HParams callback finds each job's tb/. The job's value
+is its final eval (NaN when there is none, or when it failed, diverged or was interrupted, as
+ddpg.run returns it) and its status COMPLETED, as with every other launcher: a FAILED JobReturn
+would make Hydra's sweeper re-raise after the batch, ending the sweep without its report.
+
+One log per population: <sweep dir>/populations/<first member's job number>.log, starting with
+a line naming its members' folders; a member that died unrecorded names that log.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hydra._internal.callbacks import Callbacks
+from hydra.core.utils import JobReturn, configure_log, setup_globals
+from hydra.plugins.launcher import Launcher
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig, OmegaConf
+
+# ddpg and the helpers (_jobs, _backends) are imported when a sweep launches: Hydra imports
+# this module at every start-up (its plugin scan), and runs it before registering it, which a
+# dataclass here would not survive.
+log = logging.getLogger(__name__)
+BACKENDS = ("local", "slurm")
+
+
+class PopulationLauncher(Launcher):
+    """Launches a sweep's jobs as populations (conf/hydra/launcher/population.yaml)."""
+
+    def __init__(
+        self,
+        max_members: int = 64,
+        n_workers: int = 1,
+        backend: str = "local",
+        slurm: Any = None,
+    ) -> None:
+        for key, value in (("max_members", max_members), ("n_workers", n_workers)):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"hydra.launcher.{key}={value!r} is invalid: expected >= 1")
+        if backend not in BACKENDS:
+            raise ValueError(f"hydra.launcher.backend={backend!r} is invalid: expected local|slurm")
+        self.max_members, self.n_workers, self.backend = max_members, n_workers, backend
+        if OmegaConf.is_config(slurm):
+            slurm = OmegaConf.to_container(slurm, resolve=True)
+        self.slurm: dict[str, Any] = dict(slurm or {})
+        self.config: DictConfig | None = None
+        self.hydra_context: HydraContext | None = None
+        self.task_function: TaskFunction | None = None
+
+    def setup(
+        self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
+    ) -> None:
+        self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
+
+    def launch(
+        self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
+    ) -> Sequence[JobReturn]:
+        """Set up every job, train the valid ones as populations, return one JobReturn per job
+        in the order given."""
+        from ddpg.population_keys import group_jobs
+
+        from ._backends import Population, train_local, train_slurm
+        from ._jobs import current, job_value, refuse_shared_run_dirs, set_up
+
+        assert self.config is not None and self.hydra_context is not None
+        task_function = self.task_function
+        assert task_function is not None
+        setup_globals()
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        sweep_dir = Path(str(self.config.hydra.sweep.dir))
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        jobs = [
+            set_up(self.hydra_context, self.config, initial_job_idx + i, overrides)
+            for i, overrides in enumerate(job_overrides)
+        ]
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        refuse_shared_run_dirs(jobs)
+        trainable = [(job, job.run_config) for job in jobs if job.run_config is not None]
+        grouping = group_jobs([job.grouping_params() for job, _ in trainable], self.max_members)
+        groups = [[trainable[i][0] for i in group] for group in grouping]
+        populations = [
+            Population(
+                [trainable[i][1] for i in group],
+                [trainable[i][0].run_dir for i in group],
+                sweep_dir / "populations" / f"{trainable[group[0]][0].num}.log",
+            )
+            for group in grouping
+        ]
+        log.info(
+            f"Launching {len(jobs)} jobs as {len(groups)} populations "
+            f"(at most {self.max_members} members, backend {self.backend})"
+        )
+        for members in groups:
+            log.info(f"\t#{', '.join(str(m.num) for m in members)}")
+
+        def on_start(index: int) -> None:
+            for member in groups[index]:
+                with current(member.config):
+                    self._callbacks.on_job_start(config=member.config, task_function=task_function)
+
+        def on_end(index: int, summaries: list[dict[str, Any]]) -> None:
+            for member, summary in zip(groups[index], summaries, strict=True):
+                member.value = job_value(member.run_dir, summary)
+                member.job_return.return_value = member.value
+                with current(member.config):
+                    self._callbacks.on_job_end(config=member.config, job_return=member.job_return)
+
+        try:
+            if self.backend == "slurm":
+                train_slurm(populations, self._slurm_settings(), on_start, on_end)
+            else:
+                train_local(populations, self.n_workers, on_start, on_end)
+        except KeyboardInterrupt:  # the members recorded "interrupted"; no traceback
+            print(f"interrupted: {sweep_dir}", file=sys.stderr)
+            raise SystemExit(130) from None
+        for job in jobs:
+            job.job_return.return_value = job.value
+        return [job.job_return for job in jobs]
+
+    @property
+    def _callbacks(self) -> Callbacks:
+        assert self.hydra_context is not None
+        return self.hydra_context.callbacks
+
+    def _slurm_settings(self) -> dict[str, Any]:
+        settings = dict(self.slurm)
+        assert self.config is not None
+        settings.setdefault("submitit_folder", f"{self.config.hydra.sweep.dir}/.submitit/%j")
+        return settings

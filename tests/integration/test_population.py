@@ -1,0 +1,106 @@
+"""Populations: exact resume after SIGKILL, members independent of their company, divergence
+that stays with the member it happened to."""
+
+import dataclasses
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ddpg.checkpoint import find_checkpoint, load_checkpoint, read_checkpoint_state
+from ddpg.config import (
+    AgentConfig,
+    EnvConfig,
+    NetworkConfig,
+    RewardNormConfig,
+    RunConfig,
+    TrainerConfig,
+)
+from ddpg.job import train_population
+
+pytestmark = pytest.mark.slow
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+from population_child import MEMBERS  # noqa: E402
+from test_checkpoint import assert_same_run, wait_for_step  # noqa: E402
+
+CHILD = HERE / "population_child.py"
+
+
+def run_child(root: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(CHILD), str(root), *extra])
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("reference")
+    assert run_child(root).wait(timeout=600) == 0
+    return root
+
+
+def test_sigkill_mid_episode_then_resume_matches_uninterrupted_population(reference, tmp_path):
+    child = run_child(tmp_path)
+    wait_for_step(tmp_path / "m0", 600, child)
+    assert child.poll() is None, "the population finished before it could be killed"
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=60)
+    steps = {read_checkpoint_state(find_checkpoint(tmp_path / f"m{k}"))["train"]["step"]
+             for k in range(len(MEMBERS))}
+    assert steps == {500}  # every member checkpointed together, mid-episode (150-step episodes)
+    assert run_child(tmp_path, "resume").wait(timeout=600) == 0
+    for k in range(len(MEMBERS)):
+        assert json.loads((tmp_path / f"m{k}" / "summary.json").read_text())["status"] == "completed"
+        assert_same_run(reference / f"m{k}", tmp_path / f"m{k}")
+
+
+def _small(seed: int, **agent) -> RunConfig:
+    return RunConfig(
+        seed=seed,
+        env=EnvConfig(max_episode_steps=100),
+        network=NetworkConfig(name="tiny", actor_hidden=[16, 16], critic_hidden=[16, 16]),
+        agent=AgentConfig(batch_size=16, learning_starts=100, **agent),
+        trainer=TrainerConfig(total_steps=1100, eval_every=550, eval_episodes=1, progress=False),
+    )
+
+
+def _final_arrays(run_dir: Path) -> dict[str, np.ndarray]:
+    return load_checkpoint(find_checkpoint(run_dir))[0]
+
+
+def test_a_member_among_two_and_among_eight_trains_bit_for_bit_the_same(tmp_path):
+    """Seed 3 over 1000 updates: beside one other member vs. as the fourth of eight with other
+    seeds, learning rates and tau. Batched kernels give a member the same bits whatever the
+    batch of members (K >= 2; a population of one differs in the last bit, see
+    tests/unit/test_learner.py), so the whole run is identical."""
+    pair = [_small(0, actor_lr=3e-3), _small(3)]
+    train_population(pair, [tmp_path / "pair0", tmp_path / "pair3"])
+    company = [_small(s, actor_lr=1e-3 * (1 + s % 3)) for s in (0, 1, 2)]
+    company += [_small(3)] + [_small(s, tau=0.01) for s in (4, 5, 6, 7)]
+    train_population(company, [tmp_path / f"pop{k}" for k in range(8)])
+    assert_same_run(tmp_path / "pair3", tmp_path / "pop3")
+
+
+def test_a_diverging_member_is_frozen_and_the_others_train_on(tmp_path):
+    """Member 1's rewards are scaled to overflow float32: its losses turn inf/NaN."""
+    configs = [_small(0), _small(1), _small(2)]
+    configs[1] = dataclasses.replace(
+        configs[1], reward_norm=RewardNormConfig(name="scale", scale=1e38)
+    )
+    for config in configs:
+        config.trainer.checkpoint_every = 100
+    summaries = train_population(configs, [tmp_path / f"m{k}" for k in range(3)])
+    assert [s["status"] for s in summaries] == ["completed", "diverged", "completed"]
+    assert "is not finite" in summaries[1]["error"]
+    assert not (tmp_path / "m1" / "policy").exists()
+    last_good = read_checkpoint_state(find_checkpoint(tmp_path / "m1"))["train"]
+    assert 0 < last_good["step"] < 1100  # its last good checkpoint is kept
+    pair = train_population([_small(0), _small(2)], [tmp_path / "p0", tmp_path / "p2"])
+    assert [s["final_eval_return"] for s in pair] == [
+        summaries[0]["final_eval_return"],
+        summaries[2]["final_eval_return"],
+    ]  # the diverged member cost the others nothing, not a bit

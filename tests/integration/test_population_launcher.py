@@ -1,0 +1,351 @@
+"""`hydra/launcher=population`: real multiruns whose jobs train together as populations.
+
+Two kinds of sweep. With real training (tiny budgets): the run-dir contract in every job
+folder, compare on the sweep, the HParams config read back from each job's tb/ with
+TensorBoard's own loader, a rejected value, and two network sizes giving two populations.
+With `fake_population.train_population` in the launcher's real child processes (put there by a
+sitecustomize on PYTHONPATH): which jobs trained together, each job's Hydra callbacks and
+return value, a child that dies unrecorded, Ctrl-C, and the SLURM backend on a real cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from omegaconf import OmegaConf
+from slurm_cluster import cancel, require_slurm, sweep_job_ids
+from tensorboard.backend.event_processing import event_accumulator
+from tensorboard.plugins.hparams import plugin_data_pb2
+from tensorboard.util import tensor_util
+
+from ddpg import compare
+
+REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+TINY = [
+    "+experiment=smoke",
+    "trainer.total_steps=100",
+    "trainer.eval_every=100",
+    "trainer.log_every=50",
+    "agent.learning_starts=32",
+    "agent.batch_size=16",
+    "network.actor_hidden=[16]",
+    "network.critic_hidden=[16]",
+]
+CONTRACT = ("params.json", "tb", "scalars.csv", "summary.json", "policy", "checkpoints")
+HYDRA_RECORD = (".hydra/config.yaml", ".hydra/hydra.yaml", ".hydra/overrides.yaml")
+
+
+def start(sweep_dir: Path, *overrides: str, env: dict | None = None) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "ddpg.run", "-m", "hydra/launcher=population", *overrides]
+    command.append(f"hydra.sweep.dir={sweep_dir}")
+    return subprocess.Popen(
+        command,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def finish(process: subprocess.Popen[str], timeout: float = 400) -> str:
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail(f"the sweep did not end in {timeout} s: {process.communicate()[0][-3000:]}")
+    assert process.returncode == 0, output[-3000:]
+    return output
+
+
+def summaries(sweep_dir: Path) -> dict[str, dict]:
+    return {p.parent.name: json.loads(p.read_text()) for p in sweep_dir.glob("*/summary.json")}
+
+
+def population_logs(sweep_dir: Path) -> dict[str, list[str]]:
+    """populations/<n>.log -> the member folders its first line names."""
+    logs = {}
+    for path in sorted((sweep_dir / "populations").glob("*.log")):
+        header = path.read_text().splitlines()[0]
+        assert header.startswith("population of "), header
+        logs[path.name] = [Path(d).name for d in header.split(": ", 1)[1].split(", ")]
+    return logs
+
+
+# ------------------------------------------------------------------------- real training
+
+
+@pytest.fixture(scope="module")
+def real_sweep(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    sweep_dir = tmp_path_factory.mktemp("population")
+    return sweep_dir, finish(start(sweep_dir, *TINY, "agent.tau=0.001,0.005", "seed=0,1"))
+
+
+@pytest.mark.slow
+def test_every_member_writes_the_run_dir_contract(real_sweep) -> None:
+    sweep_dir, output = real_sweep
+    jobs = summaries(sweep_dir)
+    assert sorted(jobs) == [
+        "0_agent.tau=0.001,seed=0",
+        "1_agent.tau=0.001,seed=1",
+        "2_agent.tau=0.005,seed=0",
+        "3_agent.tau=0.005,seed=1",
+    ]
+    for name, summary in jobs.items():
+        assert summary["status"] == "completed", summary
+        assert summary["env_steps"] == 100
+        for part in CONTRACT + HYDRA_RECORD:
+            assert (sweep_dir / name / part).exists(), (name, part)
+        params = json.loads((sweep_dir / name / "params.json").read_text())
+        assert f"agent.tau={params['agent.tau']:g},seed={params['seed']}" in name
+    assert population_logs(sweep_dir) == {"0.log": sorted(jobs)}  # one population of four
+    assert f"Sweep finished: {sweep_dir} (4 jobs)" in output
+
+
+@pytest.mark.slow
+def test_compare_reads_the_population_sweep(real_sweep, tmp_path: Path) -> None:
+    sweep_dir = real_sweep[0]
+    assert compare.main([str(sweep_dir), "--out", str(tmp_path)]) == 0
+    table = (tmp_path / "compare.md").read_text()
+    assert "| 0.001 | 2 | 0 |" in table and "| 0.005 | 2 | 0 |" in table
+
+
+@pytest.mark.slow
+def test_hparams_config_reads_back_from_each_jobs_tb(real_sweep) -> None:
+    sweep_dir = real_sweep[0]
+    for name, summary in summaries(sweep_dir).items():
+        events = event_accumulator.EventAccumulator(str(sweep_dir / name / "tb"))
+        events.Reload()
+        found = {}
+        for raw in events.PluginTagToContent("hparams").values():
+            data = plugin_data_pb2.HParamsPluginData.FromString(raw)
+            found[data.WhichOneof("data")] = data
+        experiment = found["experiment"].experiment  # the sweep's config (HParams callback)
+        assert sorted(info.name for info in experiment.hparam_infos) == ["agent.tau", "seed"]
+        assert "hparams/final_eval_return" in [m.name.tag for m in experiment.metric_infos]
+        params = json.loads((sweep_dir / name / "params.json").read_text())
+        values = found["session_start_info"].session_start_info.hparams  # the job's own
+        assert values["agent.tau"].number_value == pytest.approx(params["agent.tau"])
+        assert values["seed"].string_value == str(params["seed"])
+        final = events.Tensors("hparams/final_eval_return")[-1]
+        assert final.step == 100
+        assert float(tensor_util.make_ndarray(final.tensor_proto)) == pytest.approx(
+            summary["final_eval_return"], rel=1e-5
+        )
+
+
+@pytest.mark.slow
+def test_a_rejected_value_fails_alone_and_network_sizes_split_populations(tmp_path: Path):
+    overrides = [*TINY, "agent.tau=0.001,7", "network.actor_hidden=[16],[32]"]
+    output = finish(start(tmp_path, *overrides))
+    jobs = summaries(tmp_path)
+    assert len(jobs) == 4, output[-3000:]
+    for name, summary in jobs.items():
+        if "tau=7" in name:
+            assert summary["status"] == "failed"
+            assert "agent.tau=7.0 is invalid" in summary["error"]
+            assert (tmp_path / name / "params.json").exists()  # compare can place it
+            assert not (tmp_path / name / "tb").exists()  # it never trained
+            assert f"error: job {name}: agent.tau=7.0 is invalid" in output
+        else:
+            assert summary["status"] == "completed", summary
+    completed = sorted(name for name in jobs if "tau=7" not in name)
+    assert [name.split("_", 1)[1] for name in completed] == [
+        "agent.tau=0.001,network.actor_hidden=[16]",
+        "agent.tau=0.001,network.actor_hidden=[32]",
+    ]
+    assert sorted(population_logs(tmp_path).values()) == [[name] for name in completed]
+
+
+# ------------------------------------------------------------------------- fake training
+
+
+@pytest.fixture
+def fake(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """(environment for the sweep, the folder fake_population records into)."""
+    site, record = tmp_path / "site", tmp_path / "record"
+    site.mkdir()
+    record.mkdir()
+    (site / "sitecustomize.py").write_text("import fake_population  # noqa: F401\n")
+    path = [str(site), str(HERE), os.environ.get("PYTHONPATH", "")]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path), DDPG_FAKE_POPULATIONS=str(record))
+    return env, record
+
+
+def records(record: Path, name: str) -> list[dict]:
+    path = record / name
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+PROBE = "+hydra.callbacks.probe._target_=fake_population.Probe"
+
+
+@pytest.mark.slow
+def test_jobs_sharing_shapes_train_together_and_each_gets_its_callbacks(fake, tmp_path):
+    env, record = fake
+    sweep_dir = tmp_path / "sweep"
+    overrides = ["+experiment=smoke", "agent.tau=0.001,0.005", "seed=0,1", "network=mlp64,mlp256"]
+    output = finish(start(sweep_dir, *overrides, PROBE, env=env))
+
+    populations = [
+        [Path(d).name for d in p["run_dirs"]] for p in records(record, "populations.jsonl")
+    ]
+    names = sorted(summaries(sweep_dir), key=lambda n: int(n.split("_")[0]))
+    assert len(names) == 8 and len({p["pid"] for p in records(record, "populations.jsonl")}) == 2
+    assert populations == [
+        [n for n in names if "mlp64" in n],  # sweep order within each; by first job
+        [n for n in names if "mlp256" in n],
+    ]
+    assert population_logs(sweep_dir) == {"0.log": populations[0], "1.log": populations[1]}
+    events = records(record, "callbacks.jsonl")
+    for num, name in enumerate(names):
+        params = json.loads((sweep_dir / name / "params.json").read_text())
+        (started,) = [i for i, e in enumerate(events) if e == {"event": "start", "num": num}]
+        ((ended, end),) = [
+            (i, e) for i, e in enumerate(events) if e["event"] == "end" and e["num"] == num
+        ]
+        assert started < ended
+        assert end["output_dir"] == str(sweep_dir / name)
+        assert end["status"] == "COMPLETED" and end["tb_exists"]
+        assert end["value"] == pytest.approx(1000 * params["agent.tau"] + params["seed"])
+        for part in HYDRA_RECORD:
+            assert (sweep_dir / name / part).exists(), part
+        overrides_yaml = OmegaConf.load(sweep_dir / name / ".hydra/overrides.yaml")
+        assert f"seed={params['seed']}" in list(overrides_yaml)
+    assert f"Sweep finished: {sweep_dir} (8 jobs)" in output
+
+
+@pytest.mark.slow
+def test_a_population_that_dies_fails_its_members_only(fake, tmp_path: Path) -> None:
+    env, record = fake
+    sweep_dir = tmp_path / "sweep"
+    overrides = ["+experiment=smoke", "agent.tau=0.001,0.9,0.005", "hydra.launcher.max_members=1"]
+    output = finish(start(sweep_dir, *overrides, "hydra.launcher.n_workers=2", PROBE, env=env))
+
+    jobs = summaries(sweep_dir)
+    assert jobs["0_agent.tau=0.001"]["status"] == "completed"
+    assert jobs["2_agent.tau=0.005"]["status"] == "completed"
+    died = jobs["1_agent.tau=0.9"]
+    assert died["status"] == "failed"
+    log = sweep_dir / "populations" / "1.log"
+    assert died["error"] == f"population process killed by SIGKILL (see {log})"
+    assert "error: job 1_agent.tau=0.9: population process killed by SIGKILL" in output
+    values = {
+        e["num"]: e["value"] for e in records(record, "callbacks.jsonl") if e["event"] == "end"
+    }
+    assert values[0] == pytest.approx(1.0) and values[2] == pytest.approx(5.0)
+    assert math.isnan(values[1])
+    assert len(population_logs(sweep_dir)) == 3
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_running_populations_and_records_them_interrupted(fake, tmp_path: Path):
+    env, record = fake
+    sweep_dir = tmp_path / "sweep"
+    overrides = ["+experiment=smoke", "agent.tau=0.8,0.005", "hydra.launcher.max_members=1"]
+    process = start(sweep_dir, *overrides, "hydra.launcher.n_workers=2", env=env)
+    deadline = time.monotonic() + 120
+    done = sweep_dir / "1_agent.tau=0.005" / "summary.json"
+    while not (
+        (record / "sleeping").exists() and done.exists() and "completed" in done.read_text()
+    ):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[0]
+        time.sleep(0.2)
+    time.sleep(1.0)  # the launcher has seen the finished population
+
+    os.kill(process.pid, signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+
+    assert process.returncode == 130, output[-3000:]
+    assert f"interrupted: {sweep_dir}" in output
+    jobs = summaries(sweep_dir)
+    assert jobs["0_agent.tau=0.8"] == {"error": "interrupted", "status": "interrupted"}
+    assert jobs["1_agent.tau=0.005"]["status"] == "completed"
+
+
+# ------------------------------------------------------------------------- SLURM backend
+
+
+@pytest.mark.slow
+def test_slurm_backend_runs_each_population_as_one_slurm_job(tmp_path: Path) -> None:
+    partition = require_slurm()  # skips, saying how to get one, when no SLURM answers
+    sweep_dir = tmp_path / "sweep"
+    slurm = [
+        "hydra.launcher.backend=slurm",
+        f"hydra.launcher.slurm.partition={partition}",
+        "hydra.launcher.slurm.cpus_per_task=1",
+        "hydra.launcher.slurm.mem_gb=1",
+        "hydra.launcher.slurm.timeout_min=5",
+    ]
+    process = start(sweep_dir, *TINY, "seed=0,1", "network.critic_hidden=[16],[8]", *slurm)
+    try:
+        output = finish(process, timeout=300)
+    finally:
+        cancel(sweep_job_ids(sweep_dir))
+    jobs = summaries(sweep_dir)
+    assert len(jobs) == 4, output[-3000:]
+    assert all(summary["status"] == "completed" for summary in jobs.values()), jobs
+    tasks = sweep_job_ids(sweep_dir)  # one array task per population, not per job
+    assert [task.split("_")[1] for task in tasks] == ["0", "1"], tasks
+    array = tasks[0].split("_")[0]
+    script = (sweep_dir / ".submitit" / array / f"{array}_submission.sh").read_text()
+    assert f"#SBATCH --partition={partition}" in script and "#SBATCH --array=0-1" in script
+    assert len(population_logs(sweep_dir)) == 2
+
+
+# ------------------------------------------------------------------------- the preset
+
+
+def test_the_population_preset_composes_with_its_defaults() -> None:
+    command = [sys.executable, "-m", "ddpg.run", "hydra/launcher=population", "--cfg", "hydra"]
+    output = subprocess.run(
+        [*command, "-p", "hydra.launcher"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
+    launcher = OmegaConf.create(output)
+    assert launcher._target_.endswith("population_launcher.PopulationLauncher")
+    assert (launcher.max_members, launcher.n_workers, launcher.backend) == (64, 1, "local")
+    slurm_preset = OmegaConf.load(REPO / "conf/hydra/launcher/slurm.yaml")
+    for key in ("partition", "timeout_min", "cpus_per_task", "mem_gb", "array_parallelism"):
+        assert launcher.slurm[key] == slurm_preset[key], key
+
+
+def test_hydra_finds_the_launcher_beside_the_installed_ones() -> None:
+    """From outside the repository, so only the install can provide hydra_plugins/."""
+    stamp = Path(sys.prefix) / ".installed"  # the Makefile's: when it last installed the package
+    if stamp.exists() and stamp.stat().st_mtime < (REPO / "pyproject.toml").stat().st_mtime:
+        pytest.skip("the venv predates pyproject.toml (which installs hydra_plugins): make venv")
+    code = (
+        "from hydra.core.plugins import Plugins; from hydra.plugins.launcher import Launcher; "
+        "print(*sorted(c.__name__ for c in Plugins.instance().discover(Launcher)))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], cwd="/", capture_output=True, text=True, check=True
+    )
+    assert found.stderr == ""  # Hydra's plugin scan imports the module at every start-up
+    names = found.stdout.split()
+    assert {"PopulationLauncher", "JoblibLauncher", "SlurmLauncher", "BasicLauncher"} <= set(names)
+
+
+def test_resuming_members_group_by_their_checkpoint_step() -> None:
+    from hydra.core.utils import JobReturn
+
+    from ddpg.config import RunConfig
+    from ddpg.population_keys import group_jobs
+    from hydra_plugins.ddpg_population_launcher._jobs import Job
+
+    def job(seed: int, step: int | None) -> Job:
+        config = RunConfig(seed=seed, resume=None if step is None else f"/runs/{seed}")
+        return Job(seed, OmegaConf.create(), JobReturn(), Path(f"/runs/{seed}"), config, 0.0, step)
+
+    jobs = [job(0, 100), job(1, 200), job(2, 100), job(3, None), job(4, None)]
+    assert group_jobs([j.grouping_params() for j in jobs], 64) == [[0, 2], [1], [3, 4]]
