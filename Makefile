@@ -28,13 +28,13 @@ test-fast: $(STAMP)  ## unit tests only (seconds)
 	$(BIN)/python -m pytest -q -m "not slow and not learning"
 
 lint: $(STAMP)  ## ruff lint + format check, mypy
-	$(BIN)/ruff check ddpg tests
-	$(BIN)/ruff format --check ddpg tests
+	$(BIN)/ruff check ddpg hydra_plugins tests
+	$(BIN)/ruff format --check ddpg hydra_plugins tests
 	$(BIN)/mypy
 
 format: $(STAMP)  ## apply ruff's fixes and formatting
-	$(BIN)/ruff check --fix ddpg tests
-	$(BIN)/ruff format ddpg tests
+	$(BIN)/ruff check --fix ddpg hydra_plugins tests
+	$(BIN)/ruff format ddpg hydra_plugins tests
 
 bench: $(STAMP)  ## env steps/s of the training loop (mlp64/b64 on 1 thread, paper_400_300/b256 on 2)
 	$(BIN)/python -m ddpg.bench --threads 1

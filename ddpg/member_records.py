@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from ddpg.build import Components
+from ddpg.checkpoint import save_checkpoint
 from ddpg.config import RunConfig
 from ddpg.learner import METRIC_KEYS
-from ddpg.checkpoint import save_checkpoint
 from ddpg.member_checkpoint import capture_member, learner_arrays, restore_member
 from ddpg.members import member_weights
 from ddpg.metrics import MetricsWriter
@@ -111,7 +111,8 @@ class MemberRecords:
 
     def store_episode(self, c: Components, k: int, episode: list[Transition]) -> None:
         """Normalize a held-back episode's rewards and store it in member k's replay rows."""
-        obs, action, reward, next_obs, terminated = (np.array(x) for x in zip(*episode))
+        columns = (np.array(column) for column in zip(*episode, strict=True))
+        obs, action, reward, next_obs, terminated = columns
         reward = c.reward_normalizer.normalize_episode(k, reward.astype(np.float64))
         c.replay_buffer.add_episode(k, obs, action, reward, next_obs, terminated)
 
@@ -143,7 +144,9 @@ class MemberRecords:
         stats = c.agent.obs_normalizer.member_state(k)
         save_policy(self.run_dirs[k] / "policy", actor, config, c.envs[k], stats)
 
-    def checkpoint(self, c: Components, members: list[int], tapes: list[EpisodeTape | None]) -> None:
+    def checkpoint(
+        self, c: Components, members: list[int], tapes: list[EpisodeTape | None]
+    ) -> None:
         """Checkpoint the listed members at their current step, each into its own run dir."""
         if not members:
             return
@@ -177,4 +180,3 @@ class MemberRecords:
     def flush(self) -> None:
         for writer in self.writers:
             writer.flush()
-

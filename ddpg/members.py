@@ -31,7 +31,9 @@ class MemberDense(keras.layers.Layer):
     def build(self, input_shape: tuple) -> None:
         k, fan_in = self.members, int(input_shape[-1])
         # Values are overwritten from each member's plain Dense layer; zeros just allocate.
-        self.kernel = self.add_weight(shape=(k, fan_in, self.units), initializer="zeros", name="kernel")
+        self.kernel = self.add_weight(
+            shape=(k, fan_in, self.units), initializer="zeros", name="kernel"
+        )
         self.bias = self.add_weight(shape=(k, self.units), initializer="zeros", name="bias")
 
     def call(self, x: tf.Tensor) -> tf.Tensor:

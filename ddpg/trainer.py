@@ -48,6 +48,7 @@ class Trainer:
         self.obs = np.zeros((self.members, obs_size), np.float32)
         self.pending: list[list[Any]] = [[] for _ in configs]  # held-back episodes
         self._signal: int | None = None
+        self._done: list[tuple[int, dict[str, Any]]] = []  # (member, info) of ended episodes
         self.loop_seconds = 0.0  # the last train() call's env loop alone (no closing work)
 
     @property
@@ -91,10 +92,16 @@ class Trainer:
                 learners = running[buffer.sizes[running] >= learning_starts]
                 warm = running[buffer.sizes[running] < learning_starts]
                 if learners.size:
-                    batches = [buffer.sample(batch_size, c.rngs, learners) for _ in range(n_updates)]
-                    batches = [b._replace(reward=normalizer.normalize_batch(b.reward)) for b in batches]
+                    batches = [
+                        buffer.sample(batch_size, c.rngs, learners) for _ in range(n_updates)
+                    ]
+                    batches = [
+                        b._replace(reward=normalizer.normalize_batch(b.reward)) for b in batches
+                    ]
                     acting = learners if cfg.agent.random_warmup else running
-                    policy_action, metrics = agent.update_and_act(batches, learners, acting, self.obs)
+                    policy_action, metrics = agent.update_and_act(
+                        batches, learners, acting, self.obs
+                    )
                     finite = np.isfinite(metrics[learners]).all(axis=1)
                     for k in learners[~finite]:  # frozen, its last good checkpoint kept
                         self._finish(k, "diverged", self.records.divergence(k, metrics[k]))
@@ -134,7 +141,7 @@ class Trainer:
         next_obs = np.empty((n, self.obs.shape[1]), np.float32)
         reward, terminated, truncated = np.empty(n), np.zeros(n, bool), np.zeros(n, bool)
         infos = []
-        for i, k in enumerate(running):
+        for i, k in enumerate(running.tolist()):
             next_obs[i], reward[i], terminated[i], truncated[i], info = c.envs[k].step(actions[k])
             self.tapes[k].actions.append(actions[k])  # type: ignore[union-attr]
             infos.append(info)
@@ -145,16 +152,21 @@ class Trainer:
         direct = running[~held]
         if direct.size:
             c.replay_buffer.add(
-                direct, self.obs[direct], actions[direct], reward[~held], next_obs[~held],
+                direct,
+                self.obs[direct],
+                actions[direct],
+                reward[~held],
+                next_obs[~held],
                 terminated[~held],
             )
-        for i in np.flatnonzero(held):
-            k = running[i]
+        for row in np.flatnonzero(held):
+            k = int(running[row])
             self.pending[k].append(
-                (self.obs[k].copy(), actions[k], reward[i], next_obs[i], terminated[i])
+                (self.obs[k].copy(), actions[k], reward[row], next_obs[row], terminated[row])
             )
         self.obs[running] = next_obs
-        self._done = [(k, infos[i]) for i, k in enumerate(running) if terminated[i] or truncated[i]]
+        ended = np.flatnonzero(terminated | truncated)
+        self._done = [(int(running[row]), infos[row]) for row in ended]
 
     def _end_episodes(self, running: np.ndarray) -> None:
         """Store held-back episodes and log each ended one; the next begins at the next step."""
@@ -186,13 +198,15 @@ class Trainer:
     def _finish(self, k: int, status: str, error: str | None = None) -> None:
         """Member k stops: final eval and policy (unless diverged), last checkpoint, summary."""
         s = self.states[k]
+        eval_due = status != "diverged" and s.last_eval_step != s.step
+        if eval_due:
+            self._evaluate(np.array([k]))
         if status != "diverged":
-            if s.last_eval_step != s.step:
-                self._evaluate(np.array([k]))
             self.records.save_policy(self.c, k)
         s.status = status
         self.records.stop_clock(k)
-        if status != "diverged":
+        # Skip the checkpoint when one was just written for this very state.
+        if status != "diverged" and (eval_due or s.last_checkpoint_step != s.step):
             self.records.checkpoint(self.c, [k], self.tapes)
         self.on_end(k, status, error)
 

@@ -32,7 +32,9 @@ def configs() -> list[RunConfig]:
     return [
         RunConfig(
             seed=m["seed"],
-            env=EnvConfig(id="MountainCarContinuous-v0", max_episode_steps=150, obs_norm=m["obs_norm"]),
+            env=EnvConfig(
+                id="MountainCarContinuous-v0", max_episode_steps=150, obs_norm=m["obs_norm"]
+            ),
             network=NetworkConfig(name="tiny", actor_hidden=[16], critic_hidden=[16]),
             agent=AgentConfig(batch_size=16, learning_starts=100, tau=m["tau"], gamma=m["gamma"]),
             noise=NoiseConfig(name=m["noise"], sigma=0.5),

@@ -6,13 +6,12 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+from conftest import population_trainer
 
-from ddpg.build import build
 from ddpg.config import EnvConfig, NetworkConfig, RunConfig, TrainerConfig
-from ddpg.metrics import MetricsWriter
 from ddpg.train_state import summary_of
-from ddpg.trainer import Trainer
 
 pytestmark = pytest.mark.slow
 
@@ -57,9 +56,9 @@ def trainer(tmp_path):
         network=NetworkConfig(name="tiny", actor_hidden=[8], critic_hidden=[8]),
         trainer=TrainerConfig(eval_episodes=1, progress=False),
     )
-    writer = MetricsWriter(tmp_path)
-    yield Trainer(config, build(config), tmp_path, writer)
-    writer.close()
+    trainer = population_trainer([config], [tmp_path])
+    yield trainer
+    trainer.close()
 
 
 @pytest.mark.parametrize(
@@ -69,11 +68,13 @@ def trainer(tmp_path):
 def test_steps_to_solve_needs_an_eval_at_or_above_a_threshold(
     trainer, solved_score, steps_to_solve
 ):
-    trainer.config.env.solved_score = solved_score
-    trainer.state.step = 7
-    mean = trainer.evaluate()
+    config, state = trainer.configs[0], trainer.states[0]
+    config.env.solved_score = solved_score
+    state.step = 7
+    trainer._evaluate(np.array([0]))
+    mean = state.final_eval_return
     assert -16.3 * 20 <= mean <= 0  # Pendulum's reward is in [-16.3, 0] per step
-    trainer.state.step = 9
-    trainer.evaluate()  # the first solving evaluation counts, not a later one
-    summary = summary_of(trainer.state, trainer.config, 1.0, "completed")
+    state.step = 9
+    trainer._evaluate(np.array([0]))  # the first solving evaluation counts, not a later one
+    summary = summary_of(state, config, 1.0, "completed")
     assert (summary["solved_score"], summary["steps_to_solve"]) == (solved_score, steps_to_solve)

@@ -12,14 +12,12 @@ import imageio_ffmpeg
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import population_trainer
 from hydra import compose, initialize_config_dir
 
-from ddpg.build import build
 from ddpg.config import AgentConfig, EnvConfig, NetworkConfig, RunConfig, TrainerConfig
 from ddpg.evaluate import main as evaluate_main
-from ddpg.metrics import MetricsWriter
 from ddpg.run import to_run_config
-from ddpg.trainer import Trainer
 
 pytestmark = pytest.mark.slow
 
@@ -37,13 +35,14 @@ def random_hopper(tmp_path: Path, max_episode_steps: int) -> tuple[np.ndarray, n
         trainer=TrainerConfig(total_steps=STEPS, eval_every=10 * STEPS, eval_episodes=1),
     )
     config.trainer.progress = False
-    components, writer = build(config), MetricsWriter(tmp_path)
-    Trainer(config, components, tmp_path, writer).train()
-    writer.close()
+    trainer = population_trainer([config], [tmp_path])
+    trainer.train()
+    trainer.close()
+    components = trainer.c
     scalars = pd.read_csv(tmp_path / "scalars.csv")
     lengths = scalars[scalars.key == "train/episode_length"].value.astype(int).tolist()
     replay = components.replay_buffer
-    return replay.terminated[:STEPS], replay.next_obs[:STEPS], lengths
+    return replay.terminated[0, :STEPS], replay.next_obs[0, :STEPS], lengths
 
 
 def test_a_hopper_fall_is_stored_as_terminated(tmp_path):

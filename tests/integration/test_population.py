@@ -49,12 +49,16 @@ def test_sigkill_mid_episode_then_resume_matches_uninterrupted_population(refere
     assert child.poll() is None, "the population finished before it could be killed"
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=60)
-    steps = {read_checkpoint_state(find_checkpoint(tmp_path / f"m{k}"))["train"]["step"]
-             for k in range(len(MEMBERS))}
+    steps = {
+        read_checkpoint_state(find_checkpoint(tmp_path / f"m{k}"))["train"]["step"]
+        for k in range(len(MEMBERS))
+    }
     assert steps == {500}  # every member checkpointed together, mid-episode (150-step episodes)
     assert run_child(tmp_path, "resume").wait(timeout=600) == 0
     for k in range(len(MEMBERS)):
-        assert json.loads((tmp_path / f"m{k}" / "summary.json").read_text())["status"] == "completed"
+        assert (
+            json.loads((tmp_path / f"m{k}" / "summary.json").read_text())["status"] == "completed"
+        )
         assert_same_run(reference / f"m{k}", tmp_path / f"m{k}")
 
 

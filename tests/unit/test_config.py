@@ -39,10 +39,10 @@ def compose_run(*overrides: str) -> RunConfig:
 def test_every_group_option_composes_and_builds(group, option):
     config = compose_run(f"{group}={option}", "agent.buffer_size=1000", "agent.batch_size=8")
     assert getattr(config, group).name == option
-    components = build(config)
-    obs, _ = components.env.reset(seed=0)
-    action = components.agent.policy_action(obs, explore=True)
-    assert action.shape == components.env.action_space.shape
+    components = build([config])
+    obs, _ = components.envs[0].reset(seed=0)
+    action = components.agent.policy_action(obs[None], np.array([0]), explore=True)[0]
+    assert action.shape == components.envs[0].action_space.shape
     assert np.all(np.abs(action) <= 1.0)
 
 
@@ -66,7 +66,7 @@ def test_seed_presets_carry_the_seed_settings():
     )
     assert (pendulum.noise.name, pendulum.noise.sigma, pendulum.noise.dt) == ("ou", 0.2, 0.1)
     assert pendulum.env.kwargs == {} and pendulum.trainer.early_stop == "ema"
-    assert build(pendulum).env.unwrapped.g == 10.0  # gymnasium's default is the seed's g
+    assert build([pendulum]).envs[0].unwrapped.g == 10.0  # gymnasium's default is the seed's g
     car = compose_run("+experiment=seed_mountaincar")
     assert (car.agent.actor_lr, car.agent.critic_lr, car.agent.gamma) == (5e-5, 5e-4, 0.999)
     assert (car.network.name, car.noise.name, car.reward_norm.name) == (
@@ -237,7 +237,7 @@ def test_dict_observation_space_is_rejected():
 
     gym.register("DictObsTest-v0", entry_point=lambda **kwargs: DictObsEnv())
     with pytest.raises(ConfigError, match="flat 1-D Box observation"):
-        build(from_mapping(RunConfig, {"env": {"id": "DictObsTest-v0"}}))
+        build([from_mapping(RunConfig, {"env": {"id": "DictObsTest-v0"}})])
 
 
 # from_mapping: OmegaConf's structured-config conversion, pinned down type by type.

@@ -15,7 +15,7 @@ from ddpg.members import member_weights, set_member_weights
 from ddpg.networks import build_actor, build_critic
 from ddpg.replay import Batch
 
-O, A = 3, 1
+OBS_SIZE, ACTION_SIZE = 3, 1
 
 
 def test_td_target_bootstraps_unless_terminated_with_each_members_gamma():
@@ -49,7 +49,9 @@ def test_soft_update_moves_each_target_by_its_tau_and_skips_members_not_updating
 
 def _learner(network: NetworkConfig, configs: list[AgentConfig], seeds=None) -> Learner:
     seeds = list(range(len(configs))) if seeds is None else seeds
-    return Learner(*build_networks(network, O, A, seeds), configs, O, A)
+    return Learner(
+        *build_networks(network, OBS_SIZE, ACTION_SIZE, seeds), configs, OBS_SIZE, ACTION_SIZE
+    )
 
 
 def _constant_learner(gammas, critic_lr: float = 1e-3, tau: float = 0.5) -> Learner:
@@ -102,19 +104,19 @@ def _random_batch(rng: np.random.Generator, k: int, b: int) -> Batch:
     def normal(*shape):
         return rng.standard_normal((k, b, *shape)).astype(np.float32)
 
-    action = rng.uniform(-1, 1, (k, b, A)).astype(np.float32)
+    action = rng.uniform(-1, 1, (k, b, ACTION_SIZE)).astype(np.float32)
     terminated = (rng.uniform(size=(k, b)) < 0.2).astype(np.float32)
-    return Batch(normal(O), action, normal(), normal(O), terminated)
+    return Batch(normal(OBS_SIZE), action, normal(), normal(OBS_SIZE), terminated)
 
 
 class KerasReference:
     """One member trained the plain way: Keras Dense models, keras.optimizers.Adam, targets."""
 
     def __init__(self, network: NetworkConfig, config: AgentConfig, seed: int) -> None:
-        self.actor = build_actor(network, O, A, seed)
-        self.critic = build_critic(network, O, A, seed + 1000)
-        self.target_actor = build_actor(network, O, A, seed)
-        self.target_critic = build_critic(network, O, A, seed + 1000)
+        self.actor = build_actor(network, OBS_SIZE, ACTION_SIZE, seed)
+        self.critic = build_critic(network, OBS_SIZE, ACTION_SIZE, seed + 1000)
+        self.target_actor = build_actor(network, OBS_SIZE, ACTION_SIZE, seed)
+        self.target_critic = build_critic(network, OBS_SIZE, ACTION_SIZE, seed + 1000)
         self.actor_optimizer = keras.optimizers.Adam(config.actor_lr)
         self.critic_optimizer = keras.optimizers.Adam(config.critic_lr)
         self.config = config
@@ -130,11 +132,15 @@ class KerasReference:
             decay = 0.5 * cfg.critic_weight_decay * sum(tf.reduce_sum(k**2) for k in kernels)
             loss = tf.reduce_mean((q - y) ** 2) + decay
         grads = tape.gradient(loss, self.critic.trainable_variables)
-        self.critic_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables))
+        self.critic_optimizer.apply_gradients(
+            zip(grads, self.critic.trainable_variables, strict=True)
+        )
         with tf.GradientTape() as tape:
             loss = -tf.reduce_mean(self.critic([obs, self.actor(obs, training=True)])[:, 0])
         grads = tape.gradient(loss, self.actor.trainable_variables)
-        self.actor_optimizer.apply_gradients(zip(grads, self.actor.trainable_variables))
+        self.actor_optimizer.apply_gradients(
+            zip(grads, self.actor.trainable_variables, strict=True)
+        )
         for target, online in ((self.target_actor, self.actor), (self.target_critic, self.critic)):
             for t, s in zip(target.weights, online.weights, strict=True):
                 t.assign(cfg.tau * s + (1 - cfg.tau) * t)
@@ -226,7 +232,9 @@ def _bn_learner(critic_lr: float = 1e-3, tau: float = 0.5) -> Learner:
     network = NetworkConfig(
         actor_hidden=[1], critic_hidden=[1], actor_batch_norm=True, critic_batch_norm=True
     )
-    learner = _learner(network, [AgentConfig(batch_size=4, gamma=0.9, tau=tau, critic_lr=critic_lr)])
+    learner = _learner(
+        network, [AgentConfig(batch_size=4, gamma=0.9, tau=tau, critic_lr=critic_lr)]
+    )
     for model in (learner.actor, learner.critic, learner.target_actor, learner.target_critic):
         for v in model.trainable_weights:  # kernels 0.5, biases 0; BatchNorm gamma 1, beta 0
             if "kernel" in v.path:
@@ -236,7 +244,10 @@ def _bn_learner(critic_lr: float = 1e-3, tau: float = 0.5) -> Learner:
 
 def _bn_batch() -> Batch:
     return Batch(
-        BN_OBS[None], BN_ACTION[None], np.ones((1, 4), np.float32), BN_OBS[None, ::-1].copy(),
+        BN_OBS[None],
+        BN_ACTION[None],
+        np.ones((1, 4), np.float32),
+        BN_OBS[None, ::-1].copy(),
         np.zeros((1, 4), np.float32),
     )
 
@@ -286,11 +297,11 @@ def test_actor_loss_sees_the_critic_in_the_mode_it_was_trained_in():
 def test_member_batchnorm_matches_keras_batchnormalization_per_member():
     network = NetworkConfig(actor_hidden=[4], actor_batch_norm=True)
     seeds = [0, 1]
-    actor = build_networks(network, O, A, seeds)[0]
-    x = np.random.default_rng(3).standard_normal((2, 5, O)).astype(np.float32)
+    actor = build_networks(network, OBS_SIZE, ACTION_SIZE, seeds)[0]
+    x = np.random.default_rng(3).standard_normal((2, 5, OBS_SIZE)).astype(np.float32)
     ours = actor(x, training=True).numpy()
     for k, seed in enumerate(seeds):
-        plain = build_actor(network, O, A, seed)
+        plain = build_actor(network, OBS_SIZE, ACTION_SIZE, seed)
         np.testing.assert_allclose(ours[k], plain(x[k], training=True), rtol=1e-5, atol=1e-6)
         for a, b in zip(member_weights(actor, k), plain.get_weights(), strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-6)  # moving statistics moved alike
@@ -299,7 +310,12 @@ def test_member_batchnorm_matches_keras_batchnormalization_per_member():
 def test_weight_decay_adds_decay_times_kernel_to_the_critic_gradient():
     # All-zero inputs give the first critic kernel a zero TD-loss gradient, so its gradient is
     # the decay term alone, weight_decay * W; Adam's first moment after one step is 0.1 * g.
-    zeros = Batch(*(np.zeros((2, 2, *s), np.float32) for s in ((O,), (A,), (), (O,), ())))
+    zeros = Batch(
+        *(
+            np.zeros((2, 2, *s), np.float32)
+            for s in ((OBS_SIZE,), (ACTION_SIZE,), (), (OBS_SIZE,), ())
+        )
+    )
     learner = _constant_learner(gammas=[0.9, 0.9])
     learner.set_hyperparameters(1, AgentConfig(batch_size=2, critic_weight_decay=0.2))
     learner.train_and_act([zeros], [zeros.obs], np.ones(2, bool), zeros.obs[:, 0])
@@ -318,23 +334,31 @@ def test_weight_decay_on_a_critic_without_kernels_is_an_error():
             return self.w * x[..., :1]
 
     def critic():
-        obs, action = keras.Input((None, O)), keras.Input((None, A))
+        obs, action = keras.Input((None, OBS_SIZE)), keras.Input((None, ACTION_SIZE))
         return keras.Model([obs, action], Scale()(keras.layers.Concatenate()([obs, action])))
 
     network = NetworkConfig(actor_hidden=[1])
-    actor, _, target_actor, _ = build_networks(network, O, A, [0])
+    actor, _, target_actor, _ = build_networks(network, OBS_SIZE, ACTION_SIZE, [0])
     with pytest.raises(ConfigError, match="agent.critic_weight_decay=0.01"):
-        Learner(actor, critic(), target_actor, critic(), [AgentConfig(critic_weight_decay=0.01)], O, A)
+        Learner(
+            actor,
+            critic(),
+            target_actor,
+            critic(),
+            [AgentConfig(critic_weight_decay=0.01)],
+            OBS_SIZE,
+            ACTION_SIZE,
+        )
 
 
 def test_member_weights_round_trip_through_a_plain_model():
     network = NetworkConfig(actor_hidden=[4, 4])
-    actor = build_networks(network, O, A, [0, 1])[0]
-    plain = build_actor(network, O, A, seed=42)
+    actor = build_networks(network, OBS_SIZE, ACTION_SIZE, [0, 1])[0]
+    plain = build_actor(network, OBS_SIZE, ACTION_SIZE, seed=42)
     set_member_weights(actor, 1, plain.get_weights())
     for a, b in zip(member_weights(actor, 1), plain.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
-    x = np.random.default_rng(0).standard_normal((2, 3, O)).astype(np.float32)
+    x = np.random.default_rng(0).standard_normal((2, 3, OBS_SIZE)).astype(np.float32)
     np.testing.assert_allclose(actor(x)[1], plain(x[1]), rtol=1e-6)
 
 

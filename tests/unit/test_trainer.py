@@ -6,9 +6,9 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 import pytest
+from conftest import population_trainer
 from gymnasium.wrappers import NormalizeObservation, NormalizeReward
 
-from conftest import population_trainer
 from ddpg.config import (
     AgentConfig,
     EnvConfig,
