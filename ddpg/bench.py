@@ -110,8 +110,10 @@ def _call_seconds(learner, calls: int = 300) -> float:
     """Median seconds of one compiled train-and-act call on random inputs."""
     import numpy as np
 
+    from ddpg.packed_step import packed_size
+
     k, b, o, a = learner.members, learner.config.batch_size, learner.obs_dim, learner.action_dim
-    size = learner.config.updates_per_step * k * b * (3 * o + a + 2) + k + k * o
+    size = packed_size(learner.config.updates_per_step, k, b, o, a)
     packed = np.random.default_rng(0).uniform(-1, 1, size).astype(np.float32)
     packed[-k - k * o : -k * o] = 1.0  # every member updates
     times = []

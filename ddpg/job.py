@@ -10,10 +10,13 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ddpg.config import ConfigError, RunConfig, TrainerConfig, flatten, from_mapping
 from ddpg.files import read_json_object, write_json_atomic
+
+if TYPE_CHECKING:
+    from ddpg.trainer import OnEval
 
 
 def params_of(config: RunConfig) -> dict[str, Any]:
@@ -45,7 +48,7 @@ RESUME_CHANGEABLE = (
     "trainer.early_stop",
     "trainer.progress",
 )
-FINISHED = ("completed", "stopped_early")
+FINISHED = ("completed", "stopped_early", "pruned")
 
 
 @dataclasses.dataclass
@@ -128,12 +131,15 @@ def train_run(config: RunConfig, run_dir: Path) -> dict[str, Any]:
     return train_population([config], [run_dir])[0]
 
 
-def train_population(configs: list[RunConfig], run_dirs: list[Path]) -> list[dict[str, Any]]:
+def train_population(
+    configs: list[RunConfig], run_dirs: list[Path], on_eval: OnEval | None = None
+) -> list[dict[str, Any]]:
     """Train members `configs` together, member k into `run_dirs[k]`; return their summaries.
 
     Each member's summary.json says "running" while it trains, then how it ended: completed,
     stopped_early, diverged (frozen; the others train on), interrupted or failed (the traceback
-    goes to error.log). Members that resume (config.resume) must all be at the same env step.
+    goes to error.log), or pruned (`on_eval`, called after each member's periodic eval, said
+    stop). Members that resume (config.resume) must all be at the same env step.
     Exceptions other than an interruption propagate after every member is recorded.
     """
     from ddpg.tf_startup import import_tensorflow
@@ -173,7 +179,7 @@ def train_population(configs: list[RunConfig], run_dirs: list[Path]) -> list[dic
         write_json_atomic(run_dirs[k] / "summary.json", summary)
         summaries[k] = summary
 
-    trainer = Trainer(configs, components, records, on_end=record)
+    trainer = Trainer(configs, components, records, on_end=record, on_eval=on_eval)
     if loaded:
         trainer.restore(
             {k: arrays for k, (arrays, _) in loaded.items()},

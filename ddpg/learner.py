@@ -34,6 +34,7 @@ import tensorflow as tf
 
 from ddpg.config import AgentConfig, ConfigError
 from ddpg.member_adam import MemberAdam, assign_where, per_member
+from ddpg.packed_step import compile_flat, pack_step, packed_size, unpack_step
 from ddpg.replay import Batch
 
 #: Names of the per-member metrics `Learner.train_and_act` returns, in order.
@@ -123,11 +124,8 @@ class Learner:
         self._kernels = [w for w in critic.trainable_variables if "kernel" in w.path]
         for member, config in enumerate(configs):
             self.set_hyperparameters(member, config)
-        batch = self.config.batch_size
-        # Per update: obs, actor_obs (obs + input noise), next_obs [K, B, O]; action [K, B, A];
-        # reward, terminated [K, B]. Then which members update [K] and what they act on [K, O].
-        self._update_size = k * batch * (3 * obs_dim + action_dim + 2)
-        self._packed_size = self.config.updates_per_step * self._update_size + k + k * obs_dim
+        shape = (k, self.config.batch_size, obs_dim, action_dim)
+        self._packed_size = packed_size(self.config.updates_per_step, *shape)
         # Two compiled forms of one step: every member learns (the usual case), or only some do
         # (warming up, finished or frozen members): selecting per member costs ~20% of a call.
         self._train_and_act_all = self._compile(
@@ -152,31 +150,13 @@ class Learner:
         ):
             variable[member].assign(value)
 
-    def _compile(self, fn: Callable[[tf.Tensor], tf.Tensor], size: int) -> Callable:
-        if not self.config.compile:
-            return lambda packed: fn(tf.constant(packed))
-        compiled = tf.function(fn, jit_compile=self.config.jit_compile)
-        self.compiled_functions.append(compiled)  # tests count their traces
-        concrete = compiled.get_concrete_function(tf.TensorSpec([size], tf.float32))
-        # The public call re-binds arguments in Python (~0.15 ms, a fifth of a Pendulum step);
-        # the flat entry takes the tensor as is. Fall back if a TF release drops it.
-        call_flat = getattr(concrete, "_call_flat", None)
-        if call_flat is None:
-            return concrete
-        captured = concrete.captured_inputs
-        return lambda packed: call_flat([tf.constant(packed)], captured)
+    def _update(self, batch: Sequence[tf.Tensor], update: tf.Tensor | None) -> tf.Tensor:
+        """One DDPG update of the members where `update` [K] holds (None: every member).
 
-    def _update(
-        self,
-        obs: tf.Tensor,
-        actor_obs: tf.Tensor,
-        action: tf.Tensor,
-        reward: tf.Tensor,
-        next_obs: tf.Tensor,
-        terminated: tf.Tensor,
-        update: tf.Tensor | None,
-    ) -> tf.Tensor:
-        """One DDPG update of the members where `update` [K] holds (None: every member)."""
+        `batch`: obs, actor_obs [K, B, O]; action [K, B, A]; reward [K, B]; next_obs [K, B, O];
+        terminated [K, B].
+        """
+        obs, actor_obs, action, reward, next_obs, terminated = batch
         next_action = self.target_actor(next_obs, training=False)  # [K, B, A]
         next_q = self.target_critic([next_obs, next_action], training=False)[..., 0]  # [K, B]
         y = td_target(reward, terminated, next_q, self.gamma)
@@ -216,28 +196,18 @@ class Learner:
         return tf.stack([loss_q, loss_pi, q_mean], axis=-1)  # [K, 3]
 
     def _train_and_act_packed(self, packed: tf.Tensor, masked: bool) -> tf.Tensor:
-        k, b, o, a = self.members, self.config.batch_size, self.obs_dim, self.action_dim
-        update = packed[-k - k * o : -k * o] > 0.5 if masked else None  # [K]
-        metrics = []
-        for u in range(self.config.updates_per_step):  # unrolled at trace time
-            chunk = packed[u * self._update_size : (u + 1) * self._update_size]
-            obs, actor_obs, next_obs, action, reward, terminated = tf.split(
-                chunk, [k * b * o, k * b * o, k * b * o, k * b * a, k * b, k * b]
-            )
-            metrics.append(
-                self._update(
-                    tf.reshape(obs, [k, b, o]),
-                    tf.reshape(actor_obs, [k, b, o]),
-                    tf.reshape(action, [k, b, a]),
-                    tf.reshape(reward, [k, b]),
-                    tf.reshape(next_obs, [k, b, o]),
-                    tf.reshape(terminated, [k, b]),
-                    update,
-                )
-            )
-        next_action = self._act_packed(packed[-k * o :])  # [K, A]
+        cfg = self.config
+        shape = (self.members, cfg.batch_size, self.obs_dim, self.action_dim)
+        updates, update, act_obs = unpack_step(packed, cfg.updates_per_step, *shape)
+        mask = update if masked else None  # [K]
+        metrics = [self._update(batch, mask) for batch in updates]
+        next_action = self.actor(act_obs, training=False)[:, 0]  # [K, A]
         mean_metrics = tf.reduce_mean(tf.stack(metrics), axis=0)  # [K, 3]
         return tf.concat([tf.reshape(next_action, [-1]), tf.reshape(mean_metrics, [-1])], 0)
+
+    def _compile(self, fn: Callable[[tf.Tensor], tf.Tensor], size: int) -> Callable:
+        cfg = self.config
+        return compile_flat(fn, size, cfg.compile, cfg.jit_compile, self.compiled_functions)
 
     def _train_and_act(self, packed: np.ndarray, all_update: bool) -> tf.Tensor:
         if all_update:
@@ -252,7 +222,8 @@ class Learner:
         obs = tf.reshape(obs, [self.members, 1, self.obs_dim])  # [K, 1, O]
         return self.actor(obs, training=False)[:, 0]  # [K, A]
 
-    def _stateful(self) -> dict[str, list]:
+    def stateful(self) -> dict[str, list]:
+        """Every variable a checkpoint holds, by part: weights, targets, optimizer states."""
         return {
             "actor": self.actor.weights,
             "critic": self.critic.weights,
@@ -261,24 +232,6 @@ class Learner:
             "actor_optimizer": self.actor_optimizer.variables,
             "critic_optimizer": self.critic_optimizer.variables,
         }
-
-    def member_states(self) -> list[dict[str, np.ndarray]]:
-        """Per member, every weight and optimizer variable (its slice) named `<part>/<index>`."""
-        arrays = {
-            f"{part}/{i}": np.asarray(v.numpy())
-            for part, variables in self._stateful().items()
-            for i, v in enumerate(variables)
-        }
-        return [{name: a[k] for name, a in arrays.items()} for k in range(self.members)]
-
-    def load_member_states(self, states: dict[int, dict[str, np.ndarray]]) -> None:
-        """Put what `member_states` gave (member -> its arrays) back into those members' slices."""
-        for part, variables in self._stateful().items():
-            for i, v in enumerate(variables):
-                value = np.array(v.numpy())
-                for member, arrays in states.items():
-                    value[member] = arrays[f"{part}/{i}"]
-                v.assign(value)
 
     def act(self, obs: np.ndarray) -> np.ndarray:
         """mu(obs) of every member, inference mode: [K, O] -> [K, A]."""
@@ -305,12 +258,7 @@ class Learner:
             Every member's next deterministic action [K, A] and its metrics [K, 3] (named by
             METRIC_KEYS, averaged over the updates; NaN or inf for a member that diverged).
         """
-        parts: list[np.ndarray] = []
-        for batch, noisy_obs in zip(batches, actor_obs, strict=True):
-            parts += [batch.obs, noisy_obs, batch.next_obs, batch.action]
-            parts += [batch.reward, batch.terminated]
-        parts += [update, next_obs]
-        packed = np.concatenate([np.ravel(p) for p in parts]).astype(np.float32, copy=False)
+        packed = pack_step(batches, actor_obs, update, next_obs)
         out = np.asarray(self._train_and_act(packed, all_update=bool(update.all())))
         k, a = self.members, self.action_dim
         return out[: k * a].reshape(k, a), out[k * a :].reshape(k, len(METRIC_KEYS))

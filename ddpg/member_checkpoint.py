@@ -17,10 +17,11 @@ import numpy as np
 from ddpg.build import Components
 from ddpg.config import RunConfig
 from ddpg.envs import env_rng_state, load_env_rng_state
+from ddpg.learner import Learner
 from ddpg.rollout import EpisodeTape
 from ddpg.train_state import TrainState
 
-#: The learner's parts in arrays.npz (ddpg.learner.Learner.member_states).
+#: The learner's parts in arrays.npz (ddpg.learner.Learner.stateful).
 LEARNER_PARTS = (
     "actor",
     "critic",
@@ -84,6 +85,26 @@ def restore_member(
         return TrainState(**state["train"]), None
     tape = EpisodeTape.from_json(state["tape"], arrays["tape/actions"])
     return TrainState(**state["train"]), tape
+
+
+def learner_member_states(learner: Learner) -> list[dict[str, np.ndarray]]:
+    """Per member, its slice of every learner variable, named `<part>/<index>`."""
+    arrays = {
+        f"{part}/{i}": np.asarray(v.numpy())
+        for part, variables in learner.stateful().items()
+        for i, v in enumerate(variables)
+    }
+    return [{name: a[k] for name, a in arrays.items()} for k in range(learner.members)]
+
+
+def load_learner_member_states(learner: Learner, states: dict[int, dict[str, np.ndarray]]) -> None:
+    """Put `learner_member_states` slices (member -> its arrays) back into those members."""
+    for part, variables in learner.stateful().items():
+        for i, v in enumerate(variables):
+            value = np.array(v.numpy())
+            for member, arrays in states.items():
+                value[member] = arrays[f"{part}/{i}"]
+            v.assign(value)
 
 
 def learner_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -19,7 +19,13 @@ from ddpg.build import Components
 from ddpg.checkpoint import save_checkpoint
 from ddpg.config import RunConfig
 from ddpg.learner import METRIC_KEYS
-from ddpg.member_checkpoint import capture_member, learner_arrays, restore_member
+from ddpg.member_checkpoint import (
+    capture_member,
+    learner_arrays,
+    learner_member_states,
+    load_learner_member_states,
+    restore_member,
+)
 from ddpg.members import member_weights
 from ddpg.metrics import MetricsWriter
 from ddpg.networks import build_actor
@@ -150,7 +156,7 @@ class MemberRecords:
         """Checkpoint the listed members at their current step, each into its own run dir."""
         if not members:
             return
-        learner_states = c.agent.learner.member_states()
+        learner_states = learner_member_states(c.agent.learner)
         for k in members:
             s = self.states[k]
             s.last_checkpoint_step, s.window_sum = s.step, self.window[k].tolist()
@@ -167,8 +173,8 @@ class MemberRecords:
         member_states: dict[int, dict[str, Any]],
     ) -> dict[int, EpisodeTape | None]:
         """Put checkpoints back (member -> arrays / state.json); returns the episode tapes."""
-        c.agent.learner.load_member_states(
-            {k: learner_arrays(arrays) for k, arrays in member_arrays.items()}
+        load_learner_member_states(
+            c.agent.learner, {k: learner_arrays(arrays) for k, arrays in member_arrays.items()}
         )
         tapes = {}
         for k, arrays in member_arrays.items():

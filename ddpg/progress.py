@@ -1,5 +1,6 @@
-"""One progress bar per population: env steps, aggregate steps/s, members running/finished/
-diverged, and the best and median latest eval."""
+"""One progress bar per population: env steps (tqdm's rate: steps/s of each member), the
+aggregate steps/s of all running members, members running/done/diverged, and the best and median
+latest eval; a single run shows its last eval and the EMA of its training returns."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class PopulationProgress:
             disable=not config.trainer.progress,
         )
         self._clock, self._clock_step = time.perf_counter(), step
+        self._rate: float | None = None
         self.show(states)
 
     def rate(self, step: int) -> float:
@@ -31,6 +33,7 @@ class PopulationProgress:
         now = time.perf_counter()
         rate = (step - self._clock_step) / max(now - self._clock, 1e-9)
         self._clock, self._clock_step = now, step
+        self._rate = rate
         return rate
 
     def update(self, step: int) -> None:
@@ -42,8 +45,11 @@ class PopulationProgress:
         evals = [s.final_eval_return for s in states if s.final_eval_return is not None]
         values = {}
         if len(states) > 1:
-            values["running"] = str(status.count("running"))
-            values["done"] = str(sum(x in ("completed", "stopped_early") for x in status))
+            running = status.count("running")
+            if self._rate is not None:  # every running member takes each step
+                values["all_steps/s"] = f"{self._rate * running:.0f}"
+            values["running"] = str(running)
+            values["done"] = str(sum(x in ("completed", "stopped_early", "pruned") for x in status))
             values["diverged"] = str(status.count("diverged"))
             values["best"] = f"{max(evals):.1f}" if evals else "-"
             values["median"] = f"{np.median(evals):.1f}" if evals else "-"

@@ -34,7 +34,7 @@ from ddpg.config import ConfigError, RunConfig, from_mapping
 from ddpg.files import write_json_atomic
 
 #: Statuses a job's summary.json ends with; anything else means the child died unrecorded.
-FINAL_STATUSES = ("completed", "stopped_early", "diverged", "failed", "interrupted")
+FINAL_STATUSES = ("completed", "stopped_early", "pruned", "diverged", "failed", "interrupted")
 STOP_GRACE_S = 30.0  # time for a signalled child to finish its episode and checkpoint
 
 

@@ -26,6 +26,9 @@ from ddpg.train_state import InterruptedRun, TrainState
 
 #: Called once per member when it stops training: (member, status, error or None).
 OnEnd = Callable[[int, str, str | None], None]
+#: Called after each periodic evaluation of a member: (member, env step, eval mean); True stops
+#: that member ("pruned", e.g. by a hyperparameter search), the others train on.
+OnEval = Callable[[int, int, float], bool]
 
 
 class Trainer:
@@ -37,11 +40,13 @@ class Trainer:
         components: Components,
         records: MemberRecords,
         on_end: OnEnd | None = None,
+        on_eval: OnEval | None = None,
     ) -> None:
         self.configs, self.c, self.records = configs, components, records
         self.config = configs[0]  # budget, cadence and shapes are the same in every member
         self.members = len(configs)
         self.on_end = on_end or (lambda k, status, error: None)
+        self.on_eval = on_eval
         self.states = records.states
         self.tapes: list[EpisodeTape | None] = [None] * len(configs)  # None: not started
         obs_size = components.agent.learner.obs_dim
@@ -123,6 +128,7 @@ class Trainer:
                     progress.update(step)
                 if step % cfg.trainer.eval_every == 0:
                     self._evaluate(running)
+                    self._report_evals(running, step)
                     progress.show(self.states)
                 self._end_episodes(running)
                 for k in self.running:
@@ -195,8 +201,19 @@ class Trainer:
         for i, k in enumerate(members):
             self.records.eval_result(k, returns[i])
 
+    def _report_evals(self, members: np.ndarray, step: int) -> None:
+        if self.on_eval is None:
+            return
+        for k in members:
+            mean = self.states[k].final_eval_return
+            if mean is not None and self.on_eval(int(k), step, mean):
+                self._finish(int(k), "pruned")
+
     def _finish(self, k: int, status: str, error: str | None = None) -> None:
-        """Member k stops: final eval and policy (unless diverged), last checkpoint, summary."""
+        """Member k stops: final eval and policy (unless diverged), last checkpoint, summary.
+
+        Statuses: completed, stopped_early, pruned (by `on_eval`), diverged.
+        """
         s = self.states[k]
         eval_due = status != "diverged" and s.last_eval_step != s.step
         if eval_due:
