@@ -157,3 +157,26 @@ def test_unknown_group_option_fails_with_hydras_message(tmp_path, repo):
     assert done.returncode != 0
     assert "network/no_such_net" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "summary.json").exists()  # nothing that looks like a run
+
+
+def test_population_size_trains_seeds_together_and_resumes_as_a_population(tmp_path, repo):
+    run_dir = tmp_path / "pop"
+    train = ["+experiment=smoke", "seed=5", "population.size=3", "trainer.eval_every=100"]
+    done = cli(repo, *train, "trainer.checkpoint_every=100", f"hydra.run.dir={run_dir}")
+    assert done.returncode == 0, done.stderr
+    members = sorted(p.name for p in run_dir.glob("seed*"))
+    assert members == ["seed5", "seed6", "seed7"]
+    for name in members:
+        assert_run_contract(run_dir / name, 300)
+        params = json.loads((run_dir / name / "params.json").read_text())
+        assert params["seed"] == int(name[4:]) and params["population.size"] == 1
+    assert "python -m ddpg.compare" in done.stdout  # the closing block names each member
+    assert all(name in done.stdout for name in members)
+    longer = cli(repo, f"resume={run_dir}", "trainer.total_steps=400")
+    assert longer.returncode == 0, longer.stderr
+    assert "resuming 3 runs" in longer.stderr
+    for name in members:
+        summary = json.loads((run_dir / name / "summary.json").read_text())
+        assert (summary["status"], summary["env_steps"]) == ("completed", 400)
+    refused = cli(repo, "-m", "population.size=2", "seed=0,1", f"hydra.sweep.dir={tmp_path}/s")
+    assert "population.size applies to single runs" in refused.stderr
