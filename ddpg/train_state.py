@@ -16,16 +16,8 @@ from ddpg.learner import METRIC_KEYS
 WINDOW_KEYS = (*METRIC_KEYS, "reward/normalized_mean")
 
 
-class DivergedError(RuntimeError):
-    """A loss or Q value became NaN or inf."""
-
-    def __init__(self, step: int, what: str) -> None:
-        super().__init__(f"training diverged at env step {step}: {what} is not finite")
-        self.step = step
-
-
 class InterruptedRun(Exception):
-    """SIGINT or SIGTERM arrived; a checkpoint was written at the end of the episode."""
+    """SIGINT or SIGTERM arrived; every running member was checkpointed at the current step."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(f"stopped by {signal.Signals(signum).name}; resume to continue")

@@ -11,6 +11,7 @@ import tensorflow as tf
 from ddpg.build import build_networks
 from ddpg.config import AgentConfig, ConfigError, NetworkConfig
 from ddpg.learner import Learner, actor_loss, critic_loss, l2_penalty, soft_update, td_target
+from ddpg.member_checkpoint import learner_member_states
 from ddpg.members import member_weights, set_member_weights
 from ddpg.networks import build_actor, build_critic
 from ddpg.replay import Batch
@@ -184,10 +185,10 @@ def test_members_not_updating_keep_everything_and_the_others_are_unaffected():
     results = []
     for update in (np.array([True, True, True]), np.array([True, False, True])):
         learner = _learner(network, CONFIGS)
-        before = [s.copy() for s in learner.member_states()]
+        before = [s.copy() for s in learner_member_states(learner)]
         for batch in batches:
             learner.train_and_act([batch], [batch.obs], update, batch.obs[:, 0])
-        results.append(learner.member_states())
+        results.append(learner_member_states(learner))
     for name, value in before[1].items():  # member 1, told not to update: bit for bit
         np.testing.assert_array_equal(results[1][1][name], value, err_msg=name)
     for k in (0, 2):
@@ -377,7 +378,7 @@ def test_a_member_learns_the_same_alone_and_in_company():
         for batch in batches:
             mixed = Batch(*(np.concatenate([b, o[1:]]) for b, o in zip(batch, others, strict=True)))
             learner.train_and_act([mixed], [mixed.obs], np.ones(k, bool), mixed.obs[:, 0])
-        finals[k] = learner.member_states()[0]
+        finals[k] = learner_member_states(learner)[0]
     for name, value in finals[2].items():
         np.testing.assert_array_equal(finals[8][name], value, err_msg=name)
     worst = max(float(np.max(np.abs(finals[1][n] - v))) for n, v in finals[2].items())
