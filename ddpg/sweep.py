@@ -200,6 +200,10 @@ def _child_main(parent_pid: int) -> int:
 
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
+    # SLURM's time-limit/preemption warning (USR2, which submitit asks for) reaches every process
+    # of the job. The launching process answers it and stops us with SIGTERM; by default USR2
+    # would kill us at once, before we checkpoint and record how we ended.
+    signal.signal(signal.SIGUSR2, signal.SIG_IGN)
     request = json.loads(sys.stdin.buffer.read())
     configs = [from_mapping(RunConfig, job["config"]) for job in request["jobs"]]
     run_dirs = [Path(job["run_dir"]) for job in request["jobs"]]
