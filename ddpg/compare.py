@@ -10,7 +10,9 @@ the markdown report is also printed.
 
 Statistics (:mod:`ddpg.stats`) count completed, stopped-early and diverged runs, each scored
 by one rule (:mod:`ddpg.scores`); failed, unfinished and damaged runs are listed under
-"Problems" in ``compare.md``. Only if every run is damaged does the command fail.
+"Problems" in ``compare.md``, and runs a search pruned (``ddpg.tune``) under "Pruned runs"
+(``n_pruned``; a group of only pruned runs gets no row). Only if every run is damaged does
+the command fail.
 
 :func:`load_runs` columns: ``run_dir``, the swept keys by dotted name (also listed in
 ``df.attrs["swept"]``), then the columns of :mod:`ddpg.runs`. User errors print one line to
@@ -31,7 +33,7 @@ from ddpg.grouping import group_labels, grouping_keys, groups, resolve_keys
 from ddpg.plots import Band
 from ddpg.report import report
 from ddpg.runs import EVAL_KEY, CompareError, Paths, curve, long_curves, read_runs
-from ddpg.scores import COUNTED, curve_matrix, floor_score, scores
+from ddpg.scores import COUNTED, PRUNED, curve_matrix, floor_score, scores
 
 __all__ = [
     "CompareError",
@@ -64,6 +66,7 @@ TABLE_COLUMNS = [
     "steps_to_solve",
     "n_failed",
     "n_unfinished",
+    "n_pruned",
 ]
 
 
@@ -118,6 +121,7 @@ def _statistics(
     final = counted["final_eval_return"].to_numpy(float)  # a run without an eval never solved
     ever = counted["steps_to_solve"].notna().to_numpy()
     n_failed = int((g["status"] == "failed").sum())
+    n_pruned = int((g["status"] == PRUNED).sum())
     row = {
         "n_runs": len(counted),
         "n_diverged": int((counted["status"] == "diverged").sum()),
@@ -128,7 +132,8 @@ def _statistics(
         "auc": float(scores(g, "auc", floor).mean()),
         "steps_to_solve": float(counted["steps_to_solve"].mean()),
         "n_failed": n_failed,
-        "n_unfinished": len(g) - len(counted) - n_failed,
+        "n_unfinished": len(g) - len(counted) - n_failed - n_pruned,
+        "n_pruned": n_pruned,
     }
     return row, sample
 
@@ -142,8 +147,9 @@ def summarize(
     best group is ranked on every outcome of its setting). ``p_improve`` is P(a run of the
     group beats a run of the best group by mean). ``frac_final_solved`` (the final eval
     reaches the solved score) and ``frac_ever_solved`` (some eval did) are NaN without a
-    solved score; ``steps_to_solve`` averages the runs that solved. ``boot``
-    (``n_resamples``, ``seed``) goes to :func:`ddpg.stats.summarize`.
+    solved score; ``steps_to_solve`` averages the runs that solved. ``n_pruned`` counts the
+    runs a search pruned (``ddpg.tune``), never counted; a group of only those has no row.
+    ``boot`` (``n_resamples``, ``seed``) goes to :func:`ddpg.stats.summarize`.
 
     Returns:
         One row per group, columns :data:`TABLE_COLUMNS` with the keys after ``group``.
@@ -151,6 +157,8 @@ def summarize(
     floor = floor_score(runs[runs["status"] != "damaged"])
     recs, samples = [], {}
     for label, g in groups(runs, keys):
+        if (g["status"] == PRUNED).all():  # a search's discarded trial: listed apart
+            continue
         row, samples[label] = _statistics(g, metric, floor, **boot)
         recs.append({"group": label, **g[keys].iloc[0].to_dict(), **row})
     columns = ["group", *keys, *TABLE_COLUMNS]

@@ -50,6 +50,7 @@ class MemberRecords:
         self.configs, self.run_dirs, self.writers = configs, [Path(d) for d in run_dirs], writers
         self.states = [TrainState() for _ in configs]
         self.window = np.zeros((len(configs), len(WINDOW_KEYS)))
+        self.window_count = np.zeros(len(configs), np.int64)  # updates in each member's window
         self.targets = []
         for config in configs:
             target = config.trainer.target_score
@@ -74,8 +75,7 @@ class MemberRecords:
         """Add one step's update metrics [K, 3] and mean normalized reward [K, B] to the window."""
         self.window[learners, :-1] += metrics[learners]
         self.window[learners, -1] += reward[learners].mean(axis=1)
-        for k in learners:
-            self.states[k].window_count += 1
+        self.window_count[learners] += 1
 
     def divergence(self, k: int, metrics: np.ndarray) -> str:
         bad = [key for key, v in zip(METRIC_KEYS, metrics, strict=True) if not np.isfinite(v)]
@@ -84,13 +84,14 @@ class MemberRecords:
 
     def log_window(self, members: np.ndarray, step: int, steps_per_sec: float) -> None:
         for k in members:
-            s, values = self.states[k], {"perf/steps_per_sec": steps_per_sec}
-            if s.window_count:
-                means = (self.window[k] / s.window_count).tolist()
+            values = {"perf/steps_per_sec": steps_per_sec}
+            if self.window_count[k]:
+                means = (self.window[k] / self.window_count[k]).tolist()
                 values.update(zip(WINDOW_KEYS, means, strict=True))
             self.writers[k].scalars(values, step)
             self.window[k] = 0.0
-            s.window_count, s.window_step = 0, step
+            self.window_count[k] = 0
+            self.states[k].window_step = step
 
     def end_episode(self, k: int, info: dict[str, Any], noise_scale: float) -> None:
         s, config = self.states[k], self.configs[k]
@@ -160,6 +161,7 @@ class MemberRecords:
         for k in members:
             s = self.states[k]
             s.last_checkpoint_step, s.window_sum = s.step, self.window[k].tolist()
+            s.window_count = int(self.window_count[k])
             s.wall_time_s = self.wall_time(k)
             self.writers[k].flush()  # every row up to this step is on disk before it
             arrays, state = capture_member(c, k, learner_states[k], tapes[k], s, self.configs[k])
@@ -180,6 +182,7 @@ class MemberRecords:
         for k, arrays in member_arrays.items():
             self.states[k], tapes[k] = restore_member(c, k, arrays, member_states[k])
             self.window[k] = self.states[k].window_sum
+            self.window_count[k] = self.states[k].window_count
             self._wall_before[k] = self.states[k].wall_time_s
         return tapes
 

@@ -1,4 +1,5 @@
-"""Write the comparison as markdown: rules, group table, warnings, diverged and problem runs.
+"""Write the comparison as markdown: rules, group table, warnings, diverged, pruned and problem
+runs.
 
 The header defines every column in words, so a compare.md read months later (or in an
 experiments/ folder) says what its numbers mean without the code at hand.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ddpg.scores import COUNTED
+from ddpg.scores import COUNTED, PRUNED
 
 #: Fewer counted runs than this and a percentile bootstrap is too narrow to trust.
 MIN_RUNS = 5
@@ -54,6 +55,10 @@ def header(metric: str, keys: list[str], floor: float, n_resamples: int, seed: i
         "- Not counted: `n_failed` (a bad config or a crash outside learning says nothing about "
         "the setting), `n_unfinished` (running or interrupted) and damaged runs; all are "
         "listed under Problems.\n"
+        "- `n_pruned` (compare.csv): runs a hyperparameter search stopped early (`ddpg.tune`'s "
+        "pruner) because other trials did better: not counted (their last eval is no final "
+        "score), listed under Pruned runs when there are any; a group of only pruned runs has "
+        "no row.\n"
         f"- `[95% CI]`: percentile bootstrap over runs ({n_resamples} resamples, seed {seed}); "
         "learning_curves.png shows the same bootstrap CI of the mean at every step.\n"
         "- `p_improve`: P(a run of the group beats a run of the best group by mean), ties "
@@ -95,7 +100,22 @@ def _group_table(table: pd.DataFrame) -> str:
     # Counted runs lead (n_diverged beside n_runs); the excluded counts close the row.
     shown = table[["group", "n_runs", "n_diverged"]].assign(**cis)
     shown = shown.join(table[[*COLUMNS, "steps_to_solve", "n_failed", "n_unfinished"]])
+    if "n_pruned" in table and table["n_pruned"].sum() > 0:
+        shown = shown.join(table[["n_pruned"]])
     return markdown_table(shown)
+
+
+def _pruned(runs: pd.DataFrame, keys: list[str]) -> str:
+    """The section on runs a search pruned ('' when there are none)."""
+    pruned = runs[runs["status"] == PRUNED]
+    if not len(pruned):
+        return ""
+    rows = pruned[["run_dir", *keys, "seed", "last_eval_step", "final_eval_return"]]
+    rows = rows.rename(columns={"final_eval_return": "last eval return"})
+    return (
+        f"## Pruned runs (stopped early by a hyperparameter search; not counted)\n\n"
+        f"{markdown_table(rows)}\n\n"
+    )
 
 
 def _diverged(runs: pd.DataFrame, keys: list[str], metric: str, floor: float) -> pd.DataFrame:
@@ -116,7 +136,8 @@ def report(
     n_resamples: int = 2000,
     seed: int = 0,
 ) -> str:
-    """The markdown report: rules, group table, warnings, diverged runs, then problem runs.
+    """The markdown report: rules, group table, warnings, diverged runs, pruned runs (if any),
+    then problem runs.
 
     Args:
         table: From :func:`ddpg.compare.summarize`.
@@ -129,13 +150,15 @@ def report(
     """
     body = _group_table(table) if len(table) else "No run can be counted: see Problems."
     diverged = _diverged(runs, keys, metric, floor)
-    bad = runs[~runs["status"].isin(COUNTED)][["run_dir", *keys, "seed", "status", "error"]]
+    not_counted = ~runs["status"].isin(COUNTED) & (runs["status"] != PRUNED)
+    bad = runs[not_counted][["run_dir", *keys, "seed", "status", "error"]]
     notes = warning_lines(table)
     return (
         f"{header(metric, keys, floor, n_resamples, seed)}\n{body}\n\n"
         + (f"{notes}\n\n" if notes else "")
         + "## Diverged runs (counted, as scored above)\n\n"
         + (f"{markdown_table(diverged)}\n\n" if len(diverged) else "None.\n\n")
+        + _pruned(runs, keys)
         + "## Problems: failed, unfinished or damaged runs (not counted)\n\n"
         + (f"{markdown_table(bad)}\n" if len(bad) else "None: every run finished.\n")
     )

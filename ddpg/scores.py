@@ -6,6 +6,9 @@ One rule serves the table and the learning-curve plot, so they cannot disagree:
   ``diverged`` (DESIGN.md: a statistic over runs never drops a run for how it ended).
   ``failed`` runs (a bad config, a crash outside learning) and ``damaged`` ones are not
   outcomes of the setting; ``running`` and ``interrupted`` ones are not outcomes yet.
+  ``pruned`` runs (a hyperparameter search stopped them early, ``ddpg.tune``) are not either:
+  they stopped because other runs did better, before their budget, so their last eval is no
+  final score of their setting. They are reported apart (``n_pruned``).
 - A run's eval curve joins its eval returns linearly, holds the first eval back to step 0
   and the last eval forward to the run's budget (``trainer.total_steps``). An early-stopped
   run and a diverged run therefore carry their last eval to the budget: a diverged run
@@ -24,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 COUNTED = ("completed", "stopped_early", "diverged")
+PRUNED = "pruned"  # stopped by a search's pruner: listed apart, never counted
 Curve = tuple[np.ndarray, np.ndarray]  # (eval steps, eval returns), steps increasing
 
 

@@ -61,6 +61,10 @@ class Trainer:
         """Indices of the members still training."""
         return np.array([k for k, s in enumerate(self.states) if s.status == "running"], int)
 
+    def _stop_rule_met(self, k: int) -> bool:
+        s, cap = self.states[k], self.config.trainer.max_episodes
+        return s.stopped_early or (cap is not None and s.episode >= cap)
+
     def restore(self, member_arrays: dict[int, dict], member_states: dict[int, dict]) -> None:
         """Continue from checkpoints (member -> arrays / state.json), envs replayed to the step."""
         tapes = self.records.restore(self.c, member_arrays, member_states)
@@ -81,21 +85,21 @@ class Trainer:
         progress = PopulationProgress(cfg, self.states)
         previous_handlers = self._catch_signals()
         loop_start = time.perf_counter()
+        running = self.running
         try:
-            while (running := self.running).size:
+            while running.size:
                 step = self.states[running[0]].step
                 if step >= cfg.trainer.total_steps:
                     self.loop_seconds = time.perf_counter() - loop_start
                     for k in running:
                         self._finish(k, "completed")
                     break
-                for k in running:  # members whose episode ended (or never began) start one
-                    if self.tapes[k] is None:
-                        self._start_episode(k)
+                for k in running[[self.tapes[k] is None for k in running]]:
+                    self._start_episode(k)  # its episode ended (or never began)
                 agent.noise.set_progress(step)
                 actions = np.zeros((self.members, agent.action_dim), np.float32)
-                learners = running[buffer.sizes[running] >= learning_starts]
-                warm = running[buffer.sizes[running] < learning_starts]
+                ready = buffer.sizes[running] >= learning_starts
+                learners, warm = running[ready], running[~ready]
                 if learners.size:
                     batches = [
                         buffer.sample(batch_size, c.rngs, learners) for _ in range(n_updates)
@@ -108,11 +112,12 @@ class Trainer:
                         batches, learners, acting, self.obs
                     )
                     finite = np.isfinite(metrics[learners]).all(axis=1)
-                    for k in learners[~finite]:  # frozen, its last good checkpoint kept
-                        self._finish(k, "diverged", self.records.divergence(k, metrics[k]))
-                    learners = learners[finite]
+                    if not finite.all():
+                        for k in learners[~finite]:  # frozen, its last good checkpoint kept
+                            self._finish(k, "diverged", self.records.divergence(k, metrics[k]))
+                        learners = learners[finite]
+                        running = np.sort(np.concatenate([learners, warm]))
                     self.records.add_metrics(learners, metrics, batches[0].reward)
-                    running = np.sort(np.concatenate([learners, warm]))
                     actions[learners] = agent.explore(policy_action, learners)[learners]
                     if warm.size and not cfg.agent.random_warmup:
                         actions[warm] = agent.explore(policy_action, warm)[warm]
@@ -121,28 +126,33 @@ class Trainer:
                     actions[warm] = agent.explore(policy_action, warm)[warm]
                 if warm.size and cfg.agent.random_warmup:
                     actions[warm] = agent.random_action(warm)[warm]
-                self._step_envs(running, actions)
+                ended = self._step_envs(running, actions)
                 step += 1
                 if step % cfg.trainer.log_every == 0:
                     self.records.log_window(running, step, progress.rate(step))
                     progress.update(step)
-                if step % cfg.trainer.eval_every == 0:
+                evaluated = step % cfg.trainer.eval_every == 0
+                if evaluated:
                     self._evaluate(running)
                     self._report_evals(running, step)
                     progress.show(self.states)
-                self._end_episodes(running)
-                for k in self.running:
-                    s = self.states[k]
-                    if s.stopped_early or (cfg.trainer.max_episodes or np.inf) <= s.episode:
-                        self._finish(k, "stopped_early" if s.stopped_early else "completed")
-                self._maybe_checkpoint(step)
+                self._end_episodes(ended)
+                # Stop rules change only with an episode's end or an evaluation.
+                for k in running if evaluated else ended:
+                    if self.states[k].status == "running" and self._stop_rule_met(k):
+                        stopped = self.states[k].stopped_early
+                        self._finish(k, "stopped_early" if stopped else "completed")
+                if ended or evaluated:
+                    running = self.running
+                self._maybe_checkpoint(step, running)
         finally:
             self._restore_signals(previous_handlers)
             progress.close(self.states)
             self.records.flush()
         return self.states
 
-    def _step_envs(self, running: np.ndarray, actions: np.ndarray) -> None:
+    def _step_envs(self, running: np.ndarray, actions: np.ndarray) -> list[int]:
+        """Step every running member's env; returns the members whose episode ended."""
         c, n = self.c, len(running)
         next_obs = np.empty((n, self.obs.shape[1]), np.float32)
         reward, terminated, truncated = np.empty(n), np.zeros(n, bool), np.zeros(n, bool)
@@ -173,8 +183,9 @@ class Trainer:
         self.obs[running] = next_obs
         ended = np.flatnonzero(terminated | truncated)
         self._done = [(int(running[row]), infos[row]) for row in ended]
+        return [k for k, _ in self._done]
 
-    def _end_episodes(self, running: np.ndarray) -> None:
+    def _end_episodes(self, ended: list[int]) -> None:
         """Store held-back episodes and log each ended one; the next begins at the next step."""
         for k, info in self._done:
             if self.pending[k]:
@@ -227,8 +238,8 @@ class Trainer:
             self.records.checkpoint(self.c, [k], self.tapes)
         self.on_end(k, status, error)
 
-    def _maybe_checkpoint(self, step: int) -> None:
-        every, running = self.config.trainer.checkpoint_every, self.running
+    def _maybe_checkpoint(self, step: int, running: np.ndarray) -> None:
+        every = self.config.trainer.checkpoint_every
         if self._signal is not None:
             self.records.checkpoint(self.c, list(running), self.tapes)
             raise InterruptedRun(self._signal)
