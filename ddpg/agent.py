@@ -38,12 +38,15 @@ class Agent:
         self.noise = noise
         self.obs_normalizer = obs_normalizer
         self.input_noise_std = np.asarray(input_noise_std, np.float64)  # [K]
+        self._any_input_noise = bool((self.input_noise_std > 0).any())
         self.rngs = list(rngs)
         self.members = learner.members
         self.action_dim = learner.action_dim
 
     def _perturb(self, obs: np.ndarray, members: np.ndarray) -> np.ndarray:
         """obs [K, ..., O] plus each listed member's input noise, from its own Generator."""
+        if not self._any_input_noise:
+            return obs
         noisy = [k for k in members if self.input_noise_std[k] > 0.0]
         if not noisy:
             return obs
@@ -85,6 +88,6 @@ class Agent:
         ]
         actor_obs = [self._perturb(batch.obs, learners) for batch in batches]
         update = np.zeros(self.members, bool)
-        update[learners] = True
+        update[learners] = True  # (bool -> 1.0 / 0.0 in the packed input)
         next_obs = self._perturb(normalize(next_obs), acting)
         return self.learner.train_and_act(batches, actor_obs, update, next_obs)

@@ -126,6 +126,7 @@ class Learner:
             self.set_hyperparameters(member, config)
         shape = (k, self.config.batch_size, obs_dim, action_dim)
         self._packed_size = packed_size(self.config.updates_per_step, *shape)
+        self._packed = np.zeros(self._packed_size, np.float32)  # reused: tf.constant copies it
         # Two compiled forms of one step: every member learns (the usual case), or only some do
         # (warming up, finished or frozen members): selecting per member costs ~20% of a call.
         self._train_and_act_all = self._compile(
@@ -258,7 +259,7 @@ class Learner:
             Every member's next deterministic action [K, A] and its metrics [K, 3] (named by
             METRIC_KEYS, averaged over the updates; NaN or inf for a member that diverged).
         """
-        packed = pack_step(batches, actor_obs, update, next_obs)
+        packed = pack_step(self._packed, batches, actor_obs, update, next_obs)
         out = np.asarray(self._train_and_act(packed, all_update=bool(update.all())))
         k, a = self.members, self.action_dim
         return out[: k * a].reshape(k, a), out[k * a :].reshape(k, len(METRIC_KEYS))

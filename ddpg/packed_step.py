@@ -8,7 +8,7 @@ terminated [K, B]; then which members update [K] and the observations they act o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -40,18 +40,32 @@ def compile_flat(
 
 
 def pack_step(
+    out: np.ndarray,
     batches: Sequence[Batch],
     actor_obs: Sequence[np.ndarray],
     update: np.ndarray,
     next_obs: np.ndarray,
 ) -> np.ndarray:
-    """The input vector of one step (layout above)."""
-    parts: list[np.ndarray] = []
+    """Write the input vector of one step (layout above) into `out` [size] float32; returns it."""
+    start = 0
+    for part in _parts(batches, actor_obs, update, next_obs):
+        end = start + part.size
+        out[start:end] = part.reshape(-1)
+        start = end
+    return out
+
+
+def _parts(
+    batches: Sequence[Batch],
+    actor_obs: Sequence[np.ndarray],
+    update: np.ndarray,
+    next_obs: np.ndarray,
+) -> Iterator[np.ndarray]:
     for batch, noisy_obs in zip(batches, actor_obs, strict=True):
-        parts += [batch.obs, noisy_obs, batch.next_obs, batch.action]
-        parts += [batch.reward, batch.terminated]
-    parts += [update, next_obs]
-    return np.concatenate([np.ravel(p) for p in parts]).astype(np.float32, copy=False)
+        yield from (batch.obs, noisy_obs, batch.next_obs, batch.action)
+        yield from (batch.reward, batch.terminated)
+    yield update
+    yield next_obs
 
 
 def packed_size(updates: int, k: int, b: int, o: int, a: int) -> int:

@@ -54,6 +54,7 @@ class Trainer:
         self.pending: list[list[Any]] = [[] for _ in configs]  # held-back episodes
         self._signal: int | None = None
         self._done: list[tuple[int, dict[str, Any]]] = []  # (member, info) of ended episodes
+        self._to_start: list[int] = []  # members whose next episode begins at the next step
         self.loop_seconds = 0.0  # the last train() call's env loop alone (no closing work)
 
     @property
@@ -86,6 +87,8 @@ class Trainer:
         previous_handlers = self._catch_signals()
         loop_start = time.perf_counter()
         running = self.running
+        self._to_start = [k for k in running.tolist() if self.tapes[k] is None]
+        all_ready = False
         try:
             while running.size:
                 step = self.states[running[0]].step
@@ -94,12 +97,16 @@ class Trainer:
                     for k in running:
                         self._finish(k, "completed")
                     break
-                for k in running[[self.tapes[k] is None for k in running]]:
-                    self._start_episode(k)  # its episode ended (or never began)
+                while self._to_start:  # members whose episode ended (or never began)
+                    self._start_episode(self._to_start.pop())
                 agent.noise.set_progress(step)
                 actions = np.zeros((self.members, agent.action_dim), np.float32)
-                ready = buffer.sizes[running] >= learning_starts
-                learners, warm = running[ready], running[~ready]
+                if all_ready:  # replay only grows: once everyone is ready, all stay ready
+                    learners, warm = running, running[:0]
+                else:
+                    ready = buffer.sizes[running] >= learning_starts
+                    learners, warm = running[ready], running[~ready]
+                    all_ready = bool(ready.all())
                 if learners.size:
                     batches = [
                         buffer.sample(batch_size, c.rngs, learners) for _ in range(n_updates)
@@ -111,14 +118,19 @@ class Trainer:
                     policy_action, metrics = agent.update_and_act(
                         batches, learners, acting, self.obs
                     )
-                    finite = np.isfinite(metrics[learners]).all(axis=1)
-                    if not finite.all():
+                    if not np.isfinite(metrics[learners].sum()):  # a NaN or inf somewhere
+                        finite = np.isfinite(metrics[learners]).all(axis=1)
                         for k in learners[~finite]:  # frozen, its last good checkpoint kept
                             self._finish(k, "diverged", self.records.divergence(k, metrics[k]))
                         learners = learners[finite]
                         running = np.sort(np.concatenate([learners, warm]))
+                        if not running.size:
+                            break
                     self.records.add_metrics(learners, metrics, batches[0].reward)
-                    actions[learners] = agent.explore(policy_action, learners)[learners]
+                    if len(learners) == self.members:
+                        actions = agent.explore(policy_action, learners)
+                    else:
+                        actions[learners] = agent.explore(policy_action, learners)[learners]
                     if warm.size and not cfg.agent.random_warmup:
                         actions[warm] = agent.explore(policy_action, warm)[warm]
                 elif not cfg.agent.random_warmup:
@@ -136,7 +148,8 @@ class Trainer:
                     self._evaluate(running)
                     self._report_evals(running, step)
                     progress.show(self.states)
-                self._end_episodes(ended)
+                if ended:
+                    self._end_episodes(ended)
                 # Stop rules change only with an episode's end or an evaluation.
                 for k in running if evaluated else ended:
                     if self.states[k].status == "running" and self._stop_rule_met(k):
@@ -155,34 +168,43 @@ class Trainer:
         """Step every running member's env; returns the members whose episode ended."""
         c, n = self.c, len(running)
         next_obs = np.empty((n, self.obs.shape[1]), np.float32)
-        reward, terminated, truncated = np.empty(n), np.zeros(n, bool), np.zeros(n, bool)
-        infos = []
+        reward, terminated = np.empty(n), np.zeros(n, bool)
+        self._done = []
         for i, k in enumerate(running.tolist()):
-            next_obs[i], reward[i], terminated[i], truncated[i], info = c.envs[k].step(actions[k])
+            next_obs[i], reward[i], terminated[i], truncated, info = c.envs[k].step(actions[k])
             self.tapes[k].actions.append(actions[k])  # type: ignore[union-attr]
-            infos.append(info)
             self.states[k].step += 1
+            if terminated[i] or truncated:
+                self._done.append((k, info))
         c.agent.obs_normalizer.update(running, next_obs)
         c.reward_normalizer.observe(running, reward, terminated)
+        everyone = n == self.members
+        obs = self.obs if everyone else self.obs[running]
         held = c.reward_normalizer.per_episode[running]
-        direct = running[~held]
-        if direct.size:
-            c.replay_buffer.add(
-                direct,
-                self.obs[direct],
-                actions[direct],
-                reward[~held],
-                next_obs[~held],
-                terminated[~held],
-            )
-        for row in np.flatnonzero(held):
-            k = int(running[row])
-            self.pending[k].append(
-                (self.obs[k].copy(), actions[k], reward[row], next_obs[row], terminated[row])
-            )
-        self.obs[running] = next_obs
-        ended = np.flatnonzero(terminated | truncated)
-        self._done = [(int(running[row]), infos[row]) for row in ended]
+        if not held.any():  # the usual case: every transition goes to replay now
+            member_actions = actions if everyone else actions[running]
+            c.replay_buffer.add(running, obs, member_actions, reward, next_obs, terminated)
+        else:
+            direct = ~held
+            if direct.any():
+                rows = running[direct]
+                c.replay_buffer.add(
+                    rows,
+                    obs[direct],
+                    actions[rows],
+                    reward[direct],
+                    next_obs[direct],
+                    terminated[direct],
+                )
+            for row in np.flatnonzero(held):
+                k = int(running[row])
+                self.pending[k].append(
+                    (obs[row].copy(), actions[k], reward[row], next_obs[row], terminated[row])
+                )
+        if everyone:
+            self.obs[:] = next_obs
+        else:
+            self.obs[running] = next_obs
         return [k for k, _ in self._done]
 
     def _end_episodes(self, ended: list[int]) -> None:
@@ -193,6 +215,7 @@ class Trainer:
                 self.pending[k] = []
             self.records.end_episode(k, info, self.c.agent.noise.scale[k])
             self.tapes[k] = None
+            self._to_start.append(k)
 
     def _start_episode(self, k: int) -> None:
         first = self.states[k].step == 0 and self.states[k].episode == 0
