@@ -23,6 +23,7 @@ a line naming its members' folders; a member that died unrecorded names that log
 from __future__ import annotations
 
 import logging
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -93,7 +94,11 @@ class PopulationLauncher(Launcher):
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         refuse_shared_run_dirs(jobs)
         trainable = [(job, job.run_config) for job in jobs if job.run_config is not None]
-        grouping = group_jobs([job.grouping_params() for job, _ in trainable], self.max_members)
+        max_members = self.max_members
+        if self.backend == "local" and self.n_workers > 1 and trainable:
+            # Every worker gets a population: a group is split rather than a core left idle.
+            max_members = min(max_members, math.ceil(len(trainable) / self.n_workers))
+        grouping = group_jobs([job.grouping_params() for job, _ in trainable], max_members)
         groups = [[trainable[i][0] for i in group] for group in grouping]
         populations = [
             Population(
