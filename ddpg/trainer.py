@@ -9,8 +9,6 @@ with its last good checkpoint kept. A single run is a population of one. Per-mem
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +20,7 @@ from ddpg.config import RunConfig
 from ddpg.member_records import MemberRecords
 from ddpg.progress import PopulationProgress
 from ddpg.rollout import EpisodeTape, evaluate_members, replay_episode, start_episode
+from ddpg.stop_signals import StopSignals
 from ddpg.train_state import InterruptedRun, TrainState
 
 #: Called once per member when it stops training: (member, status, error or None).
@@ -52,7 +51,7 @@ class Trainer:
         obs_size = components.agent.learner.obs_dim
         self.obs = np.zeros((self.members, obs_size), np.float32)
         self.pending: list[list[Any]] = [[] for _ in configs]  # held-back episodes
-        self._signal: int | None = None
+        self.signals = StopSignals()
         self._done: list[tuple[int, dict[str, Any]]] = []  # (member, info) of ended episodes
         self._to_start: list[int] = []  # members whose next episode begins at the next step
         self.loop_seconds = 0.0  # the last train() call's env loop alone (no closing work)
@@ -84,7 +83,7 @@ class Trainer:
         batch_size, n_updates = cfg.agent.batch_size, cfg.agent.updates_per_step
         learning_starts = max(cfg.agent.learning_starts, batch_size)
         progress = PopulationProgress(cfg, self.states)
-        previous_handlers = self._catch_signals()
+        self.signals.__enter__()  # SIGINT/SIGTERM: checkpoint every running member and stop
         loop_start = time.perf_counter()
         running = self.running
         self._to_start = [k for k in running.tolist() if self.tapes[k] is None]
@@ -94,6 +93,9 @@ class Trainer:
                 step = self.states[running[0]].step
                 if step >= cfg.trainer.total_steps:
                     self.loop_seconds = time.perf_counter() - loop_start
+                    due = [k for k in running if self.states[k].last_eval_step != step]
+                    if due:  # one batched final evaluation rather than one per member
+                        self._evaluate(np.array(due))
                     for k in running:
                         self._finish(k, "completed")
                     break
@@ -159,7 +161,7 @@ class Trainer:
                     running = self.running
                 self._maybe_checkpoint(step, running)
         finally:
-            self._restore_signals(previous_handlers)
+            self.signals.__exit__()
             progress.close(self.states)
             self.records.flush()
         return self.states
@@ -185,17 +187,10 @@ class Trainer:
             member_actions = actions if everyone else actions[running]
             c.replay_buffer.add(running, obs, member_actions, reward, next_obs, terminated)
         else:
-            direct = ~held
-            if direct.any():
-                rows = running[direct]
-                c.replay_buffer.add(
-                    rows,
-                    obs[direct],
-                    actions[rows],
-                    reward[direct],
-                    next_obs[direct],
-                    terminated[direct],
-                )
+            direct, rows = ~held, running[~held]
+            if rows.size:
+                transitions = (obs, actions[running], reward, next_obs, terminated)
+                c.replay_buffer.add(rows, *(x[direct] for x in transitions))
             for row in np.flatnonzero(held):
                 k = int(running[row])
                 self.pending[k].append(
@@ -263,26 +258,8 @@ class Trainer:
 
     def _maybe_checkpoint(self, step: int, running: np.ndarray) -> None:
         every = self.config.trainer.checkpoint_every
-        if self._signal is not None:
+        if self.signals.received is not None:
             self.records.checkpoint(self.c, list(running), self.tapes)
-            raise InterruptedRun(self._signal)
+            raise InterruptedRun(self.signals.received)
         if every and step % every == 0 and running.size:
             self.records.checkpoint(self.c, list(running), self.tapes)
-
-    def _catch_signals(self) -> dict[int, Any]:
-        """SIGINT/SIGTERM checkpoint every running member at this step and stop; a second
-        signal stops at once."""
-        if threading.current_thread() is not threading.main_thread():
-            return {}
-
-        def handler(signum: int, frame: Any) -> None:
-            if self._signal is not None:
-                raise KeyboardInterrupt
-            self._signal = signum
-
-        return {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-
-    @staticmethod
-    def _restore_signals(previous: dict[int, Any]) -> None:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

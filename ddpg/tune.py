@@ -44,11 +44,13 @@ from ddpg.config import ConfigError, RunConfig
 from ddpg.run import to_run_config
 from ddpg.structured import from_mapping
 from ddpg.tune_space import SearchSpace, overrides, parse_space
-from ddpg.tune_study import TuneSettings, base_params, open_study, run_study
+from ddpg.tune_storage import TuneSettings, base_params, open_study
+from ddpg.tune_study import run_study
 from ddpg.tune_trials import StudyInterrupted
 
 #: Top-level keys of conf/tune.yaml that are not part of a run's config.
 TUNE_KEYS = ("tune", "search")
+MIN_COMPLETE = 10  # complete trials before parameter importances mean anything
 
 
 class HydraTrials:
@@ -142,7 +144,7 @@ def main(cfg: DictConfig) -> float:
                 "command is run again, and tune.population sets how many trials train together"
             )
         check_space(space, cfg, build)
-        study = open_study(settings, base_params(base, space), base)
+        study = open_study(settings, base_params(base, space), base, space)
         _record_launch(Path(settings.dir), cfg, task)
         run_study(study, settings, space, build, base_overrides(task))
     except ConfigError as error:
@@ -208,23 +210,26 @@ def study_report(study: optuna.Study, settings: TuneSettings, base: list[str]) -
 
 
 def importance_lines(study: optuna.Study) -> list[str]:
-    """PED-ANOVA importances over the complete trials: how much each parameter matters for
-    reaching the top 10% of them (conditional parameters included; no scikit-learn needed,
-    which Optuna's fANOVA evaluator requires)."""
-    evaluator = optuna.importance.PedAnovaImportanceEvaluator()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            importances = optuna.importance.get_param_importances(study, evaluator=evaluator)
-        except (RuntimeError, ValueError) as error:
-            return [f"Parameter importances: not available ({error})"]
-    too_few = any("too small" in str(w.message) for w in caught)
-    if not importances or too_few:
-        return ["Parameter importances: not available yet (too few complete trials)"]
-    width = max(map(len, importances))
-    return ["Parameter importances (PED-ANOVA, top 10% of complete trials):"] + [
-        f"  {name:<{width}}  {value:.3f}" for name, value in importances.items()
-    ]
+    """PED-ANOVA importances over the complete trials: how much reaching their top quantile
+    depends on each parameter (conditional ones included; Optuna's fANOVA evaluator would need
+    scikit-learn). The quantile holds at least 5 trials, as PED-ANOVA's authors advise, so
+    there is nothing to say before MIN_COMPLETE trials completed."""
+    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    if len(complete) < MIN_COMPLETE:
+        return [
+            f"Parameter importances: not available yet ({len(complete)} complete trials; "
+            f"they need {MIN_COMPLETE})"
+        ]
+    quantile = max(0.1, 5 / len(complete))
+    evaluator = optuna.importance.PedAnovaImportanceEvaluator(target_quantile=quantile)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. a parameter a conditional dimension rarely sets
+        importances = optuna.importance.get_param_importances(study, evaluator=evaluator)
+    width = max(map(len, importances), default=0)
+    return [
+        f"Parameter importances (PED-ANOVA: reaching the top {quantile:.0%} of "
+        f"{len(complete)} complete trials):"
+    ] + [f"  {name:<{width}}  {value:.3f}" for name, value in importances.items()]
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ How a run's summary.json status becomes the trial's state (:func:`tell_outcome`)
 - ``failed``: FAIL (a bad config or a crash; asking it again would fail again).
 - ``running`` (the worker was killed), ``interrupted`` (SIGINT/SIGTERM) or no summary: FAIL,
   its parameters enqueued as a new trial (user attribute ``retry_of``) and its run folder's
-  summary marked ``failed`` with a note. Such a retried trial does not count toward
-  ``tune.n_trials``.
+  summary marked ``failed`` with a note (a folder that never trained is removed). Such a
+  retried trial does not count toward ``tune.n_trials``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import socket
 from pathlib import Path
 from typing import Any
@@ -123,9 +124,13 @@ def tell_outcome(
 
 
 def _mark_unfinished(trial: FrozenTrial, status: str | None) -> None:
-    """Record in the run's summary.json that this run will not finish: status failed."""
+    """Record in the run's summary.json that this run will not finish (status failed); a
+    folder that never trained (only tune's records in it) is removed instead: no run."""
     run_dir = Path(str(trial.user_attrs.get("run_dir", "")))
     if not trial.user_attrs.get("run_dir") or not run_dir.is_dir():
+        return
+    if {p.name for p in run_dir.iterdir()} <= {"trial.json", ".hydra"}:
+        shutil.rmtree(run_dir)
         return
     summary = read_summary(run_dir / "summary.json")
     note = (
