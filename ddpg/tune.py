@@ -7,7 +7,9 @@
 
 The run config (conf/config.yaml and its groups, with the command line's overrides) fixes what
 every trial shares; the search group (conf/search/, ddpg.tune_space) names what each trial
-samples. Each trial is composed as `python -m ddpg.run <overrides>` would be and trains into
+samples: `search=ddpg` the zoo's DDPG space, `search=ddpg_members` the same without batch size
+and network, so that every batch of trials trains as one population. Each trial is composed
+as `python -m ddpg.run <overrides>` would be and trains into
 `<tune.dir>/<trial number>_<params>/` with the whole run contract, plus trial.json. The study
 lives in an Optuna journal file (tune.storage): rerunning the same command continues it (trials
 a killed worker left RUNNING are settled first, ddpg.tune_trials), and several processes may

@@ -349,3 +349,47 @@ def test_resuming_members_group_by_their_checkpoint_step() -> None:
 
     jobs = [job(0, 100), job(1, 200), job(2, 100), job(3, None), job(4, None)]
     assert group_jobs([j.grouping_params() for j in jobs], 64) == [[0, 2], [1], [3, 4]]
+
+
+@pytest.mark.slow
+def test_a_population_cancelled_on_slurm_is_recorded_and_the_other_completes(
+    tmp_path: Path,
+) -> None:
+    """Two populations (budgets 300 and 100,000 steps, two seeds each), one SLURM array task
+    each; `scancel` of the long one's task while it trains."""
+    partition = require_slurm()
+    sweep_dir = tmp_path / "sweep"
+    slurm = [
+        "hydra.launcher.backend=slurm",
+        f"hydra.launcher.slurm.partition={partition}",
+        "hydra.launcher.slurm.cpus_per_task=1",
+        "hydra.launcher.slurm.mem_gb=1",
+        "hydra.launcher.slurm.timeout_min=5",
+    ]
+    process = start(sweep_dir, *TINY, "seed=0,1", "trainer.total_steps=300,100000", *slurm)
+    long_dirs = [sweep_dir / "2_seed=0,trainer.total_steps=100000"]
+    long_dirs.append(sweep_dir / "3_seed=1,trainer.total_steps=100000")
+    try:
+        deadline = time.monotonic() + 240
+        while not all(
+            json.loads((d / "summary.json").read_text()).get("status") == "running"
+            if (d / "summary.json").is_file()
+            else False
+            for d in long_dirs
+        ):
+            assert time.monotonic() < deadline and process.poll() is None, "never trained"
+            time.sleep(0.5)
+        tasks = sweep_job_ids(sweep_dir)
+        assert len(tasks) == 2, tasks
+        assert cancel([tasks[1]]).returncode == 0  # the long population's array task
+        output, _ = process.communicate(timeout=240)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        cancel(sweep_job_ids(sweep_dir))
+    jobs = summaries(sweep_dir)
+    assert jobs["0_seed=0,trainer.total_steps=300"]["status"] == "completed", jobs
+    assert jobs["1_seed=1,trainer.total_steps=300"]["status"] == "completed", jobs
+    for d in long_dirs:  # never left "running"
+        assert jobs[d.name]["status"] in ("interrupted", "failed"), jobs[d.name]
+        assert jobs[d.name]["env_steps"] < 100_000

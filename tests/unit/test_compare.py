@@ -441,3 +441,32 @@ def test_runs_as_module_without_tensorflow(sweep: Path) -> None:
     code = f"import sys; from ddpg import compare; compare.load_runs({str(sweep)!r}); "
     code += "assert 'tensorflow' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_pruned_runs_are_listed_apart_and_never_counted(sweep: Path) -> None:
+    # A search (ddpg.tune) stopped two 'none' runs early; one more setting only has a pruned run.
+    write_run(sweep / "8", "none", 8, [(0, -1300.0), (1000, -1250.0)], -1250.0, "pruned")
+    write_run(sweep / "9", "none", 9, [(0, -1400.0)], -1400.0, "pruned")
+    write_run(sweep / "10", "scale", 0, [(0, -1500.0)], -1500.0, "pruned")
+    assert compare.main([str(sweep), "--resamples", "100"]) == 0
+    table = pd.read_csv(sweep / "compare.csv").set_index("group")
+    assert "scale" not in table.index  # only pruned runs: no row
+    none = table.loc["none"]
+    assert none["n_runs"] == 3 and none["n_pruned"] == 2 and none["n_unfinished"] == 0
+    assert none["mean"] == pytest.approx(-400.0)  # the pruned -1250 and -1400 not in it
+    assert table.loc["running", "n_pruned"] == 0
+    md = (sweep / "compare.md").read_text()
+    assert "runs are unfinished" not in md
+    pruned = md.split("## Pruned runs")[1].split("## Problems")[0]
+    for run in ("8", "9", "10"):
+        assert str(sweep / run) in pruned
+    assert "| n_pruned |" in md.split("## Diverged runs")[0]
+    problems = md.split("## Problems")[1]
+    assert str(sweep / "8") not in problems and str(sweep / "6") in problems
+
+
+def test_without_pruned_runs_the_report_has_no_pruned_section(sweep: Path) -> None:
+    assert compare.main([str(sweep), "--resamples", "100"]) == 0
+    md = (sweep / "compare.md").read_text()
+    assert "## Pruned runs" not in md and "| n_pruned |" not in md
+    assert pd.read_csv(sweep / "compare.csv")["n_pruned"].tolist() == [0, 0]

@@ -65,3 +65,12 @@ def test_curve_matrix_floors_eval_less_runs_and_stops_at_each_budget() -> None:
     curves = [(STEPS, VALUES), (np.array([]), np.array([]))]
     got = scores.curve_matrix(curves, [3000.0, 2000.0], -1200.0, grid)
     np.testing.assert_allclose(got, [[-400, -400, -100, -100], [-1200, -1200, -1200, np.nan]])
+
+
+def test_pruned_runs_are_not_scored() -> None:
+    runs = pd.DataFrame(
+        {"status": ["completed", "pruned"], "x": [1.0, 5.0], "worst_eval_return": [-9.0, -99.0]}
+    )
+    assert scores.PRUNED not in scores.COUNTED
+    assert scores.scores(runs, "x", floor=0.0).tolist() == [1.0]
+    assert scores.floor_score(runs) == -9.0  # a pruned run's evals set no floor

@@ -1,0 +1,98 @@
+"""`python -m ddpg.tune` end to end: a tiny real study (4 trials of 300 steps, populations of
+2), its run folders, pruning recorded, a rerun that continues the journal, compare on the study,
+and bad input refused with one line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.storages import JournalStorage
+from optuna.storages.journal import JournalFileBackend
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = [
+    "env=pendulum",
+    "tune.sampler=random",
+    "tune.population=2",
+    "tune.startup_trials=1",  # the median pruner starts after one complete trial
+    "tune.warmup_evals=0",
+    "trainer.total_steps=300",
+    "trainer.eval_every=100",
+    "trainer.eval_episodes=1",
+    "trainer.progress=false",
+    "env.warmup_steps=100",
+    "search.dimensions.3.choices=[64,128]",  # batch size: two shapes, so two populations
+    "search.dimensions.6.choices=[mlp64]",  # small networks only, to stay fast
+]
+
+
+def tune(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ddpg.tune", *TINY, *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.mark.slow
+def test_a_tiny_study_end_to_end(tmp_path: Path) -> None:
+    study_dir = tmp_path / "study"
+    first = tune("tune.n_trials=4", f"tune.dir={study_dir}")
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "Best trial" in first.stdout and "python -m ddpg.run env=pendulum" in first.stdout
+
+    runs = sorted(study_dir.glob("[0-9]*"), key=lambda p: int(p.name.split("_")[0]))
+    assert [int(p.name.split("_")[0]) for p in runs] == [0, 1, 2, 3]
+    storage = JournalStorage(JournalFileBackend(str(study_dir / "journal.log")))
+    study = optuna.load_study(study_name="pendulum_ddpg", storage=storage)
+    for run, trial in zip(runs, study.get_trials(), strict=True):
+        for name in ("params.json", "scalars.csv", "tb", "policy", "checkpoints", ".hydra"):
+            assert (run / name).exists(), f"{run / name} missing"
+        record = json.loads((run / "trial.json").read_text())
+        assert record["trial"] == trial.number and record["params"] == trial.params
+        summary = json.loads((run / "summary.json").read_text())
+        assert trial.user_attrs["run_dir"] == str(run)
+        expected = {"completed": "COMPLETE", "pruned": "PRUNED"}[summary["status"]]
+        assert trial.state.name == expected and trial.value == summary["final_eval_return"]
+        assert max(trial.intermediate_values) == summary["env_steps"]  # each eval reported
+    statuses = [json.loads((r / "summary.json").read_text())["status"] for r in runs]
+    assert "pruned" in statuses and "completed" in statuses
+
+    # The same command with a larger budget continues the journal's numbering.
+    again = tune("tune.n_trials=6", f"tune.dir={study_dir}")
+    assert again.returncode == 0, again.stderr[-3000:]
+    study = optuna.load_study(study_name="pendulum_ddpg", storage=storage)
+    assert [t.number for t in study.get_trials()] == list(range(6))
+    assert len(list(study_dir.glob("[45]_*"))) == 2
+
+    compared = subprocess.run(
+        [sys.executable, "-m", "ddpg.compare", str(study_dir), "--resamples", "100"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert compared.returncode == 0, compared.stderr
+    assert "## Pruned runs" in (study_dir / "compare.md").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        ("search.dimensions.2.name=agent.tauu", "unknown config key 'agent.tauu'"),
+        ("search.dimensions.2.low=0.5", "the range [0.5, 0.08] is empty"),
+        ("tune.storage=/proc/no/journal.log", "tune.storage=/proc/no/journal.log is not writable"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(tmp_path: Path, override: str, named: str) -> None:
+    result = tune(f"tune.dir={tmp_path / 'study'}", override)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and named in result.stderr
+    assert "Traceback" not in result.stderr
