@@ -8,6 +8,7 @@ callback in conf/hydra/default.yaml). Reads only summary.json files: no TensorFl
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 from typing import Any
@@ -53,14 +54,16 @@ def run_report(run_dir: Path, summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def sweep_report(sweep_dir: Path) -> str:
+def _natural(path: Path) -> list[Any]:
+    """Numbers in a folder name compare as numbers: 2_... before 10_..., seed2 before seed10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
+
+
+def sweep_report(sweep_dir: Path, what: str = "Sweep") -> str:
     """One line per job of the sweep (status, final eval), then the compare command."""
-    jobs = sorted(
-        (p.parent for p in sweep_dir.glob("*/summary.json")),
-        key=lambda p: (int(p.name.split("_", 1)[0]) if p.name[0].isdigit() else 0, p.name),
-    )
+    jobs = sorted((p.parent for p in sweep_dir.glob("*/summary.json")), key=_natural)
     width = max((len(p.name) for p in jobs), default=3)
-    lines = [f"Sweep finished: {sweep_dir} ({len(jobs)} jobs)"]
+    lines = [f"{what} finished: {sweep_dir} ({len(jobs)} jobs)"]
     lines.append(f"  {'job':<{width}}  {'status':<13}  final eval")
     for job in jobs:
         summary = read_summary(job / "summary.json") or {"status": "unreadable"}

@@ -211,7 +211,7 @@ def _report_population(folder: Path, summaries: list[dict], dirs: list[Path]) ->
 
     for run_dir, summary in zip(dirs, summaries, strict=True):
         write_final_metrics(run_dir, summary)
-    print(sweep_report(folder), flush=True)
+    print(sweep_report(folder, "Population"), flush=True)
     finals = [_final_eval(s) for s in summaries]
     failed = [s for s in summaries if s["status"] in ("diverged", "failed", "interrupted")]
     if len(failed) == len(summaries):

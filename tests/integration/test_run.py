@@ -170,6 +170,7 @@ def test_population_size_trains_seeds_together_and_resumes_as_a_population(tmp_p
         assert_run_contract(run_dir / name, 300)
         params = json.loads((run_dir / name / "params.json").read_text())
         assert params["seed"] == int(name[4:]) and params["population.size"] == 1
+    assert f"Population finished: {run_dir} (3 jobs)" in done.stdout
     assert "python -m ddpg.compare" in done.stdout  # the closing block names each member
     assert all(name in done.stdout for name in members)
     longer = cli(repo, f"resume={run_dir}", "trainer.total_steps=400")
