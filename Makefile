@@ -36,9 +36,9 @@ format: $(STAMP)  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix ddpg hydra_plugins tests
 	$(BIN)/ruff format ddpg hydra_plugins tests
 
-bench: $(STAMP)  ## env steps/s of the training loop (mlp64/b64 on 1 thread, paper_400_300/b256 on 2)
+bench: $(STAMP)  ## env steps/s: single runs on 1 and 2 threads, populations of K = 1 ... 32 on 1
 	$(BIN)/python -m ddpg.bench --threads 1
-	$(BIN)/python -m ddpg.bench --threads 2
+	$(BIN)/python -m ddpg.bench --threads 2 --populations ""
 
 clean:  ## remove the venv and caches (outputs/ is kept)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
