@@ -10,6 +10,7 @@ exception propagates.
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ def train_local(
     pending = list(range(len(populations)))
     running: dict[int, TrainingChild] = {}
     previous = raise_on_sigterm()
+    previous_int = _interrupt_on_sigint()
     try:
         while pending or running:
             while pending and len(running) < n_workers:
@@ -82,6 +84,17 @@ def train_local(
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if previous_int is not None:
+            signal.signal(signal.SIGINT, previous_int)
+
+
+def _interrupt_on_sigint() -> Any:
+    """Ctrl-C raises KeyboardInterrupt here even when SIGINT was inherited as ignored (a shell
+    without job control starts background commands so): the populations must be stopped and
+    recorded either way. Returns the handler to restore (None off the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def train_slurm(
