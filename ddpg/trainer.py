@@ -52,7 +52,6 @@ class Trainer:
         self.obs = np.zeros((self.members, obs_size), np.float32)
         self.pending: list[list[Any]] = [[] for _ in configs]  # held-back episodes
         self.signals = StopSignals()
-        self._done: list[tuple[int, dict[str, Any]]] = []  # (member, info) of ended episodes
         self._to_start: list[int] = []  # members whose next episode begins at the next step
         self.loop_seconds = 0.0  # the last train() call's env loop alone (no closing work)
 
@@ -153,7 +152,7 @@ class Trainer:
                 if ended:
                     self._end_episodes(ended)
                 # Stop rules change only with an episode's end or an evaluation.
-                for k in running if evaluated else ended:
+                for k in running if evaluated else [k for k, _ in ended]:
                     if self.states[k].status == "running" and self._stop_rule_met(k):
                         stopped = self.states[k].stopped_early
                         self._finish(k, "stopped_early" if stopped else "completed")
@@ -166,18 +165,20 @@ class Trainer:
             self.records.flush()
         return self.states
 
-    def _step_envs(self, running: np.ndarray, actions: np.ndarray) -> list[int]:
-        """Step every running member's env; returns the members whose episode ended."""
+    def _step_envs(
+        self, running: np.ndarray, actions: np.ndarray
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Step every running member's env; returns (member, info) of each episode that ended."""
         c, n = self.c, len(running)
         next_obs = np.empty((n, self.obs.shape[1]), np.float32)
         reward, terminated = np.empty(n), np.zeros(n, bool)
-        self._done = []
+        ended: list[tuple[int, dict[str, Any]]] = []
         for i, k in enumerate(running.tolist()):
             next_obs[i], reward[i], terminated[i], truncated, info = c.envs[k].step(actions[k])
             self.tapes[k].actions.append(actions[k])  # type: ignore[union-attr]
             self.states[k].step += 1
             if terminated[i] or truncated:
-                self._done.append((k, info))
+                ended.append((k, info))
         c.agent.obs_normalizer.update(running, next_obs)
         c.reward_normalizer.observe(running, reward, terminated)
         everyone = n == self.members
@@ -200,11 +201,11 @@ class Trainer:
             self.obs[:] = next_obs
         else:
             self.obs[running] = next_obs
-        return [k for k, _ in self._done]
+        return ended
 
-    def _end_episodes(self, ended: list[int]) -> None:
+    def _end_episodes(self, ended: list[tuple[int, dict[str, Any]]]) -> None:
         """Store held-back episodes and log each ended one; the next begins at the next step."""
-        for k, info in self._done:
+        for k, info in ended:
             if self.pending[k]:
                 self.records.store_episode(self.c, k, self.pending[k])
                 self.pending[k] = []

@@ -25,21 +25,12 @@ from slurm_cluster import cancel, require_slurm, sweep_job_ids
 from tensorboard.backend.event_processing import event_accumulator
 from tensorboard.plugins.hparams import plugin_data_pb2
 from tensorboard.util import tensor_util
+from test_sweep import TINY  # the same tiny training as the other sweep tests
 
 from ddpg import compare
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-TINY = [
-    "+experiment=smoke",
-    "trainer.total_steps=100",
-    "trainer.eval_every=100",
-    "trainer.log_every=50",
-    "agent.learning_starts=32",
-    "agent.batch_size=16",
-    "network.actor_hidden=[16]",
-    "network.critic_hidden=[16]",
-]
 CONTRACT = ("params.json", "tb", "scalars.csv", "summary.json", "policy", "checkpoints")
 HYDRA_RECORD = (".hydra/config.yaml", ".hydra/hydra.yaml", ".hydra/overrides.yaml")
 
@@ -276,17 +267,23 @@ def test_ctrl_c_stops_running_populations_and_records_them_interrupted(fake, tmp
 # ------------------------------------------------------------------------- SLURM backend
 
 
-@pytest.mark.slow
-def test_slurm_backend_runs_each_population_as_one_slurm_job(tmp_path: Path) -> None:
-    partition = require_slurm()  # skips, saying how to get one, when no SLURM answers
-    sweep_dir = tmp_path / "sweep"
-    slurm = [
+def slurm_backend() -> list[str]:
+    """The slurm backend on the cluster's partition (skips, saying how to get one, when no
+    SLURM answers), sized for two populations side by side on 2 cores, with a time limit that
+    ends a job a test left behind."""
+    return [
         "hydra.launcher.backend=slurm",
-        f"hydra.launcher.slurm.partition={partition}",
+        f"hydra.launcher.slurm.partition={require_slurm()}",
         "hydra.launcher.slurm.cpus_per_task=1",
         "hydra.launcher.slurm.mem_gb=1",
         "hydra.launcher.slurm.timeout_min=5",
     ]
+
+
+@pytest.mark.slow
+def test_slurm_backend_runs_each_population_as_one_slurm_job(tmp_path: Path) -> None:
+    slurm, partition = slurm_backend(), require_slurm()
+    sweep_dir = tmp_path / "sweep"
     process = start(sweep_dir, *TINY, "seed=0,1", "network.critic_hidden=[16],[8]", *slurm)
     try:
         output = finish(process, timeout=300)
@@ -357,15 +354,8 @@ def test_a_population_cancelled_on_slurm_is_recorded_and_the_other_completes(
 ) -> None:
     """Two populations (budgets 300 and 100,000 steps, two seeds each), one SLURM array task
     each; `scancel` of the long one's task while it trains."""
-    partition = require_slurm()
+    slurm = slurm_backend()
     sweep_dir = tmp_path / "sweep"
-    slurm = [
-        "hydra.launcher.backend=slurm",
-        f"hydra.launcher.slurm.partition={partition}",
-        "hydra.launcher.slurm.cpus_per_task=1",
-        "hydra.launcher.slurm.mem_gb=1",
-        "hydra.launcher.slurm.timeout_min=5",
-    ]
     process = start(sweep_dir, *TINY, "seed=0,1", "trainer.total_steps=300,100000", *slurm)
     long_dirs = [sweep_dir / "2_seed=0,trainer.total_steps=100000"]
     long_dirs.append(sweep_dir / "3_seed=1,trainer.total_steps=100000")
