@@ -64,7 +64,7 @@ class Agent:
     def explore(self, policy_action: np.ndarray, members: np.ndarray) -> np.ndarray:
         """clip(mu(s) + noise, -1, 1) for the listed members: the actions sent to their envs."""
         noisy = policy_action + self.noise.sample(members)
-        return np.clip(noisy, -1.0, 1.0).astype(np.float32)
+        return np.clip(noisy, -1.0, 1.0, out=noisy).astype(np.float32)
 
     def random_action(self, members: np.ndarray) -> np.ndarray:
         """Uniform in [-1, 1]^A for the listed members (warm-up), zeros elsewhere."""
@@ -81,7 +81,7 @@ class Agent:
         next_obs: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Update the `learners` on raw `batches`; return mu(next_obs) [K, A] (the `acting`
-        members with input noise) and the metrics [K, 3]."""
+        members with input noise) and the metrics [K, 4]."""
         normalize = self.obs_normalizer.normalize
         batches = [
             b._replace(obs=normalize(b.obs), next_obs=normalize(b.next_obs)) for b in batches

@@ -99,15 +99,22 @@ def training_rate(case: str, members: int, steps: int, warmup: int) -> dict[str,
         trainer.train()
         rate = members * steps / trainer.loop_seconds
         call = _call_seconds(components.agent.learner)
+        bare_step = _env_and_call_seconds(components)
         for writer in writers:
             writer.close()
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     del np
-    return {"rate": rate, "ceiling": members / call, "call_us": call * 1e6, "rss_mb": peak_rss_mb}
+    return {
+        "rate": rate,
+        "ceiling": members / call,
+        "call_us": call * 1e6,
+        "bare_share": call / bare_step,
+        "rss_mb": peak_rss_mb,
+    }
 
 
-def _call_seconds(learner, calls: int = 300) -> float:
-    """Median seconds of one compiled train-and-act call on random inputs."""
+def _random_step_input(learner):
+    """A packed step input (ddpg.packed_step) of uniform values in which every member updates."""
     import numpy as np
 
     from ddpg.packed_step import packed_size
@@ -115,13 +122,38 @@ def _call_seconds(learner, calls: int = 300) -> float:
     k, b, o, a = learner.members, learner.config.batch_size, learner.obs_dim, learner.action_dim
     size = packed_size(learner.config.updates_per_step, k, b, o, a)
     packed = np.random.default_rng(0).uniform(-1, 1, size).astype(np.float32)
-    packed[-k - k * o : -k * o] = 1.0  # every member updates
-    times = []
+    packed[-k - k * o : -k * o] = 1.0
+    return packed
+
+
+def _call_seconds(learner, calls: int = 300) -> float:
+    """Median seconds of one compiled train-and-act call on random inputs."""
+    import numpy as np
+
+    packed, times = _random_step_input(learner), []
     for _ in range(calls):
         start = time.perf_counter()
-        learner._train_and_act_all(packed)
+        learner.train_and_act_step.all(packed)
         times.append(time.perf_counter() - start)
     return float(np.median(times))
+
+
+def _env_and_call_seconds(components, steps: int = 1000) -> float:
+    """Seconds per step of the barest loop: the compiled call, then each member's env.step with
+    its action; no replay, noise, normalizers or records. Its share of the ceiling is the most
+    any Python loop over these gymnasium envs can reach."""
+    import numpy as np
+
+    learner, envs = components.agent.learner, components.envs
+    packed, a = _random_step_input(learner), learner.action_dim
+    start = time.perf_counter()
+    for _ in range(steps):
+        actions = np.asarray(learner.train_and_act_step.all(packed))[: len(envs) * a]
+        for env, action in zip(envs, actions.reshape(len(envs), a), strict=True):
+            _, _, terminated, truncated, _ = env.step(action)
+            if terminated or truncated:
+                env.reset()
+    return (time.perf_counter() - start) / steps
 
 
 def _population_in_child(members: int, args: argparse.Namespace) -> dict[str, float]:
@@ -153,7 +185,10 @@ def main() -> None:
         print(f"train {case:<14} batch {batch:<4} 1 update/step {rate:8.0f} steps/s")
     if not args.populations:
         return
-    print("population mlp64 batch 64: K, aggregate steps/s, x K=1, call ceiling, % of it, RSS")
+    print(
+        "population mlp64 batch 64: K, aggregate steps/s, x K=1, call ceiling, % of it "
+        "(and of the barest loop: env.steps + call alone), RSS"
+    )
     base = None
     for members in (int(k) for k in args.populations.split(",")):
         r = _population_in_child(members, args)
@@ -161,7 +196,8 @@ def main() -> None:
         print(
             f"  K={members:<3} {r['rate']:8.0f} steps/s  x{r['rate'] / base:4.2f}  "
             f"ceiling {r['ceiling']:8.0f} ({r['call_us']:6.0f} us/call)  "
-            f"{100 * r['rate'] / r['ceiling']:3.0f}%  peak RSS {r['rss_mb']:6.0f} MB"
+            f"{100 * r['rate'] / r['ceiling']:3.0f}% (bare {100 * r['bare_share']:3.0f}%)  "
+            f"peak RSS {r['rss_mb']:6.0f} MB"
         )
 
 

@@ -26,7 +26,7 @@ BatchNorm (network.actor_batch_norm / critic_batch_norm) has one meaning per net
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import keras
 import numpy as np
@@ -34,11 +34,12 @@ import tensorflow as tf
 
 from ddpg.config import AgentConfig, ConfigError
 from ddpg.member_adam import MemberAdam, assign_where, per_member
-from ddpg.packed_step import compile_flat, pack_step, packed_size, unpack_step
+from ddpg.packed_step import MaskableStep, compile_flat, pack_step, packed_size, unpack_step
 from ddpg.replay import Batch
 
-#: Names of the per-member metrics `Learner.train_and_act` returns, in order.
-METRIC_KEYS = ("loss/critic", "loss/actor", "q/mean")
+#: Names of the per-member metrics `Learner.train_and_act` returns, in order (the last: the mean
+#: reward of the batches learned from, as normalized for the critic).
+METRIC_KEYS = ("loss/critic", "loss/actor", "q/mean", "reward/normalized_mean")
 
 
 def td_target(
@@ -127,13 +128,12 @@ class Learner:
         shape = (k, self.config.batch_size, obs_dim, action_dim)
         self._packed_size = packed_size(self.config.updates_per_step, *shape)
         self._packed = np.zeros(self._packed_size, np.float32)  # reused: tf.constant copies it
-        # Two compiled forms of one step: every member learns (the usual case), or only some do
-        # (warming up, finished or frozen members): selecting per member costs ~20% of a call.
-        self._train_and_act_all = self._compile(
-            lambda packed: self._train_and_act_packed(packed, masked=False), self._packed_size
+        cfg = self.config
+        compiling = (cfg.compile, cfg.jit_compile, self.compiled_functions)
+        self.train_and_act_step = MaskableStep(
+            self._train_and_act_packed, self._packed_size, *compiling
         )
-        self._train_and_act_some: Callable | None = None  # compiled on first use
-        self._act = self._compile(self._act_packed, k * obs_dim)
+        self._act = compile_flat(self._act_packed, k * obs_dim, *compiling)
 
     def set_hyperparameters(self, member: int, config: AgentConfig) -> None:
         """Member `member` learns with `config`'s learning rates, tau, gamma and weight decay."""
@@ -194,7 +194,8 @@ class Learner:
             assign_where(variable, update, value)
         update_target(self.target_actor, actor, self.tau, update)
         update_target(self.target_critic, critic, self.tau, update)
-        return tf.stack([loss_q, loss_pi, q_mean], axis=-1)  # [K, 3]
+        reward_mean = tf.reduce_mean(reward, axis=-1)  # [K]
+        return tf.stack([loss_q, loss_pi, q_mean, reward_mean], axis=-1)  # [K, 4]
 
     def _train_and_act_packed(self, packed: tf.Tensor, masked: bool) -> tf.Tensor:
         cfg = self.config
@@ -203,21 +204,8 @@ class Learner:
         mask = update if masked else None  # [K]
         metrics = [self._update(batch, mask) for batch in updates]
         next_action = self.actor(act_obs, training=False)[:, 0]  # [K, A]
-        mean_metrics = tf.reduce_mean(tf.stack(metrics), axis=0)  # [K, 3]
+        mean_metrics = tf.reduce_mean(tf.stack(metrics), axis=0)  # [K, 4]
         return tf.concat([tf.reshape(next_action, [-1]), tf.reshape(mean_metrics, [-1])], 0)
-
-    def _compile(self, fn: Callable[[tf.Tensor], tf.Tensor], size: int) -> Callable:
-        cfg = self.config
-        return compile_flat(fn, size, cfg.compile, cfg.jit_compile, self.compiled_functions)
-
-    def _train_and_act(self, packed: np.ndarray, all_update: bool) -> tf.Tensor:
-        if all_update:
-            return self._train_and_act_all(packed)
-        if self._train_and_act_some is None:
-            self._train_and_act_some = self._compile(
-                lambda packed: self._train_and_act_packed(packed, masked=True), self._packed_size
-            )
-        return self._train_and_act_some(packed)
 
     def _act_packed(self, obs: tf.Tensor) -> tf.Tensor:
         obs = tf.reshape(obs, [self.members, 1, self.obs_dim])  # [K, 1, O]
@@ -256,10 +244,10 @@ class Learner:
             next_obs: the observation each member acts on next [K, O].
 
         Returns:
-            Every member's next deterministic action [K, A] and its metrics [K, 3] (named by
+            Every member's next deterministic action [K, A] and its metrics [K, 4] (named by
             METRIC_KEYS, averaged over the updates; NaN or inf for a member that diverged).
         """
         packed = pack_step(self._packed, batches, actor_obs, update, next_obs)
-        out = np.asarray(self._train_and_act(packed, all_update=bool(update.all())))
+        out = np.asarray(self.train_and_act_step(packed, all_update=bool(update.all())))
         k, a = self.members, self.action_dim
         return out[: k * a].reshape(k, a), out[k * a :].reshape(k, len(METRIC_KEYS))

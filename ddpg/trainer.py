@@ -4,22 +4,23 @@ All members advance together: one compiled call updates every learning member an
 member's next action, then each running member's env takes its step. Members end on their own
 (budget, early stop, episode cap, divergence) and the rest train on; a diverged member is frozen
 with its last good checkpoint kept. A single run is a population of one. Per-member records
-(episodes, evals, scalars, checkpoints) are ddpg.member_records'.
+(episodes, evals, scalars, checkpoints) are ddpg.member_records', the envs mid-episode
+ddpg.member_envs'.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
 from ddpg.build import Components
 from ddpg.config import RunConfig
+from ddpg.member_envs import MemberEnvs
 from ddpg.member_records import MemberRecords
 from ddpg.progress import PopulationProgress
-from ddpg.rollout import EpisodeTape, evaluate_members, replay_episode, start_episode
+from ddpg.rollout import evaluate_members
 from ddpg.stop_signals import StopSignals
 from ddpg.train_state import InterruptedRun, TrainState
 
@@ -47,12 +48,8 @@ class Trainer:
         self.on_end = on_end or (lambda k, status, error: None)
         self.on_eval = on_eval
         self.states = records.states
-        self.tapes: list[EpisodeTape | None] = [None] * len(configs)  # None: not started
-        obs_size = components.agent.learner.obs_dim
-        self.obs = np.zeros((self.members, obs_size), np.float32)
-        self.pending: list[list[Any]] = [[] for _ in configs]  # held-back episodes
+        self.envs = MemberEnvs(configs, components, records)
         self.signals = StopSignals()
-        self._to_start: list[int] = []  # members whose next episode begins at the next step
         self.loop_seconds = 0.0  # the last train() call's env loop alone (no closing work)
 
     @property
@@ -66,14 +63,7 @@ class Trainer:
 
     def restore(self, member_arrays: dict[int, dict], member_states: dict[int, dict]) -> None:
         """Continue from checkpoints (member -> arrays / state.json), envs replayed to the step."""
-        tapes = self.records.restore(self.c, member_arrays, member_states)
-        for k, tape in tapes.items():
-            self.tapes[k] = tape
-            if tape is None:  # checkpointed between episodes: the loop starts the next one
-                continue
-            self.obs[k], transitions = replay_episode(self.c.envs[k], tape)
-            if self.c.reward_normalizer.per_episode[k]:
-                self.pending[k] = transitions
+        self.envs.replay(self.records.restore(self.c, member_arrays, member_states))
 
     def train(self) -> list[TrainState]:
         """Run every member until its budget, episode cap, early stop or divergence."""
@@ -85,7 +75,8 @@ class Trainer:
         self.signals.__enter__()  # SIGINT/SIGTERM: checkpoint every running member and stop
         loop_start = time.perf_counter()
         running = self.running
-        self._to_start = [k for k in running.tolist() if self.tapes[k] is None]
+        envs = self.envs
+        envs.to_start = [k for k in running.tolist() if envs.tapes[k] is None]
         all_ready = False
         try:
             while running.size:
@@ -98,8 +89,7 @@ class Trainer:
                     for k in running:
                         self._finish(k, "completed")
                     break
-                while self._to_start:  # members whose episode ended (or never began)
-                    self._start_episode(self._to_start.pop())
+                envs.start_episodes()  # of members whose episode ended (or never began)
                 agent.noise.set_progress(step)
                 actions = np.zeros((self.members, agent.action_dim), np.float32)
                 if all_ready:  # replay only grows: once everyone is ready, all stay ready
@@ -117,9 +107,10 @@ class Trainer:
                     ]
                     acting = learners if cfg.agent.random_warmup else running
                     policy_action, metrics = agent.update_and_act(
-                        batches, learners, acting, self.obs
+                        batches, learners, acting, envs.obs
                     )
-                    if not np.isfinite(metrics[learners].sum()):  # a NaN or inf somewhere
+                    everyone = len(learners) == self.members
+                    if not np.isfinite((metrics if everyone else metrics[learners]).sum()):
                         finite = np.isfinite(metrics[learners]).all(axis=1)
                         for k in learners[~finite]:  # frozen, its last good checkpoint kept
                             self._finish(k, "diverged", self.records.divergence(k, metrics[k]))
@@ -127,7 +118,7 @@ class Trainer:
                         running = np.sort(np.concatenate([learners, warm]))
                         if not running.size:
                             break
-                    self.records.add_metrics(learners, metrics, batches[0].reward)
+                    self.records.add_metrics(learners, metrics)
                     if len(learners) == self.members:
                         actions = agent.explore(policy_action, learners)
                     else:
@@ -135,11 +126,11 @@ class Trainer:
                     if warm.size and not cfg.agent.random_warmup:
                         actions[warm] = agent.explore(policy_action, warm)[warm]
                 elif not cfg.agent.random_warmup:
-                    policy_action = agent.policy_action(self.obs, warm, explore=True)
+                    policy_action = agent.policy_action(envs.obs, warm, explore=True)
                     actions[warm] = agent.explore(policy_action, warm)[warm]
                 if warm.size and cfg.agent.random_warmup:
                     actions[warm] = agent.random_action(warm)[warm]
-                ended = self._step_envs(running, actions)
+                ended = envs.step(running, actions)
                 step += 1
                 if step % cfg.trainer.log_every == 0:
                     self.records.log_window(running, step, progress.rate(step))
@@ -150,7 +141,7 @@ class Trainer:
                     self._report_evals(running, step)
                     progress.show(self.states)
                 if ended:
-                    self._end_episodes(ended)
+                    envs.end_episodes(ended)
                 # Stop rules change only with an episode's end or an evaluation.
                 for k in running if evaluated else [k for k, _ in ended]:
                     if self.states[k].status == "running" and self._stop_rule_met(k):
@@ -165,68 +156,13 @@ class Trainer:
             self.records.flush()
         return self.states
 
-    def _step_envs(
-        self, running: np.ndarray, actions: np.ndarray
-    ) -> list[tuple[int, dict[str, Any]]]:
-        """Step every running member's env; returns (member, info) of each episode that ended."""
-        c, n = self.c, len(running)
-        next_obs = np.empty((n, self.obs.shape[1]), np.float32)
-        reward, terminated = np.empty(n), np.zeros(n, bool)
-        ended: list[tuple[int, dict[str, Any]]] = []
-        for i, k in enumerate(running.tolist()):
-            next_obs[i], reward[i], terminated[i], truncated, info = c.envs[k].step(actions[k])
-            self.tapes[k].actions.append(actions[k])  # type: ignore[union-attr]
-            self.states[k].step += 1
-            if terminated[i] or truncated:
-                ended.append((k, info))
-        c.agent.obs_normalizer.update(running, next_obs)
-        c.reward_normalizer.observe(running, reward, terminated)
-        everyone = n == self.members
-        obs = self.obs if everyone else self.obs[running]
-        held = c.reward_normalizer.per_episode[running]
-        if not held.any():  # the usual case: every transition goes to replay now
-            member_actions = actions if everyone else actions[running]
-            c.replay_buffer.add(running, obs, member_actions, reward, next_obs, terminated)
-        else:
-            direct, rows = ~held, running[~held]
-            if rows.size:
-                transitions = (obs, actions[running], reward, next_obs, terminated)
-                c.replay_buffer.add(rows, *(x[direct] for x in transitions))
-            for row in np.flatnonzero(held):
-                k = int(running[row])
-                self.pending[k].append(
-                    (obs[row].copy(), actions[k], reward[row], next_obs[row], terminated[row])
-                )
-        if everyone:
-            self.obs[:] = next_obs
-        else:
-            self.obs[running] = next_obs
-        return ended
-
-    def _end_episodes(self, ended: list[tuple[int, dict[str, Any]]]) -> None:
-        """Store held-back episodes and log each ended one; the next begins at the next step."""
-        for k, info in ended:
-            if self.pending[k]:
-                self.records.store_episode(self.c, k, self.pending[k])
-                self.pending[k] = []
-            self.records.end_episode(k, info, self.c.agent.noise.scale[k])
-            self.tapes[k] = None
-            self._to_start.append(k)
-
-    def _start_episode(self, k: int) -> None:
-        first = self.states[k].step == 0 and self.states[k].episode == 0
-        obs, self.tapes[k] = start_episode(self.c.envs[k], self.configs[k].seed if first else None)
-        self.obs[k] = obs
-        self.c.agent.obs_normalizer.update(np.array([k]), obs[None])
-        self.c.agent.noise.reset(np.array([k]))
-
     def _evaluate(self, members: np.ndarray) -> None:
         agent, cfg = self.c.agent, self.config
         for k in members:
             self.records.seed_eval_env(self.c, k)
         act = lambda obs: agent.policy_action(obs, members, explore=False)  # noqa: E731
         returns = evaluate_members(
-            self.c.eval_envs, act, members, cfg.trainer.eval_episodes, self.obs.shape[1]
+            self.c.eval_envs, act, members, cfg.trainer.eval_episodes, self.envs.obs.shape[1]
         )
         for i, k in enumerate(members):
             self.records.eval_result(k, returns[i])
@@ -254,13 +190,13 @@ class Trainer:
         self.records.stop_clock(k)
         # Skip the checkpoint when one was just written for this very state.
         if status != "diverged" and (eval_due or s.last_checkpoint_step != s.step):
-            self.records.checkpoint(self.c, [k], self.tapes)
+            self.records.checkpoint(self.c, [k], self.envs.tapes)
         self.on_end(k, status, error)
 
     def _maybe_checkpoint(self, step: int, running: np.ndarray) -> None:
         every = self.config.trainer.checkpoint_every
         if self.signals.received is not None:
-            self.records.checkpoint(self.c, list(running), self.tapes)
+            self.records.checkpoint(self.c, list(running), self.envs.tapes)
             raise InterruptedRun(self.signals.received)
         if every and step % every == 0 and running.size:
-            self.records.checkpoint(self.c, list(running), self.tapes)
+            self.records.checkpoint(self.c, list(running), self.envs.tapes)
