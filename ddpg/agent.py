@@ -81,7 +81,7 @@ class Agent:
         next_obs: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Update the `learners` on raw `batches`; return mu(next_obs) [K, A] (the `acting`
-        members with input noise) and the metrics [K, 4]."""
+        members with input noise) and the metrics [K, 3]."""
         normalize = self.obs_normalizer.normalize
         batches = [
             b._replace(obs=normalize(b.obs), next_obs=normalize(b.next_obs)) for b in batches

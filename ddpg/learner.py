@@ -37,9 +37,8 @@ from ddpg.member_adam import MemberAdam, assign_where, per_member
 from ddpg.packed_step import MaskableStep, compile_flat, pack_step, packed_size, unpack_step
 from ddpg.replay import Batch
 
-#: Names of the per-member metrics `Learner.train_and_act` returns, in order (the last: the mean
-#: reward of the batches learned from, as normalized for the critic).
-METRIC_KEYS = ("loss/critic", "loss/actor", "q/mean", "reward/normalized_mean")
+#: Names of the per-member metrics `Learner.train_and_act` returns, in order.
+METRIC_KEYS = ("loss/critic", "loss/actor", "q/mean")
 
 
 def td_target(
@@ -194,8 +193,7 @@ class Learner:
             assign_where(variable, update, value)
         update_target(self.target_actor, actor, self.tau, update)
         update_target(self.target_critic, critic, self.tau, update)
-        reward_mean = tf.reduce_mean(reward, axis=-1)  # [K]
-        return tf.stack([loss_q, loss_pi, q_mean, reward_mean], axis=-1)  # [K, 4]
+        return tf.stack([loss_q, loss_pi, q_mean], axis=-1)  # [K, 3]
 
     def _train_and_act_packed(self, packed: tf.Tensor, masked: bool) -> tf.Tensor:
         cfg = self.config
@@ -204,7 +202,7 @@ class Learner:
         mask = update if masked else None  # [K]
         metrics = [self._update(batch, mask) for batch in updates]
         next_action = self.actor(act_obs, training=False)[:, 0]  # [K, A]
-        mean_metrics = tf.reduce_mean(tf.stack(metrics), axis=0)  # [K, 4]
+        mean_metrics = tf.reduce_mean(tf.stack(metrics), axis=0)  # [K, 3]
         return tf.concat([tf.reshape(next_action, [-1]), tf.reshape(mean_metrics, [-1])], 0)
 
     def _act_packed(self, obs: tf.Tensor) -> tf.Tensor:
@@ -244,7 +242,7 @@ class Learner:
             next_obs: the observation each member acts on next [K, O].
 
         Returns:
-            Every member's next deterministic action [K, A] and its metrics [K, 4] (named by
+            Every member's next deterministic action [K, A] and its metrics [K, 3] (named by
             METRIC_KEYS, averaged over the updates; NaN or inf for a member that diverged).
         """
         packed = pack_step(self._packed, batches, actor_obs, update, next_obs)

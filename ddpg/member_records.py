@@ -31,7 +31,7 @@ from ddpg.metrics import MetricsWriter
 from ddpg.networks import build_actor
 from ddpg.policy import save_policy
 from ddpg.rollout import EpisodeTape, Transition
-from ddpg.train_state import TrainState
+from ddpg.train_state import WINDOW_KEYS, TrainState
 
 EVAL_SEED_OFFSET = 1_000_003  # eval env seed = run seed + this; episodes then continue its RNG
 
@@ -49,7 +49,7 @@ class MemberRecords:
         """`started`: the perf_counter() reading this segment's wall time counts from."""
         self.configs, self.run_dirs, self.writers = configs, [Path(d) for d in run_dirs], writers
         self.states = [TrainState() for _ in configs]
-        self.window = np.zeros((len(configs), len(METRIC_KEYS)))
+        self.window = np.zeros((len(configs), len(WINDOW_KEYS)))
         self.window_count = np.zeros(len(configs), np.int64)  # updates in each member's window
         self.targets = []
         for config in configs:
@@ -71,13 +71,15 @@ class MemberRecords:
         """Member k has stopped training: its wall time stays what it is now."""
         self._wall_end[k] = self.wall_time(k)
 
-    def add_metrics(self, learners: np.ndarray, metrics: np.ndarray) -> None:
-        """Add one step's update metrics [K, len(METRIC_KEYS)] of the learners to the window."""
+    def add_metrics(self, learners: np.ndarray, metrics: np.ndarray, reward: np.ndarray) -> None:
+        """Add one step's update metrics [K, 3] and mean normalized reward [K, B] to the window."""
         if len(learners) == len(self.configs):  # everyone: slices, not fancy indexing
-            self.window += metrics
+            self.window[:, :-1] += metrics
+            self.window[:, -1] += reward.sum(axis=1) / reward.shape[1]
             self.window_count += 1
             return
-        self.window[learners] += metrics[learners]
+        self.window[learners, :-1] += metrics[learners]
+        self.window[learners, -1] += reward[learners].sum(axis=1) / reward.shape[1]
         self.window_count[learners] += 1
 
     def divergence(self, k: int, metrics: np.ndarray) -> str:
@@ -90,7 +92,7 @@ class MemberRecords:
             values = {"perf/steps_per_sec": steps_per_sec}
             if self.window_count[k]:
                 means = (self.window[k] / self.window_count[k]).tolist()
-                values.update(zip(METRIC_KEYS, means, strict=True))
+                values.update(zip(WINDOW_KEYS, means, strict=True))
             self.writers[k].scalars(values, step)
             self.window[k] = 0.0
             self.window_count[k] = 0

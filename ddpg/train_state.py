@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from ddpg.config import RunConfig
 from ddpg.learner import METRIC_KEYS
 
+#: Per-update values the trainer averages over each logging window.
+WINDOW_KEYS = (*METRIC_KEYS, "reward/normalized_mean")
+
 
 class InterruptedRun(Exception):
     """SIGINT or SIGTERM arrived; every running member was checkpointed at the current step."""
@@ -39,7 +42,7 @@ class TrainState:
     eval_seeded: bool = False
     window_step: int = 0
     window_count: int = 0
-    window_sum: list[float] = field(default_factory=lambda: [0.0] * len(METRIC_KEYS))
+    window_sum: list[float] = field(default_factory=lambda: [0.0] * len(WINDOW_KEYS))
     wall_time_s: float = 0.0  # of every segment up to the last checkpoint (resumes add theirs)
 
 

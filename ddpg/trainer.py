@@ -118,7 +118,7 @@ class Trainer:
                         running = np.sort(np.concatenate([learners, warm]))
                         if not running.size:
                             break
-                    self.records.add_metrics(learners, metrics)
+                    self.records.add_metrics(learners, metrics, batches[0].reward)
                     if len(learners) == self.members:
                         actions = agent.explore(policy_action, learners)
                     else:
