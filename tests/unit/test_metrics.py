@@ -32,6 +32,27 @@ def read_csv(run_dir: Path) -> list[list[str]]:
         return list(csv.reader(f))
 
 
+def test_a_scalar_is_written_as_tf_summary_scalar_writes_it(tmp_path: Path) -> None:
+    import tensorflow as tf
+
+    reference = tf.summary.create_file_writer(str(tmp_path / "reference" / "tb"))
+    with reference.as_default(step=7):
+        tf.summary.scalar("q/mean", 1.1)
+    reference.close()
+    writer = MetricsWriter(tmp_path / "ours")
+    writer.scalars({"q/mean": 1.1}, step=7)
+    writer.close()
+    theirs, ours = (read_tb(tmp_path / name) for name in ("reference", "ours"))
+    (expected,), (got,) = theirs.Tensors("q/mean"), ours.Tensors("q/mean")
+    assert got.step == expected.step == 7
+    assert got.tensor_proto.dtype == expected.tensor_proto.dtype
+    assert got.tensor_proto.tensor_shape == expected.tensor_proto.tensor_shape
+    assert tensor_util.make_ndarray(got.tensor_proto) == tensor_util.make_ndarray(
+        expected.tensor_proto
+    )  # both float32
+    assert ours.SummaryMetadata("q/mean") == theirs.SummaryMetadata("q/mean")
+
+
 def test_scalars_go_to_csv_and_tensorboard(tmp_path: Path) -> None:
     writer = MetricsWriter(tmp_path)
     writer.scalars({"eval/return_mean": -150.5, "loss/critic": 0.25}, step=100)
