@@ -26,7 +26,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from ddpg.config import AgentConfig, EnvConfig, NetworkConfig, RunConfig, TrainerConfig
+from ddpg.config.schema import AgentConfig, EnvConfig, NetworkConfig, RunConfig, TrainerConfig
 
 CASES = {
     "mlp64": (NetworkConfig(name="mlp64"), 64),
@@ -48,7 +48,7 @@ def bare_env_rate(steps: int) -> float:
     """Steps/s of the wrapped env alone, with uniform random actions."""
     import numpy as np
 
-    from ddpg.envs import make_env
+    from ddpg.envs.make import make_env
 
     env = make_env(EnvConfig())
     rng = np.random.default_rng(0)
@@ -65,10 +65,10 @@ def training_rate(case: str, members: int, steps: int, warmup: int) -> dict[str,
     """Aggregate env steps/s of a population after `warmup` steps, and its call ceiling."""
     import numpy as np
 
-    from ddpg.build import build
-    from ddpg.member_records import MemberRecords
-    from ddpg.metrics import MetricsWriter
-    from ddpg.trainer import Trainer
+    from ddpg.population.build import build
+    from ddpg.population.member_records import MemberRecords
+    from ddpg.population.trainer import Trainer
+    from ddpg.storage.metrics import MetricsWriter
 
     network, batch_size = CASES[case]
     trainer_config = TrainerConfig(
@@ -114,10 +114,10 @@ def training_rate(case: str, members: int, steps: int, warmup: int) -> dict[str,
 
 
 def _random_step_input(learner):
-    """A packed step input (ddpg.packed_step) of uniform values in which every member updates."""
+    """A packed step input (ddpg.algo.packed_step) of uniform values; every member updates."""
     import numpy as np
 
-    from ddpg.packed_step import packed_size
+    from ddpg.algo.packed_step import packed_size
 
     k, b, o, a = learner.members, learner.config.batch_size, learner.obs_dim, learner.action_dim
     size = packed_size(learner.config.updates_per_step, k, b, o, a)
@@ -172,7 +172,7 @@ def main() -> None:
     parser.add_argument("--populations", default="1,4,8,16,32", help="K values; '' skips them")
     parser.add_argument("--member-count", type=int, help=argparse.SUPPRESS)  # one K, as JSON
     args = parser.parse_args()
-    from ddpg.build import configure_tensorflow
+    from ddpg.population.build import configure_tensorflow
 
     configure_tensorflow(args.threads)
     if args.member_count:

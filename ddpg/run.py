@@ -8,13 +8,13 @@
 A bad value ends a single run with one line naming the key (exit code 2) and leaves no run
 folder behind; a traceback, if any, goes to <run_dir>/error.log. Every run that started training
 gets a summary.json saying how it ended and ends with a closing block on the terminal
-(ddpg.console); in a sweep a failed job keeps its folder (status failed) and the other jobs go
-on. A resume writes Hydra's record of itself into the run's own `.hydra/resume_<time>/`; resuming
+(ddpg.launch.console); in a sweep a failed job keeps its folder (status failed) and the other jobs
+go on. A resume writes Hydra's record of itself into the run's own `.hydra/resume_<time>/`; resuming
 a finished run without raising its budget changes nothing and says so.
 
 A single run trains in this process. In a sweep (any launcher) each job trains in a fresh child
-process (:func:`ddpg.sweep.train_in_child`), so nothing of one job (XLA's memory mappings, Keras
-state, writers, seeds) reaches the next, and this process never imports TensorFlow.
+process (:func:`ddpg.launch.sweep.train_in_child`), so nothing of one job (XLA's memory mappings,
+Keras state, writers, seeds) reaches the next, and this process never imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -35,11 +35,10 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-import ddpg.tf_startup  # noqa: F401  # notes whether the user set TF_CPP_MIN_LOG_LEVEL
-from ddpg.config import ConfigError, PopulationConfig, RunConfig, flatten, from_mapping
-from ddpg.console import run_report, sweep_report
-from ddpg.files import write_json_atomic
-from ddpg.job import (
+import ddpg.algo.tf_startup  # noqa: F401  # notes whether the user set TF_CPP_MIN_LOG_LEVEL
+from ddpg.config.schema import ConfigError, PopulationConfig, RunConfig, flatten, from_mapping
+from ddpg.launch.console import run_report, sweep_report
+from ddpg.launch.job import (
     ResumePlan,
     plan_resumes,
     read_summary,
@@ -47,8 +46,9 @@ from ddpg.job import (
     train_population,
     train_run,
 )
-from ddpg.job_names import job_dirname  # noqa: F401  # registers the job-folder resolver
-from ddpg.sweep import train_in_child
+from ddpg.launch.job_names import job_dirname  # noqa: F401  # registers the job-folder resolver
+from ddpg.launch.sweep import train_in_child
+from ddpg.storage.files import write_json_atomic
 
 
 def _resumed_run_dir(resume: str) -> Path | None:
@@ -100,7 +100,7 @@ def main(cfg: DictConfig) -> float:
     try:
         config = to_run_config(cfg)
         if not multirun:  # quietly, before a resume's checkpoint code imports it
-            ddpg.tf_startup.import_tensorflow()
+            ddpg.algo.tf_startup.import_tensorflow()
         if config.population.size > 1 and multirun:
             raise ConfigError(
                 "population.size applies to single runs: in a sweep, sweep seed=... and use "
@@ -176,7 +176,9 @@ def _remove_unstarted(hydra_dir: Path) -> None:
 
 def _train_here(config: RunConfig, run_dir: Path) -> dict:
     """Train in this process, then log the final metrics for TensorBoard's HParams table."""
-    from ddpg.metrics import write_final_metrics  # imports TensorFlow; sweeps never get here
+    from ddpg.storage.metrics import (
+        write_final_metrics,  # imports TensorFlow; sweeps never get here
+    )
 
     summary = train_run(config, run_dir)
     write_final_metrics(run_dir, summary)
@@ -207,7 +209,7 @@ def _resume_population_here(folder: Path, plans: list[ResumePlan]) -> float:
 
 def _report_population(folder: Path, summaries: list[dict], dirs: list[Path]) -> float:
     """Final HParams metrics per member, the sweep-style closing block, the mean final eval."""
-    from ddpg.metrics import write_final_metrics
+    from ddpg.storage.metrics import write_final_metrics
 
     for run_dir, summary in zip(dirs, summaries, strict=True):
         write_final_metrics(run_dir, summary)

@@ -20,13 +20,13 @@ def repo() -> Path:
 def population_trainer(configs: list, run_dirs: list[Path]):
     """A Trainer for members `configs` writing into `run_dirs` (made here); `close()` after.
 
-    What ddpg.job.train_population does minus its summary records, for tests that look at the
+    What ddpg.launch.job.train_population does minus its summary records, for tests that look at the
     trainer's components after training.
     """
-    from ddpg.build import build
-    from ddpg.member_records import MemberRecords
-    from ddpg.metrics import MetricsWriter
-    from ddpg.trainer import Trainer
+    from ddpg.population.build import build
+    from ddpg.population.member_records import MemberRecords
+    from ddpg.population.trainer import Trainer
+    from ddpg.storage.metrics import MetricsWriter
 
     for run_dir in run_dirs:
         Path(run_dir).mkdir(parents=True, exist_ok=True)

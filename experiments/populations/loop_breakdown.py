@@ -15,7 +15,7 @@ import sys
 import time
 from collections import defaultdict
 
-from ddpg.build import configure_tensorflow
+from ddpg.population.build import configure_tensorflow
 
 PARTS = {  # label: (object path in Components, method)
     "agent.update_and_act, the call included": ("agent", "update_and_act"),
@@ -39,13 +39,13 @@ def _timed(totals: dict[str, float], label: str, fn):
 def install_timers(totals: dict[str, float], snapshot: dict[str, float]) -> None:
     """Wrap the loop's parts in timers (classes once, each built population's objects) adding
     into `totals`; `snapshot` gets the totals of each training's end."""
-    import ddpg.build
-    from ddpg.member_envs import MemberEnvs
-    from ddpg.member_records import MemberRecords
-    from ddpg.packed_step import MaskableStep
-    from ddpg.trainer import Trainer
+    import ddpg.population.build
+    from ddpg.population.member_envs import MemberEnvs
+    from ddpg.population.member_records import MemberRecords
+    from ddpg.algo.packed_step import MaskableStep
+    from ddpg.population.trainer import Trainer
 
-    build = ddpg.build.build
+    build = ddpg.population.build.build
 
     def build_timed(configs):
         c = build(configs)
@@ -58,7 +58,7 @@ def install_timers(totals: dict[str, float], snapshot: dict[str, float]) -> None
             env.step = _timed(totals, "env.step (all members)", env.step)
         return c
 
-    ddpg.build.build = build_timed  # ddpg.bench imports it at call time
+    ddpg.population.build.build = build_timed  # ddpg.bench imports it at call time
     MaskableStep.__call__ = _timed(totals, "compiled call (in the loop)", MaskableStep.__call__)
     MemberRecords.add_metrics = _timed(totals, "records.add_metrics", MemberRecords.add_metrics)
     MemberEnvs.step = _timed(

@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 
-from ddpg.config import EnvConfig
-from ddpg.envs import make_env
+from ddpg.config.schema import EnvConfig
+from ddpg.envs.make import make_env
 
 TASKS = (
     "HalfCheetah-v5",

@@ -5,8 +5,8 @@
 
 Default: runs ``python -m ddpg.run -m`` with Hydra's basic launcher (one job after another in
 one process) over ``seed=range(N)`` of tiny jobs and samples the launcher every 0.2 s, noting
-its figures as each job finishes. ``--in-process`` measures the design that ddpg.sweep
-replaced: the same jobs through ``ddpg.job.train_run`` one after another in this process.
+its figures as each job finishes. ``--in-process`` measures the design that ddpg.launch.sweep
+replaced: the same jobs through ``ddpg.launch.job.train_run`` one after another in this process.
 Linux only (reads /proc). Prints a markdown table; writes memory.csv to --out.
 """
 
@@ -76,7 +76,7 @@ def measure_in_process(jobs: int, root: Path) -> list[tuple[int, float, int]]:
     """The old design: every job's training in this one process."""
     from hydra import compose, initialize_config_dir
 
-    from ddpg.job import train_run
+    from ddpg.launch.job import train_run
     from ddpg.run import to_run_config
 
     rows = []

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ddpg.config import RunConfig
-from ddpg.sweep import (
+from ddpg.config.schema import RunConfig
+from ddpg.launch.sweep import (
     TrainingChild,
     finish_summary,
     raise_on_sigterm,
@@ -106,9 +106,10 @@ def train_slurm(
 ) -> None:
     """Submit each population as one task of a SLURM job array and wait for them all.
 
-    On the node the population trains in a child process (ddpg.sweep.train_population_in_child),
-    as it would here. A SLURM job that ends without results (timeout, cancel, node failure)
-    marks its unrecorded members "failed" with submitit's reason; the log says more.
+    On the node the population trains in a child process
+    (ddpg.launch.sweep.train_population_in_child), as it would here. A SLURM job that ends without
+    results (timeout, cancel, node failure) marks its unrecorded members "failed" with submitit's
+    reason; the log says more.
 
     Args:
         settings: hydra.launcher.slurm: submitit_folder, name, the generic resources

@@ -25,9 +25,9 @@ from hydra.types import HydraContext
 from omegaconf import DictConfig, open_dict
 
 from ddpg import run
-from ddpg.checkpoint import read_checkpoint_state
-from ddpg.config import ConfigError, RunConfig
-from ddpg.job import params_of, plan_resume, read_summary
+from ddpg.config.schema import ConfigError, RunConfig
+from ddpg.launch.job import params_of, plan_resume, read_summary
+from ddpg.storage.checkpoint import read_checkpoint_state
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Job:
 
     def grouping_params(self) -> dict[str, Any]:
         """What decides its population: its params, and for a resume the checkpoint's env step
-        (ddpg.job.train_population resumes its members together, from one step)."""
+        (ddpg.launch.job.train_population resumes its members together, from one step)."""
         assert self.run_config is not None
         return params_of(self.run_config) | {"resume_step": self.resume_step}
 

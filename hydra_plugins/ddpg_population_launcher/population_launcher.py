@@ -5,8 +5,9 @@
 Each job is set up as Hydra's run_job sets it up (its sweep folder via hydra.sweep.subdir, the
 .hydra/ record, its overrides) and validated to a RunConfig as ddpg.run does; a rejected job is
 recorded "failed" (summary.json, params.json) and joins no population. The rest are grouped by
-ddpg.population_keys.group_jobs (populations of at most `max_members`), and each population
-trains in one fresh process (ddpg.job.train_population via ddpg.sweep) on this machine,
+ddpg.population.keys.group_jobs (populations of at most `max_members`), and each population
+trains in one fresh process (ddpg.launch.job.train_population via ddpg.launch.sweep) on this
+machine,
 `n_workers` at once, or as one SLURM job each. Every member writes its own run folder, so
 compare, TensorBoard and the sweep's HParams table see ordinary jobs.
 
@@ -75,7 +76,7 @@ class PopulationLauncher(Launcher):
     ) -> Sequence[JobReturn]:
         """Set up every job, train the valid ones as populations, return one JobReturn per job
         in the order given."""
-        from ddpg.population_keys import group_jobs
+        from ddpg.population.keys import group_jobs
 
         from ._backends import Population, train_local, train_slurm
         from ._jobs import current, job_value, refuse_shared_run_dirs, set_up

@@ -1,4 +1,4 @@
-"""A stand-in `ddpg.job.train_population` and a Hydra callback that records each JobReturn.
+"""A stand-in `ddpg.launch.job.train_population` and a Hydra callback that records each JobReturn.
 
 tests/integration/test_population_launcher.py puts this folder's `sitecustomize.py` (which
 imports this module when DDPG_FAKE_POPULATIONS is set) on PYTHONPATH, so the launcher's real
@@ -19,9 +19,9 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-import ddpg.job
-from ddpg.config import RunConfig
-from ddpg.files import write_json_atomic
+import ddpg.launch.job
+from ddpg.config.schema import RunConfig
+from ddpg.storage.files import write_json_atomic
 
 RECORD = Path(os.environ.get("DDPG_FAKE_POPULATIONS", "/nonexistent"))
 
@@ -33,7 +33,7 @@ def train_population(configs: list[RunConfig], run_dirs: list[Path]) -> list[dic
     summaries = []
     for config, run_dir in zip(configs, run_dirs, strict=True):
         run_dir.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(run_dir / "params.json", ddpg.job.params_of(config))
+        write_json_atomic(run_dir / "params.json", ddpg.launch.job.params_of(config))
         write_json_atomic(run_dir / "summary.json", {"status": "running"})
     if any(config.agent.tau == 0.9 for config in configs):
         os.kill(os.getpid(), signal.SIGKILL)
@@ -72,4 +72,4 @@ class Probe(Callback):
             f.write(json.dumps(record) + "\n")
 
 
-ddpg.job.train_population = train_population  # type: ignore[attr-defined]
+ddpg.launch.job.train_population = train_population  # type: ignore[attr-defined]

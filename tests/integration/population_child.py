@@ -7,7 +7,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from ddpg.config import (
+from ddpg.config.schema import (
     AgentConfig,
     EnvConfig,
     NetworkConfig,
@@ -16,7 +16,7 @@ from ddpg.config import (
     RunConfig,
     TrainerConfig,
 )
-from ddpg.job import plan_resumes, resume_populations, train_population
+from ddpg.launch.job import plan_resumes, resume_populations, train_population
 
 #: Members that differ in every way a population allows: seed, tau, gamma, noise, reward
 #: normalization (one holds its episodes back until they end) and observation normalization.

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from conftest import population_trainer
 
-from ddpg.config import EnvConfig, NetworkConfig, RunConfig, TrainerConfig
-from ddpg.train_state import summary_of
+from ddpg.config.schema import EnvConfig, NetworkConfig, RunConfig, TrainerConfig
+from ddpg.population.train_state import summary_of
 
 pytestmark = pytest.mark.slow
 

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from hydra import compose, initialize_config_dir
 
-from ddpg.config import EnvConfig
-from ddpg.envs import make_env
+from ddpg.config.schema import EnvConfig
+from ddpg.envs.make import make_env
 from ddpg.evaluate import main as evaluate_main
-from ddpg.job import train_run
-from ddpg.rendering import record_videos
+from ddpg.evaluation.rendering import record_videos
+from ddpg.launch.job import train_run
 from ddpg.run import to_run_config
 
 pytestmark = pytest.mark.slow

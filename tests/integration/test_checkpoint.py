@@ -21,16 +21,16 @@ import pytest
 from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 from tensorboard.util import tensor_util
 
-from ddpg.checkpoint import (
+from ddpg.config.schema import ConfigError
+from ddpg.evaluation.policy import load_policy
+from ddpg.launch.job import resume_target, train_run
+from ddpg.storage.checkpoint import (
     find_checkpoint,
     list_checkpoints,
     load_checkpoint,
     read_checkpoint_state,
 )
-from ddpg.config import ConfigError
-from ddpg.job import resume_target, train_run
-from ddpg.metrics import SCALAR_KEYS
-from ddpg.policy import load_policy
+from ddpg.storage.metrics import SCALAR_KEYS
 
 pytestmark = pytest.mark.slow
 

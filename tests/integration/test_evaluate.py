@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ddpg.config import AgentConfig, EnvConfig, NetworkConfig, RunConfig, TrainerConfig
-from ddpg.eval_episodes import compiled_act, make_eval_env
-from ddpg.evaluate import EvalOptions, main, parse_args
+from ddpg.config.schema import AgentConfig, EnvConfig, NetworkConfig, RunConfig, TrainerConfig
+from ddpg.evaluate import main
+from ddpg.evaluation.episodes import compiled_act, make_eval_env
+from ddpg.evaluation.evaluate import EvalOptions, parse_args
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +21,7 @@ EPISODE_STEPS = 50  # the run's own env setting; evaluation must pick it up from
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     """One short Pendulum run with running observation normalization, trained in-process."""
-    from ddpg.job import train_run
+    from ddpg.launch.job import train_run
 
     config = RunConfig(
         env=EnvConfig(obs_norm="running", max_episode_steps=EPISODE_STEPS),
@@ -76,7 +77,7 @@ def test_evaluation_json_records_the_evaluation(run_dir, capsys):
 
 
 def test_saved_observation_statistics_normalize_raw_observations_frozen(run_dir):
-    from ddpg.policy import load_policy
+    from ddpg.evaluation.policy import load_policy
 
     policy = load_policy(run_dir / "policy")
     assert policy.obs_norm["count"] > 200  # the training run's statistics were saved

@@ -6,9 +6,9 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from ddpg.checkpoint import list_checkpoints
-from ddpg.config import AgentConfig, EnvConfig, NetworkConfig, RunConfig, TrainerConfig
-from ddpg.job import train_run
+from ddpg.config.schema import AgentConfig, EnvConfig, NetworkConfig, RunConfig, TrainerConfig
+from ddpg.launch.job import train_run
+from ddpg.storage.checkpoint import list_checkpoints
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ import pytest
 from conftest import population_trainer
 from hydra import compose, initialize_config_dir
 
-from ddpg.config import AgentConfig, EnvConfig, NetworkConfig, RunConfig, TrainerConfig
+from ddpg.config.schema import AgentConfig, EnvConfig, NetworkConfig, RunConfig, TrainerConfig
 from ddpg.evaluate import main as evaluate_main
 from ddpg.run import to_run_config
 
@@ -65,7 +65,7 @@ def test_the_time_limit_is_not_a_termination(tmp_path):
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     """A short InvertedPendulum-v5 run from its option in conf/env/, trained in-process."""
-    from ddpg.job import train_run
+    from ddpg.launch.job import train_run
 
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         cfg = compose("config", overrides=["env=inverted_pendulum", "+experiment=smoke"])
@@ -114,7 +114,7 @@ def test_headless_without_egl_or_osmesa_is_one_line(run_dir, capsys, monkeypatch
     for name in ("DISPLAY", "WAYLAND_DISPLAY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MUJOCO_GL", "")
-    monkeypatch.setattr("ddpg.rendering.ctypes.util.find_library", lambda name: None)
+    monkeypatch.setattr("ddpg.evaluation.rendering.ctypes.util.find_library", lambda name: None)
     code = evaluate_main([f"run_dir={run_dir}", "episodes=1", "video=true"])
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and err.count("\n") == 1

@@ -11,8 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ddpg.checkpoint import find_checkpoint, load_checkpoint, read_checkpoint_state
-from ddpg.config import (
+from ddpg.config.schema import (
     AgentConfig,
     EnvConfig,
     NetworkConfig,
@@ -20,7 +19,8 @@ from ddpg.config import (
     RunConfig,
     TrainerConfig,
 )
-from ddpg.job import train_population
+from ddpg.launch.job import train_population
+from ddpg.storage.checkpoint import find_checkpoint, load_checkpoint, read_checkpoint_state
 
 pytestmark = pytest.mark.slow
 
@@ -80,7 +80,7 @@ def test_a_member_among_two_and_among_eight_trains_bit_for_bit_the_same(tmp_path
     """Seed 3 over 1000 updates: beside one other member vs. as the fourth of eight with other
     seeds, learning rates and tau. Batched kernels give a member the same bits whatever the
     batch of members (K >= 2; a population of one differs in the last bit, see
-    tests/unit/test_learner.py), so the whole run is identical."""
+    tests/unit/algo/test_learner.py), so the whole run is identical."""
     pair = [_small(0, actor_lr=3e-3), _small(3)]
     train_population(pair, [tmp_path / "pair0", tmp_path / "pair3"])
     company = [_small(s, actor_lr=1e-3 * (1 + s % 3)) for s in (0, 1, 2)]

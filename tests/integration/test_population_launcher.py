@@ -27,7 +27,7 @@ from tensorboard.plugins.hparams import plugin_data_pb2
 from tensorboard.util import tensor_util
 from test_sweep import TINY  # the same tiny training as the other sweep tests
 
-from ddpg import compare
+from ddpg import compare as compare_command
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -106,7 +106,7 @@ def test_every_member_writes_the_run_dir_contract(real_sweep) -> None:
 @pytest.mark.slow
 def test_compare_reads_the_population_sweep(real_sweep, tmp_path: Path) -> None:
     sweep_dir = real_sweep[0]
-    assert compare.main([str(sweep_dir), "--out", str(tmp_path)]) == 0
+    assert compare_command.main([str(sweep_dir), "--out", str(tmp_path)]) == 0
     table = (tmp_path / "compare.md").read_text()
     assert "| 0.001 | 2 | 0 |" in table and "| 0.005 | 2 | 0 |" in table
 
@@ -336,8 +336,8 @@ def test_hydra_finds_the_launcher_beside_the_installed_ones() -> None:
 def test_resuming_members_group_by_their_checkpoint_step() -> None:
     from hydra.core.utils import JobReturn
 
-    from ddpg.config import RunConfig
-    from ddpg.population_keys import group_jobs
+    from ddpg.config.schema import RunConfig
+    from ddpg.population.keys import group_jobs
     from hydra_plugins.ddpg_population_launcher._jobs import Job
 
     def job(seed: int, step: int | None) -> Job:

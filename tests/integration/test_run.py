@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from ddpg.config import AgentConfig, NetworkConfig, RunConfig, TrainerConfig
-from ddpg.job import train_run
-from ddpg.metrics import SCALAR_KEYS
+from ddpg.config.schema import AgentConfig, NetworkConfig, RunConfig, TrainerConfig
+from ddpg.launch.job import train_run
+from ddpg.storage.metrics import SCALAR_KEYS
 
 pytestmark = pytest.mark.slow
 

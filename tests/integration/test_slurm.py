@@ -199,7 +199,8 @@ def test_a_job_warned_of_its_time_limit_checkpoints_and_records_interrupted(
 ):
     """USR2 is what SLURM sends signal_delay_s before a job's time limit (submitit asks for it;
     preemption too). It reaches every process of the job; submitit, in the launching process,
-    ends the job (no requeue at max_num_timeout=0) and ddpg.sweep passes SIGTERM to the child."""
+    ends the job (no requeue at max_num_timeout=0) and ddpg.launch.sweep passes SIGTERM to the
+    child."""
     process, sweep_dir, job_id = start_long_and_short(slurm, tmp_path, cleanup)
 
     signalled = cancel([job_id], "--signal=USR2")  # only a signal: the job goes on

@@ -25,8 +25,9 @@ from tensorboard.plugins.hparams import (
     list_session_groups,
 )
 
-from ddpg import compare, job_names, sweep, sweep_hparams
-from ddpg.config import RunConfig
+from ddpg import compare as compare_command
+from ddpg.config.schema import RunConfig
+from ddpg.launch import job_names, sweep, sweep_hparams
 
 pytestmark = pytest.mark.slow
 
@@ -145,7 +146,7 @@ def test_basic_sweep_records_every_job_and_goes_on_after_a_failure(basic_sweep) 
 
 def test_compare_reads_the_sweep(basic_sweep, tmp_path: Path) -> None:
     sweep_dir = basic_sweep[0]
-    assert compare.main([str(sweep_dir), "--out", str(tmp_path)]) == 0
+    assert compare_command.main([str(sweep_dir), "--out", str(tmp_path)]) == 0
     table = (tmp_path / "compare.md").read_text()
     jobs = summaries(sweep_dir)
     for tau in ("0.005", "0.01"):
@@ -205,7 +206,7 @@ def test_joblib_runs_jobs_in_parallel_and_records_a_job_that_fails_in_training(t
             assert summary["status"] == "completed", summary
     _, experiment, _ = tensorboard_view(tmp_path)
     assert sorted(i.name for i in experiment.hparam_infos) == ["env.id", "reward_norm.name", "seed"]
-    assert compare.main([str(tmp_path), "--by", "reward_norm"]) == 0
+    assert compare_command.main([str(tmp_path), "--by", "reward_norm"]) == 0
 
 
 def test_submitit_local_launcher(tmp_path: Path) -> None:

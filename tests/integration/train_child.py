@@ -6,8 +6,8 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from ddpg.config import AgentConfig, NetworkConfig, RunConfig, TrainerConfig
-from ddpg.job import resume_target, train_run
+from ddpg.config.schema import AgentConfig, NetworkConfig, RunConfig, TrainerConfig
+from ddpg.launch.job import resume_target, train_run
 
 
 def config() -> RunConfig:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from ddpg.config import EnvConfig, RunConfig, TrainerConfig
-from ddpg.job import train_run
+from ddpg.config.schema import EnvConfig, RunConfig, TrainerConfig
+from ddpg.launch.job import train_run
 
 pytestmark = pytest.mark.learning
 

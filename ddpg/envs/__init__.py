@@ -1,0 +1,1 @@
+"""Environments: gymnasium construction and wrappers, rollouts and episode tapes, MuJoCo GL."""

@@ -1,0 +1,1 @@
+"""Evaluating a saved policy: the policy folder, episodes, preflight checks, records, videos."""

@@ -1,0 +1,1 @@
+"""Launching training: one job, sweep children, job names, the sweep's HParams, the terminal."""

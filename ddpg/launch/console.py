@@ -1,0 +1,83 @@
+"""What the terminal says when a run or a sweep ends: one short block, then the next commands.
+
+A run ends with its directory, status, final and best evaluation, steps to solve, wall time and
+speed, and how to look at it (TensorBoard, ddpg.evaluate). A sweep ends with one line per job
+(status, final eval) and the ddpg.compare command for it (:class:`SweepReportCallback`, a Hydra
+callback in conf/hydra/default.yaml). Reads only summary.json files: no TensorFlow.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+from ddpg.launch.job import read_summary
+
+
+def _number(value: Any, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def run_report(run_dir: Path, summary: dict[str, Any]) -> str:
+    """The closing block of one run, from its summary.json record."""
+    where = shlex.quote(str(run_dir))
+    final = summary.get("final_eval_return")
+    std = summary.get("final_eval_std")
+    final_text = "-" if final is None else f"{final:.1f} +- {_number(std)}"
+    solved_score = summary.get("solved_score")
+    if summary.get("steps_to_solve") is not None:
+        solved = f"at env step {summary['steps_to_solve']} (eval >= {solved_score:g})"
+    elif solved_score is None:
+        solved = "no solved score for this env"
+    else:
+        solved = f"not reached (eval >= {solved_score:g})"
+    lines = [
+        f"Run {summary.get('status', 'unknown')}: {run_dir}",
+        f"  final eval   {final_text} (at env step {summary.get('env_steps', '-')})",
+        f"  best eval    {_number(summary.get('best_eval_return'))}",
+        f"  solved       {solved}",
+        f"  time         {_number(summary.get('wall_time_s'))} s, "
+        f"{_number(summary.get('steps_per_sec'), 0)} env steps/s",
+    ]
+    if summary.get("error"):
+        lines.append(f"  error        {summary['error']}")
+    lines += [
+        "Next:",
+        f"  tensorboard --logdir {where}",
+        f"  python -m ddpg.evaluate run_dir={where}",
+    ]
+    return "\n".join(lines)
+
+
+def _natural(path: Path) -> list[Any]:
+    """Numbers in a folder name compare as numbers: 2_... before 10_..., seed2 before seed10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
+
+
+def sweep_report(sweep_dir: Path, what: str = "Sweep") -> str:
+    """One line per job of the sweep (status, final eval), then the compare command."""
+    jobs = sorted((p.parent for p in sweep_dir.glob("*/summary.json")), key=_natural)
+    width = max((len(p.name) for p in jobs), default=3)
+    lines = [f"{what} finished: {sweep_dir} ({len(jobs)} jobs)"]
+    lines.append(f"  {'job':<{width}}  {'status':<13}  final eval")
+    for job in jobs:
+        summary = read_summary(job / "summary.json") or {"status": "unreadable"}
+        final = summary.get("final_eval_return")
+        lines.append(f"  {job.name:<{width}}  {summary.get('status', '?'):<13}  {_number(final)}")
+    where = shlex.quote(str(sweep_dir))
+    lines += ["Next:", f"  python -m ddpg.compare {where}", f"  tensorboard --logdir {where}"]
+    return "\n".join(lines)
+
+
+class SweepReportCallback(Callback):
+    """Prints :func:`sweep_report` once every job of a sweep has ended (any launcher)."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        if sweep_dir.is_dir():
+            print(sweep_report(sweep_dir), flush=True)

@@ -1,0 +1,224 @@
+"""One training job: build, train (or resume), and record how it ended in summary.json.
+
+No Hydra here: `run.py` (and sweep launchers) call `train_run` with a validated RunConfig.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ddpg.config.schema import ConfigError, RunConfig, TrainerConfig, flatten, from_mapping
+from ddpg.storage.files import read_json_object, write_json_atomic
+
+if TYPE_CHECKING:
+    from ddpg.population.trainer import OnEval
+
+
+def params_of(config: RunConfig) -> dict[str, Any]:
+    """The resolved config flattened to dotted keys, as written to params.json."""
+    return flatten(dataclasses.asdict(config))
+
+
+def resume_target(resume: str | Path) -> tuple[RunConfig, Path, Path]:
+    """(the saved config, its run directory, the checkpoint) for `resume=<run_dir or checkpoint>`.
+
+    Reads only the checkpoint's state.json; `train_run` verifies and loads the arrays once.
+    Raises ConfigError for a path that does not exist, holds no checkpoint, or whose manifest or
+    state.json is damaged.
+    """
+    from ddpg.storage.checkpoint import find_checkpoint, read_checkpoint_state
+
+    checkpoint = find_checkpoint(Path(resume))
+    state = read_checkpoint_state(checkpoint)  # the replay-sized arrays.npz stays unread
+    config = from_mapping(RunConfig, state["config"])
+    config.resume = str(checkpoint)
+    return config, checkpoint.parent.parent, checkpoint
+
+
+#: What a resume may change: how long to train and how to show it. Everything else would make
+#: the continued run a different experiment from the one its first segment started.
+RESUME_CHANGEABLE = (
+    "trainer.total_steps",
+    "trainer.max_episodes",
+    "trainer.early_stop",
+    "trainer.progress",
+)
+FINISHED = ("completed", "stopped_early", "pruned")
+
+
+@dataclasses.dataclass
+class ResumePlan:
+    """What `resume=` will do: continue `config` from `checkpoint` in `run_dir`, or nothing."""
+
+    config: RunConfig
+    run_dir: Path
+    checkpoint: Path
+    finished: bool  # the run already ended and no budget was raised: nothing to train
+
+
+def plan_resume(resume: str | Path, changes: dict[str, Any]) -> ResumePlan:
+    """Resolve `resume=` with the keys the command line changes (dotted key -> new value).
+
+    Raises:
+        ConfigError: The path holds no usable checkpoint, a key outside RESUME_CHANGEABLE would
+            change, or the new budget is below the steps the run has already taken.
+    """
+    config, run_dir, checkpoint = resume_target(resume)
+    saved = params_of(config)
+    for key, value in changes.items():
+        if key not in RESUME_CHANGEABLE and saved.get(key, object()) != value:
+            raise ConfigError(
+                f"{key}={value!r} cannot change on resume: the run continues with its saved "
+                f"config (only {', '.join(RESUME_CHANGEABLE)} may change)"
+            )
+    trainer_changes = {k.split(".", 1)[1]: v for k, v in changes.items() if k in RESUME_CHANGEABLE}
+    config.trainer = from_mapping(
+        TrainerConfig, dataclasses.asdict(config.trainer) | trainer_changes, "trainer."
+    )
+    summary = read_summary(run_dir / "summary.json")
+    done = int(summary.get("env_steps") or 0)
+    if config.trainer.total_steps < done:
+        raise ConfigError(
+            f"trainer.total_steps={config.trainer.total_steps} is invalid on resume: the run "
+            f"has already taken {done} env steps"
+        )
+    raised = any(saved[f"trainer.{k}"] != v for k, v in trainer_changes.items() if k != "progress")
+    finished = summary.get("status") in FINISHED and not raised
+    return ResumePlan(config, run_dir, checkpoint, finished)
+
+
+def plan_resumes(resume: str | Path, changes: dict[str, Any]) -> list[ResumePlan]:
+    """`plan_resume` for each run `resume=` names: one run (a run folder or a checkpoint), or
+    every run folder with checkpoints inside it (a population run or a sweep)."""
+    path = Path(resume)
+    if (path / "manifest.json").is_file() or (path / "checkpoints").is_dir():
+        return [plan_resume(path, changes)]
+    runs = sorted(p for p in path.glob("*") if (p / "checkpoints").is_dir())
+    if not runs:
+        return [plan_resume(path, changes)]  # raises the error naming what is missing
+    return [plan_resume(run, changes) for run in runs]
+
+
+def resume_populations(plans: list[ResumePlan], max_members: int) -> list[dict[str, Any]]:
+    """Train the unfinished `plans` on, as populations of runs that share their shapes and
+    their checkpoint's step; returns their summaries."""
+    from ddpg.population.keys import group_jobs
+
+    todo = [p for p in plans if not p.finished]
+    params = [params_of(p.config) | {"checkpoint": p.checkpoint.name} for p in todo]
+    summaries = []
+    for members in group_jobs(params, max_members):
+        chosen = [todo[i] for i in members]
+        summaries += train_population([p.config for p in chosen], [p.run_dir for p in chosen])
+    return summaries
+
+
+def read_summary(path: Path) -> dict[str, Any]:
+    """A summary.json record; {} when it is missing or unreadable."""
+    try:
+        return read_json_object(path)
+    except ValueError:
+        return {}
+
+
+def train_run(config: RunConfig, run_dir: Path) -> dict[str, Any]:
+    """Train one run into `run_dir` (continuing `config.resume` if set): a population of one."""
+    return train_population([config], [run_dir])[0]
+
+
+def train_population(
+    configs: list[RunConfig], run_dirs: list[Path], on_eval: OnEval | None = None
+) -> list[dict[str, Any]]:
+    """Train members `configs` together, member k into `run_dirs[k]`; return their summaries.
+
+    Each member's summary.json says "running" while it trains, then how it ended: completed,
+    stopped_early, diverged (frozen; the others train on), interrupted or failed (the traceback
+    goes to error.log), or pruned (`on_eval`, called after each member's periodic eval, said
+    stop). Members that resume (config.resume) must all be at the same env step.
+    Exceptions other than an interruption propagate after every member is recorded.
+    """
+    from ddpg.algo.tf_startup import import_tensorflow
+
+    import_tensorflow()  # before population.build imports it: start-up notices stay quiet
+    from ddpg.population.build import build, configure_tensorflow
+    from ddpg.population.member_records import MemberRecords
+    from ddpg.population.train_state import InterruptedRun, summary_of
+    from ddpg.population.trainer import Trainer
+    from ddpg.storage.checkpoint import load_checkpoint, rewind_logs
+    from ddpg.storage.metrics import MetricsWriter
+
+    run_dirs = [Path(d) for d in run_dirs]
+    for run_dir in run_dirs:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    configure_tensorflow(configs[0].trainer.threads)
+    started = time.perf_counter()
+    components = build(configs)  # env problems surface here, before anything is written
+    loaded = {k: load_checkpoint(Path(str(c.resume))) for k, c in enumerate(configs) if c.resume}
+    steps = {saved["train"]["step"] for _, saved in loaded.values()}
+    if len(steps) > 1 or (loaded and len(loaded) < len(configs)):
+        raise ConfigError("members of one population must resume from the same env step")
+    for k, (_, saved) in loaded.items():
+        rewind_logs(run_dirs[k], saved["train"]["step"])
+    for config, run_dir in zip(configs, run_dirs, strict=True):
+        # On resume too: a raised budget is part of the run's config from now on (where it
+        # resumed from is not: that would set its runs apart from their peers in compare).
+        params = params_of(dataclasses.replace(config, resume=None))
+        write_json_atomic(run_dir / "params.json", params)
+    writers = [MetricsWriter(d, append=k in loaded) for k, d in enumerate(run_dirs)]
+    records = MemberRecords(configs, run_dirs, writers, started=started)
+    summaries: list[dict[str, Any] | None] = [None] * len(configs)
+
+    def record(k: int, status: str, error: str | None) -> None:
+        summary = summary_of(records.states[k], configs[k], records.wall_time(k), status)
+        summary["error"] = error
+        write_json_atomic(run_dirs[k] / "summary.json", summary)
+        summaries[k] = summary
+
+    trainer = Trainer(configs, components, records, on_end=record, on_eval=on_eval)
+    if loaded:
+        trainer.restore(
+            {k: arrays for k, (arrays, _) in loaded.items()},
+            {k: saved for k, (_, saved) in loaded.items()},
+        )
+        for state in records.states:  # resuming means training on: stop rules re-apply
+            state.status, state.stopped_early = "running", False
+    for k, config in enumerate(configs):
+        running = summary_of(records.states[k], config, records.wall_time(k), "running")
+        write_json_atomic(run_dirs[k] / "summary.json", running)
+        if k not in loaded:
+            writers[k].hparams(params_of(config))
+    try:
+        trainer.train()
+    except (InterruptedRun, KeyboardInterrupt) as exc:
+        for k in trainer.running:
+            record(k, "interrupted", str(exc) or "interrupted")
+    except Exception as exc:
+        for k in trainer.running:
+            (run_dirs[k] / "error.log").write_text(traceback.format_exc())
+            record(k, "failed", f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        for k in trainer.running:  # stopped by something no handler above saw
+            if summaries[k] is None:
+                record(k, "failed", "training stopped unexpectedly")
+        for writer in writers:
+            writer.close()
+        components.close()
+        for run_dir in run_dirs:
+            _save_returns_plot(run_dir)
+    return [s for s in summaries if s is not None]
+
+
+def _save_returns_plot(run_dir: Path) -> None:
+    """returns.png for every run, failed ones too; a plotting problem never changes the outcome."""
+    from ddpg.analysis.plots import save_returns_plot
+
+    try:
+        save_returns_plot(run_dir)
+    except Exception as exc:  # inside `finally`: raising would hide the run's own error
+        print(f"warning: {run_dir / 'returns.png'} not written: {exc}", file=sys.stderr)

@@ -1,0 +1,99 @@
+"""The members' training envs mid-episode: each one's current observation, the tape that can
+replay its episode (ddpg.envs.rollout), and the transitions it holds back until the episode ends
+(per-episode reward normalization stores a whole episode at once)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ddpg.config.schema import RunConfig
+from ddpg.envs.rollout import EpisodeTape, replay_episode, start_episode
+from ddpg.population.build import Components
+from ddpg.population.member_records import MemberRecords
+
+#: An episode that ended at the last step: (member, its final info dict).
+Ended = tuple[int, dict[str, Any]]
+
+
+class MemberEnvs:
+    """Steps the running members' envs together and routes their transitions to replay."""
+
+    def __init__(
+        self, configs: list[RunConfig], components: Components, records: MemberRecords
+    ) -> None:
+        self.configs, self.c, self.records = configs, components, records
+        self.members = len(configs)
+        self.tapes: list[EpisodeTape | None] = [None] * self.members  # None: between episodes
+        self.obs = np.zeros((self.members, components.agent.learner.obs_dim), np.float32)
+        self.pending: list[list[Any]] = [[] for _ in configs]  # held-back episodes
+        self.to_start: list[int] = []  # members whose next episode begins at the next step
+
+    def replay(self, tapes: dict[int, EpisodeTape | None]) -> None:
+        """After a restore: replay each member's checkpointed episode up to its step."""
+        for k, tape in tapes.items():
+            self.tapes[k] = tape
+            if tape is None:  # checkpointed between episodes: the loop starts the next one
+                continue
+            self.obs[k], transitions = replay_episode(self.c.envs[k], tape)
+            if self.c.reward_normalizer.per_episode[k]:
+                self.pending[k] = transitions
+
+    def start_episodes(self) -> None:
+        """Reset the env of every member due a new episode (the first with the member's seed)."""
+        states = self.records.states
+        while self.to_start:
+            k = self.to_start.pop()
+            first = states[k].step == 0 and states[k].episode == 0
+            seed = self.configs[k].seed if first else None
+            obs, self.tapes[k] = start_episode(self.c.envs[k], seed)
+            self.obs[k] = obs
+            self.c.agent.obs_normalizer.update(np.array([k]), obs[None])  # as the env gave it
+            self.c.agent.noise.reset(np.array([k]))
+
+    def step(self, running: np.ndarray, actions: np.ndarray) -> list[Ended]:
+        """Step every running member's env; returns (member, info) of each episode that ended."""
+        c, n, states = self.c, len(running), self.records.states
+        next_obs = np.empty((n, self.obs.shape[1]), np.float32)
+        reward, terminated = np.empty(n), np.zeros(n, bool)
+        ended: list[Ended] = []
+        for i, k in enumerate(running.tolist()):
+            next_obs[i], reward[i], terminated[i], truncated, info = c.envs[k].step(actions[k])
+            self.tapes[k].actions.append(actions[k])  # type: ignore[union-attr]
+            states[k].step += 1
+            if terminated[i] or truncated:
+                ended.append((k, info))
+        c.agent.obs_normalizer.update(running, next_obs)
+        c.reward_normalizer.observe(running, reward, terminated)
+        everyone = n == self.members
+        obs = self.obs if everyone else self.obs[running]
+        held = c.reward_normalizer.per_episode[running]
+        if not held.any():  # the usual case: every transition goes to replay now
+            member_actions = actions if everyone else actions[running]
+            c.replay_buffer.add(running, obs, member_actions, reward, next_obs, terminated)
+        else:
+            direct, rows = ~held, running[~held]
+            if rows.size:
+                transitions = (obs, actions[running], reward, next_obs, terminated)
+                c.replay_buffer.add(rows, *(x[direct] for x in transitions))
+            for row in np.flatnonzero(held):
+                k = int(running[row])
+                self.pending[k].append(
+                    (obs[row].copy(), actions[k], reward[row], next_obs[row], terminated[row])
+                )
+        if everyone:
+            self.obs[:] = next_obs
+        else:
+            self.obs[running] = next_obs
+        return ended
+
+    def end_episodes(self, ended: list[Ended]) -> None:
+        """Store held-back episodes and log each ended one; the next begins at the next step."""
+        for k, info in ended:
+            if self.pending[k]:
+                self.records.store_episode(self.c, k, self.pending[k])
+                self.pending[k] = []
+            self.records.end_episode(k, info, self.c.agent.noise.scale[k])
+            self.tapes[k] = None
+            self.to_start.append(k)

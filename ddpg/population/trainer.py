@@ -1,0 +1,202 @@
+"""The environment loop of a population: warm-up, act, store, update, evaluate, log, stop.
+
+All members advance together: one compiled call updates every learning member and returns every
+member's next action, then each running member's env takes its step. Members end on their own
+(budget, early stop, episode cap, divergence) and the rest train on; a diverged member is frozen
+with its last good checkpoint kept. A single run is a population of one. Per-member records
+(episodes, evals, scalars, checkpoints) are ddpg.population.member_records', the envs mid-episode
+ddpg.population.member_envs'.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from ddpg.config.schema import RunConfig
+from ddpg.envs.rollout import evaluate_members
+from ddpg.population.build import Components
+from ddpg.population.member_envs import MemberEnvs
+from ddpg.population.member_records import MemberRecords
+from ddpg.population.progress import PopulationProgress
+from ddpg.population.stop_signals import StopSignals
+from ddpg.population.train_state import InterruptedRun, TrainState
+
+#: Called once per member when it stops training: (member, status, error or None).
+OnEnd = Callable[[int, str, str | None], None]
+#: Called after each periodic evaluation of a member: (member, env step, eval mean); True stops
+#: that member ("pruned", e.g. by a hyperparameter search), the others train on.
+OnEval = Callable[[int, int, float], bool]
+
+
+class Trainer:
+    """Runs DDPG for the members of `components`, member k under `configs[k]`."""
+
+    def __init__(
+        self,
+        configs: list[RunConfig],
+        components: Components,
+        records: MemberRecords,
+        on_end: OnEnd | None = None,
+        on_eval: OnEval | None = None,
+    ) -> None:
+        self.configs, self.c, self.records = configs, components, records
+        self.config = configs[0]  # budget, cadence and shapes are the same in every member
+        self.members = len(configs)
+        self.on_end = on_end or (lambda k, status, error: None)
+        self.on_eval = on_eval
+        self.states = records.states
+        self.envs = MemberEnvs(configs, components, records)
+        self.signals = StopSignals()
+        self.loop_seconds = 0.0  # the last train() call's env loop alone (no closing work)
+
+    @property
+    def running(self) -> np.ndarray:
+        """Indices of the members still training."""
+        return np.array([k for k, s in enumerate(self.states) if s.status == "running"], int)
+
+    def _stop_rule_met(self, k: int) -> bool:
+        s, cap = self.states[k], self.config.trainer.max_episodes
+        return s.stopped_early or (cap is not None and s.episode >= cap)
+
+    def restore(self, member_arrays: dict[int, dict], member_states: dict[int, dict]) -> None:
+        """Continue from checkpoints (member -> arrays / state.json), envs replayed to the step."""
+        self.envs.replay(self.records.restore(self.c, member_arrays, member_states))
+
+    def train(self) -> list[TrainState]:
+        """Run every member until its budget, episode cap, early stop or divergence."""
+        cfg, c = self.config, self.c
+        agent, buffer, normalizer = c.agent, c.replay_buffer, c.reward_normalizer
+        batch_size, n_updates = cfg.agent.batch_size, cfg.agent.updates_per_step
+        learning_starts = max(cfg.agent.learning_starts, batch_size)
+        progress = PopulationProgress(cfg, self.states)
+        self.signals.__enter__()  # SIGINT/SIGTERM: checkpoint every running member and stop
+        loop_start = time.perf_counter()
+        running = self.running
+        envs = self.envs
+        envs.to_start = [k for k in running.tolist() if envs.tapes[k] is None]
+        all_ready = False
+        try:
+            while running.size:
+                step = self.states[running[0]].step
+                if step >= cfg.trainer.total_steps:
+                    self.loop_seconds = time.perf_counter() - loop_start
+                    due = [k for k in running if self.states[k].last_eval_step != step]
+                    if due:  # one batched final evaluation rather than one per member
+                        self._evaluate(np.array(due))
+                    for k in running:
+                        self._finish(k, "completed")
+                    break
+                envs.start_episodes()  # of members whose episode ended (or never began)
+                agent.noise.set_progress(step)
+                actions = np.zeros((self.members, agent.action_dim), np.float32)
+                if all_ready:  # replay only grows: once everyone is ready, all stay ready
+                    learners, warm = running, running[:0]
+                else:
+                    ready = buffer.sizes[running] >= learning_starts
+                    learners, warm = running[ready], running[~ready]
+                    all_ready = bool(ready.all())
+                if learners.size:
+                    batches = [
+                        buffer.sample(batch_size, c.rngs, learners) for _ in range(n_updates)
+                    ]
+                    batches = [
+                        b._replace(reward=normalizer.normalize_batch(b.reward)) for b in batches
+                    ]
+                    acting = learners if cfg.agent.random_warmup else running
+                    policy_action, metrics = agent.update_and_act(
+                        batches, learners, acting, envs.obs
+                    )
+                    everyone = len(learners) == self.members
+                    if not np.isfinite((metrics if everyone else metrics[learners]).sum()):
+                        finite = np.isfinite(metrics[learners]).all(axis=1)
+                        for k in learners[~finite]:  # frozen, its last good checkpoint kept
+                            self._finish(k, "diverged", self.records.divergence(k, metrics[k]))
+                        learners = learners[finite]
+                        running = np.sort(np.concatenate([learners, warm]))
+                        if not running.size:
+                            break
+                    self.records.add_metrics(learners, metrics, batches[0].reward)
+                    if len(learners) == self.members:
+                        actions = agent.explore(policy_action, learners)
+                    else:
+                        actions[learners] = agent.explore(policy_action, learners)[learners]
+                    if warm.size and not cfg.agent.random_warmup:
+                        actions[warm] = agent.explore(policy_action, warm)[warm]
+                elif not cfg.agent.random_warmup:
+                    policy_action = agent.policy_action(envs.obs, warm, explore=True)
+                    actions[warm] = agent.explore(policy_action, warm)[warm]
+                if warm.size and cfg.agent.random_warmup:
+                    actions[warm] = agent.random_action(warm)[warm]
+                ended = envs.step(running, actions)
+                step += 1
+                if step % cfg.trainer.log_every == 0:
+                    self.records.log_window(running, step, progress.rate(step))
+                    progress.update(step)
+                evaluated = step % cfg.trainer.eval_every == 0
+                if evaluated:
+                    self._evaluate(running)
+                    self._report_evals(running, step)
+                    progress.show(self.states)
+                if ended:
+                    envs.end_episodes(ended)
+                # Stop rules change only with an episode's end or an evaluation.
+                for k in running if evaluated else [k for k, _ in ended]:
+                    if self.states[k].status == "running" and self._stop_rule_met(k):
+                        stopped = self.states[k].stopped_early
+                        self._finish(k, "stopped_early" if stopped else "completed")
+                if ended or evaluated:
+                    running = self.running
+                self._maybe_checkpoint(step, running)
+        finally:
+            self.signals.__exit__()
+            progress.close(self.states)
+            self.records.flush()
+        return self.states
+
+    def _evaluate(self, members: np.ndarray) -> None:
+        agent, cfg = self.c.agent, self.config
+        for k in members:
+            self.records.seed_eval_env(self.c, k)
+        act = lambda obs: agent.policy_action(obs, members, explore=False)  # noqa: E731
+        returns = evaluate_members(
+            self.c.eval_envs, act, members, cfg.trainer.eval_episodes, self.envs.obs.shape[1]
+        )
+        for i, k in enumerate(members):
+            self.records.eval_result(k, returns[i])
+
+    def _report_evals(self, members: np.ndarray, step: int) -> None:
+        if self.on_eval is None:
+            return
+        for k in members:
+            mean = self.states[k].final_eval_return
+            if mean is not None and self.on_eval(int(k), step, mean):
+                self._finish(int(k), "pruned")
+
+    def _finish(self, k: int, status: str, error: str | None = None) -> None:
+        """Member k stops: final eval and policy (unless diverged), last checkpoint, summary.
+
+        Statuses: completed, stopped_early, pruned (by `on_eval`), diverged.
+        """
+        s = self.states[k]
+        eval_due = status != "diverged" and s.last_eval_step != s.step
+        if eval_due:
+            self._evaluate(np.array([k]))
+        if status != "diverged":
+            self.records.save_policy(self.c, k)
+        s.status = status
+        self.records.stop_clock(k)
+        # Skip the checkpoint when one was just written for this very state.
+        if status != "diverged" and (eval_due or s.last_checkpoint_step != s.step):
+            self.records.checkpoint(self.c, [k], self.envs.tapes)
+        self.on_end(k, status, error)
+
+    def _maybe_checkpoint(self, step: int, running: np.ndarray) -> None:
+        every = self.config.trainer.checkpoint_every
+        if self.signals.received is not None:
+            self.records.checkpoint(self.c, list(running), self.envs.tapes)
+            raise InterruptedRun(self.signals.received)
+        if every and step % every == 0 and running.size:
+            self.records.checkpoint(self.c, list(running), self.envs.tapes)

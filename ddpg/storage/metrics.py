@@ -1,0 +1,185 @@
+"""Scalar logging under fixed keys: TensorBoard event files in tb/ and the same rows in scalars.csv.
+
+Besides the scalars, each run's tb/ gets a custom-scalars layout (train, eval, losses, Q), its
+hyperparameters for the HParams dashboard, and, at the last env step, the `hparams/*` metrics
+that the HParams table shows (:func:`write_final_metrics`). Events are written with
+TensorBoard's own event-file writer and summary protos, as tf.summary would write them, without
+a TensorFlow op per scalar (one of those cost ~110 us; a run logs four at every episode end).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from tensorboard.compat.proto import (
+    event_pb2,
+    summary_pb2,
+    tensor_pb2,
+    tensor_shape_pb2,
+    types_pb2,
+)
+from tensorboard.plugins.custom_scalar import layout_pb2
+from tensorboard.plugins.custom_scalar import summary as custom_scalar_summary
+from tensorboard.plugins.hparams import api as hp
+from tensorboard.plugins.scalar import metadata as scalar_metadata
+from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+#: Every scalar key a run may write (DESIGN.md's metric keys; not the learner's METRIC_KEYS, the
+#: few its compiled step returns); a typo in a key fails loudly instead of making a new chart.
+SCALAR_KEYS = frozenset(
+    {
+        "train/episode_return",
+        "train/episode_return_ema",
+        "train/episode_length",
+        "eval/return_mean",
+        "eval/return_std",
+        "loss/critic",
+        "loss/actor",
+        "q/mean",
+        "noise/scale",
+        "reward/normalized_mean",
+        "perf/steps_per_sec",
+    }
+)
+#: HParams metric tag -> the summary.json number it reports.
+FINAL_METRICS = {
+    "hparams/final_eval_return": "final_eval_return",
+    "hparams/best_eval_return": "best_eval_return",
+    "hparams/steps_to_solve": "steps_to_solve",
+}
+#: Custom-scalars dashboard: category -> chart title -> regex of the tags drawn together.
+LAYOUT = {
+    "train": {
+        "episode return (raw, EMA)": r"^train/episode_return(_ema)?$",
+        "episode length": r"^train/episode_length$",
+    },
+    "eval": {
+        "eval return mean": r"^eval/return_mean$",
+        "eval return std": r"^eval/return_std$",
+    },
+    "losses": {"critic loss": r"^loss/critic$", "actor loss": r"^loss/actor$"},
+    "Q": {"mean Q": r"^q/mean$"},
+}
+
+
+class MetricsWriter:
+    """Writes scalars to TensorBoard and a long-format CSV (step,key,value); x-axis = env step."""
+
+    def __init__(self, run_dir: Path, append: bool = False) -> None:
+        self.run_dir = Path(run_dir)
+        self._writer = EventFileWriter(str(self.run_dir / "tb"))
+        csv_path = self.run_dir / "scalars.csv"
+        write_header = not (append and csv_path.exists())
+        self._csv_file = open(csv_path, "a" if append else "w", newline="")  # noqa: SIM115
+        self._csv = csv.writer(self._csv_file)
+        if write_header:
+            self._csv.writerow(["step", "key", "value"])
+        _write(self._writer, _layout_pb(), step=0)
+
+    def scalars(self, values: Mapping[str, float], step: int) -> None:
+        """Log each key's value at env step `step`."""
+        unknown = values.keys() - SCALAR_KEYS
+        if unknown:
+            raise KeyError(f"unknown metric key {sorted(unknown)[0]!r}")
+        self._csv.writerows([step, key, repr(float(value))] for key, value in values.items())
+        _write(self._writer, _scalars_pb(values), step)
+
+    def hparams(self, params: Mapping[str, Any]) -> None:
+        """Record this run's hyperparameters for TensorBoard's HParams dashboard.
+
+        Integers are logged as strings (seed 1 as "1"); see _hparam_value.
+        """
+        clean = {k: _hparam_value(v) for k, v in params.items()}
+        _write(self._writer, hp.hparams_pb(clean), step=0)  # where hp.hparams() writes it
+
+    def flush(self) -> None:
+        """Push buffered scalars to disk (TensorBoard and CSV)."""
+        self._writer.flush()
+        self._csv_file.flush()
+
+    def close(self) -> None:
+        """Flush and close both files; the writer cannot be used afterwards."""
+        self.flush()
+        self._writer.close()
+        self._csv_file.close()
+
+
+def write_final_metrics(run_dir: Path, summary: Mapping[str, Any]) -> None:
+    """Log the summary's final numbers under FINAL_METRICS tags at its last env step.
+
+    These are the metric columns of the HParams table; a number the run never reached (no
+    evaluation, never solved) is left out rather than logged as NaN. Uses a writer of its own,
+    so it can run after the run's MetricsWriter is closed.
+    """
+    writer = EventFileWriter(str(Path(run_dir) / "tb"))
+    numbers = {tag: summary.get(key) for tag, key in FINAL_METRICS.items()}
+    finite = {tag: float(v) for tag, v in numbers.items() if v is not None and math.isfinite(v)}
+    if finite:
+        _write(writer, _scalars_pb(finite), int(summary.get("env_steps") or 0))
+    writer.close()
+
+
+#: What tf.summary.scalar attaches to each value: the scalars plugin's metadata.
+_SCALAR_METADATA = scalar_metadata.create_summary_metadata(display_name=None, description=None)
+
+
+def _scalars_pb(values: Mapping[str, float]) -> summary_pb2.Summary:
+    """Scalars as tf.summary.scalar writes them: a float32 scalar tensor under each tag."""
+    return summary_pb2.Summary(
+        value=[
+            summary_pb2.Summary.Value(
+                tag=tag,
+                metadata=_SCALAR_METADATA,
+                tensor=tensor_pb2.TensorProto(
+                    dtype=types_pb2.DT_FLOAT,
+                    tensor_shape=tensor_shape_pb2.TensorShapeProto(),  # a scalar: no dims
+                    float_val=[value],
+                ),
+            )
+            for tag, value in values.items()
+        ]
+    )
+
+
+def _write(writer: EventFileWriter, summary: Any, step: int) -> None:
+    """One event holding `summary` (a plugin's helper may return TensorFlow's copy of the
+    Summary class where TensorFlow is installed: the bytes are the same)."""
+    if not isinstance(summary, summary_pb2.Summary):
+        summary = summary_pb2.Summary.FromString(summary.SerializeToString())
+    writer.add_event(event_pb2.Event(wall_time=time.time(), step=step, summary=summary))
+
+
+def _layout_pb() -> Any:
+    """LAYOUT as a custom-scalars summary proto."""
+    categories = [
+        layout_pb2.Category(
+            title=title,
+            chart=[
+                layout_pb2.Chart(title=name, multiline=layout_pb2.MultilineChartContent(tag=[tag]))
+                for name, tag in charts.items()
+            ],
+        )
+        for title, charts in LAYOUT.items()
+    ]
+    return custom_scalar_summary.pb(layout_pb2.Layout(category=categories))
+
+
+def _hparam_value(value: Any) -> bool | float | str:
+    """`value` as the HParams dashboard should show it: bools and finite floats as they are,
+    everything else (integers, nan, lists, None) as a string.
+
+    TensorBoard's HParams data types are string, bool and float64 only (an int becomes float64,
+    "TODO(#1998): Add int dtype" in its summary_v2.py), and its table prints every number with
+    5 significant digits: seed 1 shows as 1.0000. A string shows as written. The sweep's HParams
+    config (ddpg.launch.sweep_hparams.swept_hparams) declares integer settings as strings to match.
+    """
+    if isinstance(value, bool | str):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return str(value)

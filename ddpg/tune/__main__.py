@@ -1,0 +1,238 @@
+"""Hydra entry point of a hyperparameter search: Optuna trials trained as populations.
+
+    python -m ddpg.tune search=ddpg env=pendulum tune.n_trials=64 tune.population=16
+    python -m ddpg.tune ... tune.storage=outputs/tune/<study>/journal.log   # continue it
+    optuna-dashboard outputs/tune/<study>/journal.log                      # watch it live
+    python -m ddpg.compare outputs/tune/<study>                             # every trial is a run
+
+The run config (conf/config.yaml and its groups, with the command line's overrides) fixes what
+every trial shares; the search group (conf/search/, ddpg.tune.space) names what each trial
+samples: `search=ddpg` the zoo's DDPG space, `search=ddpg_members` the same without batch size
+and network, so that every batch of trials trains as one population. Each trial is composed
+as `python -m ddpg.run <overrides>` would be and trains into
+`<tune.dir>/<trial number>_<params>/` with the whole run contract, plus trial.json. The study
+lives in an Optuna journal file (tune.storage): rerunning the same command continues it (trials
+a killed worker left RUNNING are settled first, ddpg.tune.trials), and several processes may
+work on one study at once. The loop itself is ddpg.tune.study's.
+
+A bad setting (an unknown dimension key, an empty range, a storage path that is not writable)
+ends with one line naming it and exit code 2; SIGINT stops with exit code 130 after the
+unfinished trials are re-queued.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+import sys
+import warnings
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import hydra
+import optuna
+import yaml
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+import ddpg.algo.tf_startup  # noqa: F401  # notes whether the user set TF_CPP_MIN_LOG_LEVEL
+from ddpg.config.schema import ConfigError, RunConfig
+from ddpg.config.structured import from_mapping
+from ddpg.run import to_run_config
+from ddpg.tune.space import SearchSpace, overrides, parse_space
+from ddpg.tune.storage import TuneSettings, base_params, open_study
+from ddpg.tune.study import run_study
+from ddpg.tune.trials import StudyInterrupted
+
+#: Top-level keys of conf/tune.yaml that are not part of a run's config.
+TUNE_KEYS = ("tune", "search")
+MIN_COMPLETE = 10  # complete trials before parameter importances mean anything
+
+
+class HydraTrials:
+    """Composes trials as `python -m ddpg.run <base overrides> <trial overrides>` would."""
+
+    def __init__(self, task_overrides: list[str]) -> None:
+        self.task = list(task_overrides)
+
+    def __call__(self, trial_overrides: list[str]) -> tuple[RunConfig, dict[str, Any]]:
+        try:
+            cfg = hydra.compose(config_name="tune", overrides=self.task + trial_overrides)
+        except (HydraException, OmegaConfBaseException) as error:
+            raise ConfigError(str(error).strip().splitlines()[0]) from None
+        return run_config(cfg)
+
+
+def run_config(cfg: DictConfig) -> tuple[RunConfig, dict[str, Any]]:
+    """The run part of a composed tune config: validated, and resolved as a plain mapping."""
+    run_cfg = OmegaConf.masked_copy(cfg, [str(k) for k in cfg if k not in (*TUNE_KEYS, "hydra")])
+    config = to_run_config(run_cfg)
+    composed = OmegaConf.to_container(run_cfg, resolve=True)
+    assert isinstance(composed, dict)
+    return config, {str(k): v for k, v in composed.items()}
+
+
+def base_overrides(task: list[str]) -> list[str]:
+    """The command line's overrides that belong to the runs (not tune.*, search, hydra.*)."""
+    keep = []
+    for text, parsed in zip(task, OverridesParser.create().parse_overrides(task), strict=True):
+        key = parsed.key_or_group
+        if not key.startswith(("tune.", "search", "hydra.", "hydra/")) and key != "tune":
+            keep.append(text)
+    return keep
+
+
+def check_space(space: SearchSpace, cfg: DictConfig, build: HydraTrials) -> None:
+    """Every key a dimension sets exists (a value, or a config group with those options), and
+    each end of every range, each choice, composes into a valid run config.
+
+    Raises:
+        ConfigError: Naming the dimension and what is wrong.
+    """
+    loader = GlobalHydra.instance().config_loader()
+    groups = set(loader.list_groups("")) - {"hydra", *TUNE_KEYS}
+    for d in space.dimensions:
+        for key in d.targets():
+            if key in groups:
+                options = loader.get_group_options(key)
+                bad = [c for c in d.choices if c not in options]
+                if d.type != "categorical" or bad:
+                    raise ConfigError(
+                        f"search dimension {d.name!r}: config group {key} takes categorical "
+                        f"choices among {', '.join(options)}"
+                        + (f"; {bad[0]!r} is none of them" if bad else "")
+                    )
+                continue
+            node = OmegaConf.select(cfg, key, default=_ABSENT, throw_on_missing=False)
+            if node is _ABSENT or key.split(".", 1)[0] in (*TUNE_KEYS, "hydra"):
+                raise ConfigError(f"search dimension {d.name!r}: unknown config key {key!r}")
+            if isinstance(node, DictConfig):
+                raise ConfigError(f"search dimension {d.name!r}: {key} is a group of keys")
+        parents = {other: allowed[0] for other, allowed in d.when}
+        ends = d.choices if d.type == "categorical" else (d.low, d.high)
+        for value in ends:
+            try:
+                build(overrides(space, parents | {d.name: value}))
+            except ConfigError as error:
+                raise ConfigError(f"search dimension {d.name!r} at {value!r}: {error}") from None
+
+
+_ABSENT = object()
+
+
+@hydra.main(config_path="../../conf", config_name="tune", version_base="1.3")
+def main(cfg: DictConfig) -> float:
+    """Run (or continue) the study; return the best trial's value (NaN without one)."""
+    hydra_cfg = HydraConfig.get()
+    storage = str(cfg.tune.get("storage", "the study's journal"))
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # our lines say what each trial did
+    try:
+        if hydra_cfg.mode == RunMode.MULTIRUN:
+            raise ConfigError("ddpg.tune runs one study: drop -m/--multirun")
+        settings = from_mapping(TuneSettings, _container(cfg.tune), "tune.")
+        space = parse_space(_container(cfg.search))
+        task = list(hydra_cfg.overrides.task)
+        build = HydraTrials(task)
+        base, _ = run_config(cfg)
+        if base.resume is not None or base.population.size != 1:
+            raise ConfigError(
+                "resume= and population.size apply to ddpg.run: a study continues when its "
+                "command is run again, and tune.population sets how many trials train together"
+            )
+        check_space(space, cfg, build)
+        study = open_study(settings, base_params(base, space), base, space)
+        _record_launch(Path(settings.dir), cfg, task)
+        run_study(study, settings, space, build, base_overrides(task))
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+    except (StudyInterrupted, KeyboardInterrupt):
+        print(
+            f"interrupted: rerun the same command to continue the study in {storage}",
+            file=sys.stderr,
+        )
+        sys.exit(130)
+    print(study_report(study, settings, base_overrides(task)), flush=True)
+    completed = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    return study.best_value if completed else math.nan
+
+
+def _container(node: Any) -> dict[str, Any]:
+    try:
+        data = OmegaConf.to_container(node, resolve=True)
+    except OmegaConfBaseException as error:
+        raise ConfigError(str(error).splitlines()[0]) from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"expected a mapping, got {data!r}")
+    return {str(k): v for k, v in data.items()}
+
+
+def _record_launch(folder: Path, cfg: DictConfig, task: list[str]) -> None:
+    """Hydra's record of this launch: <tune.dir>/.hydra/tune_<time>/{config,overrides}.yaml."""
+    record = folder / ".hydra" / f"tune_{datetime.now():%Y-%m-%d_%H-%M-%S}"
+    record.mkdir(parents=True, exist_ok=True)
+    (record / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    (record / "overrides.yaml").write_text(yaml.safe_dump(task))
+
+
+def study_report(study: optuna.Study, settings: TuneSettings, base: list[str]) -> str:
+    """States, the best trial as a `python -m ddpg.run` command, importances, next commands."""
+    trials = study.get_trials(deepcopy=False)
+    counts: dict[str, int] = {}
+    for trial in trials:
+        counts[trial.state.name.lower()] = counts.get(trial.state.name.lower(), 0) + 1
+    states = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+    lines = [f"Study {study.study_name}: {len(trials)} trials ({states}) in {settings.dir}"]
+    complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if complete:
+        best = study.best_trial
+        command = ["python", "-m", "ddpg.run", *base, *best.user_attrs.get("overrides", [])]
+        lines += [
+            f"Best trial {best.number}: final eval {best.value:.1f} "
+            f"({best.user_attrs.get('run_dir', '?')})",
+            "  " + " ".join(map(shlex.quote, command)),
+        ]
+    else:
+        lines.append("No trial completed yet.")
+    lines += importance_lines(study)
+    where, journal = shlex.quote(settings.dir), shlex.quote(settings.storage)
+    lines += [
+        "Next:",
+        f"  python -m ddpg.compare {where}",
+        f"  optuna-dashboard {journal}",
+        f"  tensorboard --logdir {where}",
+    ]
+    return "\n".join(lines)
+
+
+def importance_lines(study: optuna.Study) -> list[str]:
+    """PED-ANOVA importances over the complete trials: how much reaching their top quantile
+    depends on each parameter (conditional ones included; Optuna's fANOVA evaluator would need
+    scikit-learn). The quantile holds at least 5 trials, as PED-ANOVA's authors advise, so
+    there is nothing to say before MIN_COMPLETE trials completed."""
+    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    if len(complete) < MIN_COMPLETE:
+        return [
+            f"Parameter importances: not available yet ({len(complete)} complete trials; "
+            f"they need {MIN_COMPLETE})"
+        ]
+    quantile = max(0.1, 5 / len(complete))
+    evaluator = optuna.importance.PedAnovaImportanceEvaluator(target_quantile=quantile)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. a parameter a conditional dimension rarely sets
+        importances = optuna.importance.get_param_importances(study, evaluator=evaluator)
+    width = max(map(len, importances), default=0)
+    return [
+        f"Parameter importances (PED-ANOVA: reaching the top {quantile:.0%} of "
+        f"{len(complete)} complete trials):"
+    ] + [f"  {name:<{width}}  {value:.3f}" for name, value in importances.items()]
+
+
+if __name__ == "__main__":
+    main()

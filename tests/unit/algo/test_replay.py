@@ -1,0 +1,127 @@
+"""Replay ring buffers of a population: wrap-around, today's draws per member, independence."""
+
+import numpy as np
+import pytest
+
+from ddpg.algo.replay import ReplayBuffer
+
+OBS, ACT = 3, 2
+
+
+def _transition(value: np.ndarray) -> tuple[np.ndarray, ...]:
+    """One transition per value [M]: obs = value, action = value, next_obs = value + 1."""
+    value = np.asarray(value, np.float64)
+    obs = np.repeat(value[:, None], OBS, axis=1)
+    action = np.repeat(value[:, None], ACT, axis=1)
+    return obs, action, value, obs + 1, value % 2 == 0
+
+
+def _fill(buffer: ReplayBuffer, members: list[int], n: int, base: float = 0.0) -> None:
+    """n steps for the listed members; member k's i-th transition carries base + 100 k + i."""
+    listed = np.array(members)
+    for i in range(n):
+        buffer.add(listed, *_transition(base + 100 * listed + i))
+
+
+def test_ring_buffer_overwrites_each_members_oldest():
+    buffer = ReplayBuffer(capacity=4, members=3, obs_dim=OBS, action_dim=ACT)
+    _fill(buffer, [0, 1, 2], 2)
+    _fill(buffer, [2, 0], 4, base=10)  # any order; member 1 sits these out
+    _fill(buffer, [1], 1, base=50)  # a single member takes the basic-indexing path
+    np.testing.assert_array_equal(buffer.sizes, [4, 3, 4])
+    np.testing.assert_array_equal(buffer.positions, [2, 3, 2])
+    np.testing.assert_array_equal(buffer.reward[0], [12.0, 13.0, 10.0, 11.0])
+    np.testing.assert_array_equal(buffer.reward[1], [100.0, 101.0, 150.0, 0.0])
+    np.testing.assert_array_equal(buffer.reward[2], [212.0, 213.0, 210.0, 211.0])
+    np.testing.assert_array_equal(buffer.obs[2, :, 0], buffer.reward[2])
+    np.testing.assert_array_equal(buffer.next_obs[2, :, 1], buffer.reward[2] + 1)
+    np.testing.assert_array_equal(buffer.terminated[0], [1.0, 0.0, 1.0, 0.0])
+
+
+@pytest.mark.parametrize(("before", "steps"), [(0, 3), (3, 4), (2, 5), (1, 12)])
+def test_add_episode_wraps_like_single_adds(before, steps):
+    episode = ReplayBuffer(capacity=5, members=2, obs_dim=OBS, action_dim=ACT)
+    single = ReplayBuffer(capacity=5, members=2, obs_dim=OBS, action_dim=ACT)
+    for buffer in (episode, single):
+        _fill(buffer, [0, 1], before)
+    values = 1000 + np.arange(steps)
+    episode.add_episode(1, *_transition(values))
+    for value in values:
+        single.add(np.array([1]), *_transition(np.array([value])))
+    np.testing.assert_array_equal(episode.sizes, single.sizes)
+    np.testing.assert_array_equal(episode.positions, single.positions)
+    for name in ("obs", "action", "reward", "next_obs", "terminated"):
+        np.testing.assert_array_equal(getattr(episode, name), getattr(single, name))
+    assert episode.positions[1] == (before + steps) % 5  # (a real check of the reference too)
+    assert episode.sizes[1] == min(before + steps, 5)
+
+
+def test_sample_draws_todays_indices_per_member_and_rows_stay_aligned():
+    buffer = ReplayBuffer(capacity=10, members=3, obs_dim=OBS, action_dim=ACT)
+    _fill(buffer, [0, 1, 2], 4)
+    _fill(buffer, [1, 2], 3)
+    _fill(buffer, [2], 6)  # sizes 4, 7, 10 (member 2 wrapped)
+    batch = buffer.sample(32, [np.random.default_rng(seed) for seed in (5, 6, 7)], np.arange(3))
+    assert batch.obs.shape == (3, 32, OBS) and batch.next_obs.shape == (3, 32, OBS)
+    assert batch.action.shape == (3, 32, ACT)
+    assert batch.reward.shape == (3, 32) and batch.terminated.shape == (3, 32)
+    assert all(array.dtype == np.float32 for array in batch)
+    for k, (seed, size) in enumerate([(5, 4), (6, 7), (7, 10)]):
+        index = np.random.default_rng(seed).integers(0, size, size=32)  # the one-member draw
+        np.testing.assert_array_equal(batch.reward[k], buffer.reward[k, index])
+        np.testing.assert_array_equal(batch.terminated[k], buffer.terminated[k, index])
+        np.testing.assert_array_equal(batch.action[k], buffer.action[k, index])
+    np.testing.assert_array_equal(batch.obs[..., 0], batch.reward)  # rows stay aligned
+    np.testing.assert_array_equal(batch.next_obs[..., 2], batch.reward + 1)
+    assert batch.reward[0].max() <= 3 and batch.reward[1].max() <= 106  # never unfilled slots
+
+
+def test_sample_of_listed_members_zeros_the_rest_and_leaves_their_rngs_alone():
+    buffer = ReplayBuffer(capacity=8, members=3, obs_dim=OBS, action_dim=ACT)
+    _fill(buffer, [0, 1, 2], 5, base=1)
+    rngs = [np.random.default_rng(seed) for seed in (0, 1, 2)]
+    batch = buffer.sample(16, rngs, np.array([2, 0]))
+    for array in batch:
+        assert not array[1].any()
+    for k in (0, 2):
+        index = np.random.default_rng(k).integers(0, 5, size=16)
+        np.testing.assert_array_equal(batch.next_obs[k], buffer.next_obs[k, index])
+    assert batch.reward[[0, 2]].all()  # stored rewards are >= 1: real rows, not the zero row
+    assert rngs[1].random() == np.random.default_rng(1).random()  # member 1 drew nothing
+
+
+def test_a_members_samples_do_not_depend_on_the_population():
+    alone = ReplayBuffer(capacity=6, members=1, obs_dim=OBS, action_dim=ACT)
+    among = ReplayBuffer(capacity=6, members=3, obs_dim=OBS, action_dim=ACT)
+    for i in range(9):  # member 1 of `among` holds what `alone` holds; the others differ
+        value = np.array([float(i)])
+        alone.add(np.array([0]), *_transition(value))
+        among.add(np.arange(3), *_transition(np.array([-5.0 - i, i, 7.0 * i])))
+        if i % 3 == 0:
+            among.add(np.array([0, 2]), *_transition(np.array([-1.0, -2.0])))
+    rng_alone, rng_among = np.random.default_rng(42), np.random.default_rng(42)
+    others = [np.random.default_rng(1), rng_among, np.random.default_rng(2)]
+    for members in (np.arange(3), np.array([1]), np.array([1, 2])):
+        mine = alone.sample(64, [rng_alone], np.array([0]))
+        theirs = among.sample(64, others, members)
+        for a, b in zip(mine, theirs, strict=True):
+            np.testing.assert_array_equal(a[0], b[1])
+
+
+def test_member_state_round_trip_continues_identically():
+    buffer = ReplayBuffer(capacity=5, members=2, obs_dim=OBS, action_dim=ACT)
+    _fill(buffer, [0, 1], 3)
+    _fill(buffer, [1], 4)  # member 1 wrapped
+    restored = ReplayBuffer(capacity=5, members=2, obs_dim=OBS, action_dim=ACT)
+    for k in (0, 1):
+        restored.load_member_state(k, buffer.member_state(k))
+    np.testing.assert_array_equal(restored.sizes, [3, 5])
+    np.testing.assert_array_equal(restored.positions, buffer.positions)
+    for buf in (buffer, restored):
+        _fill(buf, [0, 1], 2, base=500)
+    for name in ("obs", "action", "reward", "next_obs", "terminated"):
+        np.testing.assert_array_equal(getattr(restored, name), getattr(buffer, name))
+    assert buffer.member_state(0)["reward"].shape == (5,)
+    small = ReplayBuffer(capacity=3, members=1, obs_dim=OBS, action_dim=ACT)
+    with pytest.raises(ValueError, match="capacity is 3"):
+        small.load_member_state(0, buffer.member_state(1))

@@ -1,0 +1,58 @@
+"""The closing blocks of a run and of a sweep."""
+
+import json
+
+from ddpg.launch.console import run_report, sweep_report
+
+
+def test_run_report_names_the_outcome_and_the_next_commands(tmp_path):
+    summary = {
+        "status": "completed",
+        "env_steps": 20000,
+        "final_eval_return": -145.26,
+        "final_eval_std": 80.14,
+        "best_eval_return": -120.0,
+        "solved_score": -200.0,
+        "steps_to_solve": 6000,
+        "wall_time_s": 71.25,
+        "steps_per_sec": 280.7,
+        "error": None,
+    }
+    lines = run_report(tmp_path / "my run", summary).splitlines()
+    assert lines == [
+        f"Run completed: {tmp_path / 'my run'}",
+        "  final eval   -145.3 +- 80.1 (at env step 20000)",
+        "  best eval    -120.0",
+        "  solved       at env step 6000 (eval >= -200)",
+        "  time         71.2 s, 281 env steps/s",
+        "Next:",
+        f"  tensorboard --logdir '{tmp_path / 'my run'}'",
+        f"  python -m ddpg.evaluate run_dir='{tmp_path / 'my run'}'",
+    ]
+
+
+def test_run_report_of_a_diverged_run_without_evaluations(tmp_path):
+    summary = {"status": "diverged", "env_steps": 300, "final_eval_return": None}
+    summary |= {"solved_score": 90.0, "steps_to_solve": None, "error": "loss/critic"}
+    text = run_report(tmp_path, summary)
+    assert "Run diverged" in text and "final eval   - (at env step 300)" in text
+    assert "solved       not reached (eval >= 90)" in text and "error        loss/critic" in text
+
+
+def test_sweep_report_lists_jobs_in_job_order(tmp_path):
+    for name, status, final in (
+        ("10_seed=1", "completed", -150.04),
+        ("2_seed=0", "failed", None),
+        ("1_seed=2", "diverged", -900.0),
+    ):
+        (tmp_path / name).mkdir()
+        record = {"status": status, "final_eval_return": final}
+        (tmp_path / name / "summary.json").write_text(json.dumps(record))
+    lines = sweep_report(tmp_path).splitlines()
+    assert lines[0] == f"Sweep finished: {tmp_path} (3 jobs)"
+    assert [line.split() for line in lines[2:5]] == [
+        ["1_seed=2", "diverged", "-900.0"],
+        ["2_seed=0", "failed", "-"],
+        ["10_seed=1", "completed", "-150.0"],
+    ]
+    assert lines[-2] == f"  python -m ddpg.compare {tmp_path}"

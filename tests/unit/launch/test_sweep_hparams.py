@@ -1,0 +1,31 @@
+"""ddpg.launch.sweep_hparams: HParams columns are ddpg.analysis.swept's treatments + seed."""
+
+from __future__ import annotations
+
+from omegaconf import OmegaConf
+
+from ddpg.launch import sweep_hparams
+
+
+def test_hparams_show_treatments_and_seed_as_params_json_names_them() -> None:
+    task = [
+        "+experiment=smoke",
+        "reward_norm=none,running",
+        "trainer.max_episodes=10,20",  # null by default: still a column
+        "trainer.progress=true,false",  # bookkeeping: no column
+        "resume=a,b",  # a location: no column
+    ]
+    config = OmegaConf.create(
+        {
+            "hydra": {"sweeper": {"params": {}}, "overrides": {"task": task}},
+            "reward_norm": {"name": "none", "gamma": "${agent.gamma}"},
+            "agent": {"gamma": 0.99},
+            "trainer": {"max_episodes": None, "progress": True},
+            "resume": None,
+            "seed": 3,
+        }
+    )
+    hparams = {h.name: h.domain for h in sweep_hparams.swept_hparams(config)}
+    assert list(hparams) == ["reward_norm.name", "trainer.max_episodes", "seed"]
+    assert hparams["trainer.max_episodes"].values == ["10", "20"]  # integers as strings
+    assert hparams["seed"].values == ["3"]

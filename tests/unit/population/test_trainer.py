@@ -1,0 +1,113 @@
+"""The environment loop against gymnasium's own wrappers: what is stored, what is normalized."""
+
+import dataclasses
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from conftest import population_trainer
+from gymnasium.wrappers import NormalizeObservation, NormalizeReward
+
+from ddpg.config.schema import (
+    AgentConfig,
+    EnvConfig,
+    NetworkConfig,
+    RewardNormConfig,
+    RunConfig,
+    TrainerConfig,
+)
+from ddpg.envs.make import make_env
+
+EPISODE = 50  # Pendulum never terminates: every episode ends by truncation
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A short run with running observation and reward normalization; its components."""
+    config = RunConfig(
+        seed=5,
+        env=EnvConfig(obs_norm="running", max_episode_steps=EPISODE),
+        reward_norm=RewardNormConfig(name="running", gamma=0.9),
+        network=NetworkConfig(name="tiny", actor_hidden=[8], critic_hidden=[8]),
+        agent=AgentConfig(batch_size=8, learning_starts=40),
+        trainer=TrainerConfig(
+            total_steps=4 * EPISODE, eval_every=100, eval_episodes=1, progress=False
+        ),
+    )
+    trainer = population_trainer([config], [Path(tmp_path_factory.mktemp("run"))])
+    trainer.train()
+    trainer.close()
+    return config, trainer.c
+
+
+def replay_through_gymnasium(config: RunConfig, actions: np.ndarray) -> gym.Env:
+    """The run's env (raw observations) under gymnasium's normalizing wrappers, same actions."""
+    env = NormalizeReward(
+        NormalizeObservation(make_env(config.env)), gamma=config.reward_norm.gamma
+    )
+    env.reset(seed=config.seed)
+    for t, action in enumerate(actions):
+        _, _, terminated, truncated, _ = env.step(action)
+        if (terminated or truncated) and t + 1 < len(actions):  # the run stops without a reset
+            env.reset()
+    return env
+
+
+def test_replay_holds_raw_observations(trained):
+    config, c = trained
+    buffer = c.replay_buffer
+    assert buffer.sizes[0] == config.trainer.total_steps
+    env = make_env(dataclasses.replace(config.env, obs_norm="none"))  # what the env returns
+    obs, _ = env.reset(seed=config.seed)
+    for t in range(buffer.sizes[0]):
+        np.testing.assert_array_equal(buffer.obs[0, t], obs)
+        obs, _, terminated, truncated, _ = env.step(buffer.action[0, t])
+        np.testing.assert_array_equal(buffer.next_obs[0, t], obs)
+        if terminated or truncated:
+            obs, _ = env.reset()
+
+
+def test_observation_and_reward_statistics_match_gymnasium_wrappers(trained):
+    config, c = trained
+    stored = c.replay_buffer.sizes[0]
+    reference = replay_through_gymnasium(config, c.replay_buffer.action[0, :stored])
+    obs_rms = reference.env.obs_rms  # NormalizeObservation's
+    ours = c.agent.obs_normalizer.member_state(0)
+    np.testing.assert_allclose(ours["mean"], obs_rms.mean, rtol=1e-6)
+    np.testing.assert_allclose(ours["var"], obs_rms.var, rtol=1e-6)
+    assert ours["count"] == obs_rms.count
+    # Truncations carry the discounted return on, as NormalizeReward does.
+    var = c.reward_normalizer.member_state(0)["var"]
+    assert var == pytest.approx(float(reference.return_rms.var), rel=1e-10)
+
+
+def test_actions_and_batches_use_the_current_statistics(trained):
+    _, c = trained
+    raw = c.replay_buffer.obs[0, :3]
+    normalizer = c.agent.obs_normalizer
+    stats = normalizer.member_state(0)
+    expected = (raw - stats["mean"]) / np.sqrt(stats["var"] + 1e-8)
+    np.testing.assert_allclose(normalizer.normalize(raw[None])[0], expected, rtol=1e-6)
+    member = np.array([0])
+    for obs in raw:
+        np.testing.assert_array_equal(
+            c.agent.policy_action(obs[None], member, explore=False),
+            c.agent.learner.act(normalizer.normalize(obs[None])),
+        )
+
+
+def test_progress_bar_shows_the_last_eval_and_the_return_ema_together(tmp_path, capsys):
+    config = RunConfig(
+        env=EnvConfig(max_episode_steps=EPISODE),
+        network=NetworkConfig(name="tiny", actor_hidden=[8], critic_hidden=[8]),
+        agent=AgentConfig(batch_size=8, learning_starts=40),
+        trainer=TrainerConfig(total_steps=2 * EPISODE, eval_every=EPISODE, eval_episodes=1),
+    )
+    trainer = population_trainer([config], [tmp_path])
+    trainer.train()
+    trainer.close()
+    last = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    s = trainer.states[0]
+    assert f"eval={s.final_eval_return:.1f}" in last and f"return_ema={s.return_ema:.1f}" in last
+    assert "step/s" in last and f"{2 * EPISODE}/{2 * EPISODE}" in last
