@@ -66,7 +66,6 @@ def training_rate(case: str, members: int, steps: int, warmup: int) -> dict[str,
     import numpy as np
 
     from ddpg.population.build import build
-    from ddpg.population.member_records import MemberRecords
     from ddpg.population.trainer import Trainer
     from ddpg.storage.metrics import MetricsWriter
 
@@ -91,7 +90,7 @@ def training_rate(case: str, members: int, steps: int, warmup: int) -> dict[str,
         dirs = [Path(tmp) / str(k) for k in range(members)]
         components = build(configs)
         writers = [MetricsWriter(d) for d in dirs]
-        trainer = Trainer(configs, components, MemberRecords(configs, dirs, writers))
+        trainer = Trainer(configs, components, dirs, writers)
         trainer.train()  # compiles and fills the buffers past batch_size
         for config, state in zip(configs, trainer.states, strict=True):
             config.trainer.total_steps = warmup + steps

@@ -24,14 +24,13 @@ def population_trainer(configs: list, run_dirs: list[Path]):
     trainer's components after training.
     """
     from ddpg.population.build import build
-    from ddpg.population.member_records import MemberRecords
     from ddpg.population.trainer import Trainer
     from ddpg.storage.metrics import MetricsWriter
 
     for run_dir in run_dirs:
         Path(run_dir).mkdir(parents=True, exist_ok=True)
     writers = [MetricsWriter(Path(d)) for d in run_dirs]
-    trainer = Trainer(configs, build(configs), MemberRecords(configs, run_dirs, writers))
+    trainer = Trainer(configs, build(configs), run_dirs, writers)
 
     def close() -> None:
         for writer in writers:

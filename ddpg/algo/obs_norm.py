@@ -1,8 +1,9 @@
 """Running observation normalization of each population member, so the replay buffer stays raw.
 
 `env.obs_norm=running` normalizes o' = (o - mean) / sqrt(var + eps) with gymnasium's
-RunningMeanStd statistics (the statistics and formula of gymnasium.wrappers.NormalizeObservation),
-but outside the env: transitions are stored raw and normalized when they are used, with the
+RunningMeanStd statistics (the statistics and formula of gymnasium.wrappers.NormalizeObservation;
+each update is gymnasium's own `update_mean_var_count_from_moments`, applied to all members at
+once), but outside the env: transitions are stored raw and normalized when they are used, with the
 statistics of that moment, for acting, for each sampled batch and for evaluation alike (as
 Stable-Baselines3's VecNormalize does). A wrapper would freeze each stored observation with the
 statistics of the step it was seen, and early transitions of a large buffer would stay stale.
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from gymnasium.wrappers.utils import update_mean_var_count_from_moments
 
 
 class ObsNormalizer:
@@ -48,15 +50,14 @@ class ObsNormalizer:
         if not self._all_enabled:
             keep = self.enabled[members]
             members, obs = members[keep], obs[keep]
-        # RunningMeanStd.update on a batch of one (batch mean o, batch var 0, batch count 1).
-        mean, var, count = self.mean[members], self.var[members], self.count[members, None]
-        delta = obs - mean
-        total = count + 1
-        mean += delta / total
-        var = (var * count + np.square(delta) * count / total) / total
+        # gymnasium's RunningMeanStd.update on a batch of one per member (batch mean o, batch var
+        # 0, batch count 1), elementwise over the members; count [M, 1] broadcasts against [M, O].
+        mean, var, count = update_mean_var_count_from_moments(
+            self.mean[members], self.var[members], self.count[members, None], obs, 0.0, 1
+        )
         self.mean[members] = mean
         self.var[members] = var
-        self.count[members] = total[:, 0]
+        self.count[members] = count[:, 0]
         self._std[members] = np.sqrt(var + self.epsilon)
 
     def normalize(self, obs: np.ndarray) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 Member k follows configs[k]. `none` and `scale` act on each sampled batch; `running` divides by
 the running std of the discounted return exactly as gymnasium's NormalizeReward does (the
-statistics of gymnasium's RunningMeanStd, updated every env step); `episode_return` (the
+statistics of gymnasium's RunningMeanStd, updated every env step by gymnasium's own
+`update_mean_var_count_from_moments`, applied to all members at once); `episode_return` (the
 MountainCar seed's method) rewrites a finished episode's rewards.
 """
 
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from gymnasium.wrappers.utils import update_mean_var_count_from_moments
 
 from ddpg.config.schema import RewardNormConfig
 
@@ -23,9 +25,10 @@ class RewardNormalizer:
     running: r' = r / sqrt(Var[G] + eps), G the running discounted return
         G <- gamma * (1 - d) * G + r. The semantics of gymnasium.wrappers.NormalizeReward: G
         restarts only at true termination (d = terminated), so a time-limit truncation carries G
-        into the next episode, and Var[G] is tracked with gymnasium's RunningMeanStd update over
-        every env step. Applied when a batch is sampled, so older transitions are rescaled by the
-        current statistics.
+        into the next episode, and Var[G] is tracked with gymnasium's RunningMeanStd update
+        (`gymnasium.wrappers.utils.update_mean_var_count_from_moments`) over every env step.
+        Applied when a batch is sampled, so older transitions are rescaled by the current
+        statistics.
     episode_return: each reward of a finished episode becomes its standardised discounted
         return-to-go, G_t = sum_j gamma^j r_{t+j}; r'_t = (G_t - mean(G)) / (std(G) + eps). An
         episode of one step (std 0) maps to 0.
@@ -74,14 +77,14 @@ class RewardNormalizer:
             members, reward, terminated = members[keep], reward[keep], terminated[keep]
         returns = self.discounted_return[members] * self.gamma[members] * (1 - terminated) + reward
         self.discounted_return[members] = returns
-        # RunningMeanStd.update on a batch of one (batch mean G, batch var 0, batch count 1).
-        mean, var, count = self.mean[members], self.var[members], self.count[members]
-        delta = returns - mean
-        total = count + 1
-        self.mean[members] = mean + delta / total
-        var = (var * count + np.square(delta) * count / total) / total
+        # gymnasium's RunningMeanStd.update on a batch of one per member (batch mean G, batch var
+        # 0, batch count 1), elementwise over the members.
+        mean, var, count = update_mean_var_count_from_moments(
+            self.mean[members], self.var[members], self.count[members], returns, 0.0, 1
+        )
+        self.mean[members] = mean
         self.var[members] = var
-        self.count[members] = total
+        self.count[members] = count
         self._std[members, 0] = np.sqrt(var + self.epsilon[members])
 
     def normalize_batch(self, reward: np.ndarray) -> np.ndarray:

@@ -29,7 +29,7 @@ import gymnasium as gym
 import numpy as np
 
 import ddpg.algo.tf_startup  # notes whether the user set TF_CPP_MIN_LOG_LEVEL
-from ddpg.config.schema import ConfigError, check, from_mapping
+from ddpg.config.schema import ConfigError, check
 from ddpg.evaluation.episodes import compiled_act, make_eval_env, play_episodes
 from ddpg.evaluation.preflight import EvaluateError, check_render_support, find_policy
 from ddpg.evaluation.records import RESULT_FILE, append_evaluation, read_evaluations
@@ -37,10 +37,6 @@ from ddpg.evaluation.rendering import RenderError, choose_offscreen_gl, record_v
 
 VIDEO_DIR = "videos"
 RENDER_MODES = ("none", "human", "rgb_array")
-USAGE = (
-    "usage: python -m ddpg.evaluate run_dir=PATH [episodes=10] [seed=0] [video=false] "
-    "[video_episodes=3] [render=none|human|rgb_array]"
-)
 
 
 @dataclass
@@ -76,17 +72,6 @@ class EvalOptions:
         n_videos = min(self.video_episodes, self.episodes) if self.video else 0
         folder = self.run_dir / VIDEO_DIR
         return [folder / f"{self.video_prefix}-episode-{i}.mp4" for i in range(n_videos)]
-
-
-def parse_args(argv: list[str]) -> EvalOptions:
-    """`key=value` arguments -> EvalOptions; a ConfigError names a bad or unknown key."""
-    values: dict[str, str] = {}
-    for token in argv:
-        key, sep, value = token.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"{token!r} is not a key=value argument ({USAGE})")
-        values[key] = value  # a string: from_mapping converts it to the option's type
-    return from_mapping(EvalOptions, values)
 
 
 def evaluate_run(options: EvalOptions, echo: bool = True) -> dict[str, Any]:

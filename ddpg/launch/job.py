@@ -146,7 +146,6 @@ def train_population(
 
     import_tensorflow()  # before population.build imports it: start-up notices stay quiet
     from ddpg.population.build import build, configure_tensorflow
-    from ddpg.population.member_records import MemberRecords
     from ddpg.population.train_state import InterruptedRun, summary_of
     from ddpg.population.trainer import Trainer
     from ddpg.storage.checkpoint import load_checkpoint, rewind_logs
@@ -170,7 +169,6 @@ def train_population(
         params = params_of(dataclasses.replace(config, resume=None))
         write_json_atomic(run_dir / "params.json", params)
     writers = [MetricsWriter(d, append=k in loaded) for k, d in enumerate(run_dirs)]
-    records = MemberRecords(configs, run_dirs, writers, started=started)
     summaries: list[dict[str, Any] | None] = [None] * len(configs)
 
     def record(k: int, status: str, error: str | None) -> None:
@@ -179,7 +177,9 @@ def train_population(
         write_json_atomic(run_dirs[k] / "summary.json", summary)
         summaries[k] = summary
 
-    trainer = Trainer(configs, components, records, on_end=record, on_eval=on_eval)
+    trainer = Trainer(configs, components, run_dirs, writers, started, record, on_eval)
+    records = trainer.records
+
     if loaded:
         trainer.restore(
             {k: arrays for k, (arrays, _) in loaded.items()},

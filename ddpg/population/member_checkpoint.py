@@ -1,4 +1,5 @@
-"""One member's checkpoint content: its slice of every array and every RNG and counter it owns.
+"""What a member persists: its checkpoint content (its slice of every array, every RNG and counter
+it owns) and its saved policy, each into the member's own run directory.
 
 Files, atomicity and verification are ddpg.storage.checkpoint's; this module decides what goes in.
 arrays.npz holds the member's weights, targets and optimizer state (`actor/0`, ...), its replay
@@ -10,16 +11,21 @@ TrainState and its config.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ddpg.algo.learner import Learner
+from ddpg.algo.member_layers import member_weights
+from ddpg.algo.networks import build_actor
 from ddpg.config.schema import RunConfig
 from ddpg.envs.make import env_rng_state, load_env_rng_state
 from ddpg.envs.rollout import EpisodeTape
+from ddpg.evaluation.policy import save_policy
 from ddpg.population.build import Components
 from ddpg.population.train_state import TrainState
+from ddpg.storage.checkpoint import save_checkpoint
 
 #: The learner's parts in arrays.npz (ddpg.algo.learner.Learner.stateful).
 LEARNER_PARTS = (
@@ -110,3 +116,45 @@ def load_learner_member_states(learner: Learner, states: dict[int, dict[str, np.
 def learner_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The learner's part of a member's arrays."""
     return {n: v for n, v in arrays.items() if n.split("/")[0] in LEARNER_PARTS}
+
+
+class MemberStore:
+    """Writes members' policies and checkpoints into their run dirs; restores checkpoints."""
+
+    def __init__(self, c: Components, configs: list[RunConfig], run_dirs: list[Path]) -> None:
+        self.c, self.configs, self.run_dirs = c, configs, [Path(d) for d in run_dirs]
+
+    def save_policy(self, k: int) -> None:
+        """Member k's actor as a plain Keras actor, as a separately trained run saves it."""
+        learner, config = self.c.agent.learner, self.configs[k]
+        actor = build_actor(config.network, learner.obs_dim, learner.action_dim, seed=0)
+        actor.set_weights(member_weights(learner.actor, k))
+        stats = self.c.agent.obs_normalizer.member_state(k)
+        save_policy(self.run_dirs[k] / "policy", actor, config, self.c.envs[k], stats)
+
+    def checkpoint(self, states: dict[int, TrainState], tapes: list[EpisodeTape | None]) -> None:
+        """Checkpoint members (member -> its synced TrainState) at their current step."""
+        if not states:
+            return
+        learner_states = learner_member_states(self.c.agent.learner)
+        for k, state in states.items():
+            config = self.configs[k]
+            arrays, saved = capture_member(self.c, k, learner_states[k], tapes[k], state, config)
+            keep = config.trainer.keep_checkpoints
+            save_checkpoint(self.run_dirs[k] / "checkpoints", state.step, arrays, saved, keep)
+
+    def restore(
+        self,
+        member_arrays: dict[int, dict[str, np.ndarray]],
+        member_states: dict[int, dict[str, Any]],
+    ) -> dict[int, tuple[TrainState, EpisodeTape | None]]:
+        """Put checkpoints back (member -> arrays / state.json); returns each member's
+        TrainState and episode tape."""
+        load_learner_member_states(
+            self.c.agent.learner,
+            {k: learner_arrays(arrays) for k, arrays in member_arrays.items()},
+        )
+        return {
+            k: restore_member(self.c, k, arrays, member_states[k])
+            for k, arrays in member_arrays.items()
+        }

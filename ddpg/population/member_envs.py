@@ -1,6 +1,6 @@
 """The members' training envs mid-episode: each one's current observation, the tape that can
 replay its episode (ddpg.envs.rollout), and the transitions it holds back until the episode ends
-(per-episode reward normalization stores a whole episode at once)."""
+(per-episode reward normalization stores a whole episode at once, here when it ends)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from ddpg.config.schema import RunConfig
-from ddpg.envs.rollout import EpisodeTape, replay_episode, start_episode
+from ddpg.envs.rollout import EpisodeTape, Transition, replay_episode, start_episode
 from ddpg.population.build import Components
-from ddpg.population.member_records import MemberRecords
+from ddpg.population.train_state import TrainState
 
 #: An episode that ended at the last step: (member, its final info dict).
 Ended = tuple[int, dict[str, Any]]
@@ -20,14 +19,13 @@ Ended = tuple[int, dict[str, Any]]
 class MemberEnvs:
     """Steps the running members' envs together and routes their transitions to replay."""
 
-    def __init__(
-        self, configs: list[RunConfig], components: Components, records: MemberRecords
-    ) -> None:
-        self.configs, self.c, self.records = configs, components, records
-        self.members = len(configs)
+    def __init__(self, seeds: list[int], components: Components, states: list[TrainState]) -> None:
+        """`states`: the members' TrainStates (read for the step, counted on per env step)."""
+        self.seeds, self.c, self.states = seeds, components, states
+        self.members = len(seeds)
         self.tapes: list[EpisodeTape | None] = [None] * self.members  # None: between episodes
         self.obs = np.zeros((self.members, components.agent.learner.obs_dim), np.float32)
-        self.pending: list[list[Any]] = [[] for _ in configs]  # held-back episodes
+        self.pending: list[list[Any]] = [[] for _ in seeds]  # held-back episodes
         self.to_start: list[int] = []  # members whose next episode begins at the next step
 
     def replay(self, tapes: dict[int, EpisodeTape | None]) -> None:
@@ -42,11 +40,11 @@ class MemberEnvs:
 
     def start_episodes(self) -> None:
         """Reset the env of every member due a new episode (the first with the member's seed)."""
-        states = self.records.states
+        states = self.states
         while self.to_start:
             k = self.to_start.pop()
             first = states[k].step == 0 and states[k].episode == 0
-            seed = self.configs[k].seed if first else None
+            seed = self.seeds[k] if first else None
             obs, self.tapes[k] = start_episode(self.c.envs[k], seed)
             self.obs[k] = obs
             self.c.agent.obs_normalizer.update(np.array([k]), obs[None])  # as the env gave it
@@ -54,7 +52,7 @@ class MemberEnvs:
 
     def step(self, running: np.ndarray, actions: np.ndarray) -> list[Ended]:
         """Step every running member's env; returns (member, info) of each episode that ended."""
-        c, n, states = self.c, len(running), self.records.states
+        c, n, states = self.c, len(running), self.states
         next_obs = np.empty((n, self.obs.shape[1]), np.float32)
         reward, terminated = np.empty(n), np.zeros(n, bool)
         ended: list[Ended] = []
@@ -89,11 +87,17 @@ class MemberEnvs:
         return ended
 
     def end_episodes(self, ended: list[Ended]) -> None:
-        """Store held-back episodes and log each ended one; the next begins at the next step."""
-        for k, info in ended:
+        """Store held-back episodes; the next episode begins at the next step."""
+        for k, _ in ended:
             if self.pending[k]:
-                self.records.store_episode(self.c, k, self.pending[k])
+                self.store_episode(k, self.pending[k])
                 self.pending[k] = []
-            self.records.end_episode(k, info, self.c.agent.noise.scale[k])
             self.tapes[k] = None
             self.to_start.append(k)
+
+    def store_episode(self, k: int, episode: list[Transition]) -> None:
+        """Normalize a held-back episode's rewards and store it in member k's replay rows."""
+        columns = (np.array(column) for column in zip(*episode, strict=True))
+        obs, action, reward, next_obs, terminated = columns
+        reward = self.c.reward_normalizer.normalize_episode(k, reward.astype(np.float64))
+        self.c.replay_buffer.add_episode(k, obs, action, reward, next_obs, terminated)

@@ -1,65 +1,43 @@
-"""What each member of a population records: scalars, episodes, evaluations, policy, checkpoints.
+"""What each member of a population records: its counters, scalars and wall time.
 
-Member k writes into its own run directory exactly what a separately trained run writes there
-(tb/, scalars.csv, policy/, checkpoints/), so compare, TensorBoard and evaluate cannot tell
-them apart. A checkpoint is per member too (ddpg.population.member_checkpoint): a member resumes
-alone or among others alike.
+Member k logs into its own run directory exactly what a separately trained run logs there (tb/
+and scalars.csv through its MetricsWriter), so compare and TensorBoard cannot tell them apart.
+Stop rules are the trainer's, episode storage the member envs', persistence (policy,
+checkpoints) ddpg.population.member_checkpoint's.
 """
 
 from __future__ import annotations
 
-import math
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ddpg.algo.learner import METRIC_KEYS
-from ddpg.algo.member_layers import member_weights
-from ddpg.algo.networks import build_actor
-from ddpg.config.schema import RunConfig
-from ddpg.envs.rollout import EpisodeTape, Transition
-from ddpg.evaluation.policy import save_policy
-from ddpg.population.build import Components
-from ddpg.population.member_checkpoint import (
-    capture_member,
-    learner_arrays,
-    learner_member_states,
-    load_learner_member_states,
-    restore_member,
-)
 from ddpg.population.train_state import WINDOW_KEYS, TrainState
-from ddpg.storage.checkpoint import save_checkpoint
 from ddpg.storage.metrics import MetricsWriter
-
-EVAL_SEED_OFFSET = 1_000_003  # eval env seed = run seed + this; episodes then continue its RNG
 
 
 class MemberRecords:
-    """Per-member training state and everything it writes; index k is member k."""
+    """Per-member training counters and what they log; index k is member k."""
 
     def __init__(
         self,
-        configs: list[RunConfig],
-        run_dirs: list[Path],
         writers: list[MetricsWriter],
+        ema_decays: list[float],
+        solved_scores: list[float | None],
         started: float | None = None,
     ) -> None:
-        """`started`: the perf_counter() reading this segment's wall time counts from."""
-        self.configs, self.run_dirs, self.writers = configs, [Path(d) for d in run_dirs], writers
-        self.states = [TrainState() for _ in configs]
-        self.window = np.zeros((len(configs), len(WINDOW_KEYS)))
-        self.window_count = np.zeros(len(configs), np.int64)  # updates in each member's window
-        self.targets = []
-        for config in configs:
-            target = config.trainer.target_score
-            target = config.env.solved_score if target is None else target
-            # RunConfig refuses early stopping without a score; inf only keeps the type a float.
-            self.targets.append(math.inf if target is None else target)
+        """`started`: the perf_counter() reading this segment's wall time counts from;
+        `solved_scores[k]` None: member k's env has none, it is never solved."""
+        self.writers, self.ema_decays, self.solved_scores = writers, ema_decays, solved_scores
+        members = len(writers)
+        self.states = [TrainState() for _ in range(members)]
+        self.window = np.zeros((members, len(WINDOW_KEYS)))
+        self.window_count = np.zeros(members, np.int64)  # updates in each member's window
         self._started = time.perf_counter() if started is None else started
-        self._wall_before = [0.0] * len(configs)  # wall time of the segments before this one
-        self._wall_end: list[float | None] = [None] * len(configs)
+        self._wall_before = [0.0] * members  # wall time of the segments before this one
+        self._wall_end: list[float | None] = [None] * members
 
     def wall_time(self, k: int) -> float:
         """Seconds member k has trained, summed over segments (resumes included)."""
@@ -73,7 +51,7 @@ class MemberRecords:
 
     def add_metrics(self, learners: np.ndarray, metrics: np.ndarray, reward: np.ndarray) -> None:
         """Add one step's update metrics [K, 3] and mean normalized reward [K, B] to the window."""
-        if len(learners) == len(self.configs):  # everyone: slices, not fancy indexing
+        if len(learners) == len(self.writers):  # everyone: slices, not fancy indexing
             self.window[:, :-1] += metrics
             self.window[:, -1] += reward.sum(axis=1) / reward.shape[1]
             self.window_count += 1
@@ -99,8 +77,8 @@ class MemberRecords:
             self.states[k].window_step = step
 
     def end_episode(self, k: int, info: dict[str, Any], noise_scale: float) -> None:
-        s, config = self.states[k], self.configs[k]
-        decay = config.trainer.ema_decay
+        """Count member k's ended episode, update its return EMA and log the episode."""
+        s, decay = self.states[k], self.ema_decays[k]
         s.episode += 1
         episode_return = float(info["episode"]["r"])
         s.return_ema = (
@@ -118,78 +96,35 @@ class MemberRecords:
             s.step,
         )
         self.writers[k].flush()
-        if config.trainer.early_stop == "ema" and s.return_ema > self.targets[k]:
-            s.stopped_early = True
-
-    def store_episode(self, c: Components, k: int, episode: list[Transition]) -> None:
-        """Normalize a held-back episode's rewards and store it in member k's replay rows."""
-        columns = (np.array(column) for column in zip(*episode, strict=True))
-        obs, action, reward, next_obs, terminated = columns
-        reward = c.reward_normalizer.normalize_episode(k, reward.astype(np.float64))
-        c.replay_buffer.add_episode(k, obs, action, reward, next_obs, terminated)
-
-    def seed_eval_env(self, c: Components, k: int) -> None:
-        """Seed member k's eval env once; later evaluations continue its RNG."""
-        s = self.states[k]
-        if not s.eval_seeded:
-            c.eval_envs[k].reset(seed=self.configs[k].seed + EVAL_SEED_OFFSET)
-            s.eval_seeded = True
 
     def eval_result(self, k: int, returns: np.ndarray) -> None:
-        s, config = self.states[k], self.configs[k]
+        """Record member k's evaluation: last and best mean, when it first solved, the log."""
+        s = self.states[k]
         mean, std = float(returns.mean()), float(returns.std())
         s.last_eval_step, s.final_eval_return, s.final_eval_std = s.step, mean, std
         if s.best_eval_return is None or mean > s.best_eval_return:
             s.best_eval_return = mean
-        solved_score = config.env.solved_score  # None: this env has none, never solved
+        solved_score = self.solved_scores[k]
         if s.steps_to_solve is None and solved_score is not None and mean >= solved_score:
             s.steps_to_solve = s.step
         self.writers[k].scalars({"eval/return_mean": mean, "eval/return_std": std}, s.step)
-        if config.trainer.early_stop == "eval" and mean >= self.targets[k]:
-            s.stopped_early = True
 
-    def save_policy(self, c: Components, k: int) -> None:
-        """Member k's actor as a plain Keras actor, as a separately trained run saves it."""
-        learner, config = c.agent.learner, self.configs[k]
-        actor = build_actor(config.network, learner.obs_dim, learner.action_dim, seed=0)
-        actor.set_weights(member_weights(learner.actor, k))
-        stats = c.agent.obs_normalizer.member_state(k)
-        save_policy(self.run_dirs[k] / "policy", actor, config, c.envs[k], stats)
+    def sync_state(self, k: int) -> TrainState:
+        """Member k's TrainState with its window and wall time, every logged row on disk: what a
+        checkpoint at this step keeps."""
+        s = self.states[k]
+        s.last_checkpoint_step, s.window_sum = s.step, self.window[k].tolist()
+        s.window_count = int(self.window_count[k])
+        s.wall_time_s = self.wall_time(k)
+        self.writers[k].flush()  # every row up to this step is on disk before it
+        return s
 
-    def checkpoint(
-        self, c: Components, members: list[int], tapes: list[EpisodeTape | None]
-    ) -> None:
-        """Checkpoint the listed members at their current step, each into its own run dir."""
-        if not members:
-            return
-        learner_states = learner_member_states(c.agent.learner)
-        for k in members:
-            s = self.states[k]
-            s.last_checkpoint_step, s.window_sum = s.step, self.window[k].tolist()
-            s.window_count = int(self.window_count[k])
-            s.wall_time_s = self.wall_time(k)
-            self.writers[k].flush()  # every row up to this step is on disk before it
-            arrays, state = capture_member(c, k, learner_states[k], tapes[k], s, self.configs[k])
-            keep = self.configs[k].trainer.keep_checkpoints
-            save_checkpoint(self.run_dirs[k] / "checkpoints", s.step, arrays, state, keep)
-
-    def restore(
-        self,
-        c: Components,
-        member_arrays: dict[int, dict[str, np.ndarray]],
-        member_states: dict[int, dict[str, Any]],
-    ) -> dict[int, EpisodeTape | None]:
-        """Put checkpoints back (member -> arrays / state.json); returns the episode tapes."""
-        load_learner_member_states(
-            c.agent.learner, {k: learner_arrays(arrays) for k, arrays in member_arrays.items()}
-        )
-        tapes = {}
-        for k, arrays in member_arrays.items():
-            self.states[k], tapes[k] = restore_member(c, k, arrays, member_states[k])
-            self.window[k] = self.states[k].window_sum
-            self.window_count[k] = self.states[k].window_count
-            self._wall_before[k] = self.states[k].wall_time_s
-        return tapes
+    def resume(self, k: int, state: TrainState) -> None:
+        """Continue member k from a checkpoint's TrainState."""
+        self.states[k] = state
+        self.window[k] = state.window_sum
+        self.window_count[k] = state.window_count
+        self._wall_before[k] = state.wall_time_s
 
     def flush(self) -> None:
         for writer in self.writers:

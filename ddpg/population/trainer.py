@@ -3,32 +3,37 @@
 All members advance together: one compiled call updates every learning member and returns every
 member's next action, then each running member's env takes its step. Members end on their own
 (budget, early stop, episode cap, divergence) and the rest train on; a diverged member is frozen
-with its last good checkpoint kept. A single run is a population of one. Per-member records
-(episodes, evals, scalars, checkpoints) are ddpg.population.member_records', the envs mid-episode
-ddpg.population.member_envs'.
+with its last good checkpoint kept. A single run is a population of one. The stop rules are
+here; per-member counters and scalars are ddpg.population.member_records', the envs mid-episode
+ddpg.population.member_envs', policies and checkpoints ddpg.population.member_checkpoint's.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from ddpg.config.schema import RunConfig
 from ddpg.envs.rollout import evaluate_members
 from ddpg.population.build import Components
+from ddpg.population.member_checkpoint import MemberStore
 from ddpg.population.member_envs import MemberEnvs
 from ddpg.population.member_records import MemberRecords
 from ddpg.population.progress import PopulationProgress
 from ddpg.population.stop_signals import StopSignals
 from ddpg.population.train_state import InterruptedRun, TrainState
+from ddpg.storage.metrics import MetricsWriter
 
 #: Called once per member when it stops training: (member, status, error or None).
 OnEnd = Callable[[int, str, str | None], None]
 #: Called after each periodic evaluation of a member: (member, env step, eval mean); True stops
 #: that member ("pruned", e.g. by a hyperparameter search), the others train on.
 OnEval = Callable[[int, int, float], bool]
+EVAL_SEED_OFFSET = 1_000_003  # eval env seed = run seed + this; episodes then continue its RNG
 
 
 class Trainer:
@@ -38,17 +43,29 @@ class Trainer:
         self,
         configs: list[RunConfig],
         components: Components,
-        records: MemberRecords,
+        run_dirs: list[Path],
+        writers: list[MetricsWriter],
+        started: float | None = None,
         on_end: OnEnd | None = None,
         on_eval: OnEval | None = None,
     ) -> None:
-        self.configs, self.c, self.records = configs, components, records
+        """Member k trains under `configs[k]` into `run_dirs[k]`, logging through `writers[k]`;
+        `started`: the perf_counter() reading this segment's wall time counts from."""
+        self.configs, self.c = configs, components
         self.config = configs[0]  # budget, cadence and shapes are the same in every member
         self.members = len(configs)
+        self.records = MemberRecords(
+            writers,
+            [config.trainer.ema_decay for config in configs],
+            [config.env.solved_score for config in configs],
+            started,
+        )
+        self.store = MemberStore(components, configs, run_dirs)
         self.on_end = on_end or (lambda k, status, error: None)
         self.on_eval = on_eval
-        self.states = records.states
-        self.envs = MemberEnvs(configs, components, records)
+        self.states = self.records.states
+        self.envs = MemberEnvs([config.seed for config in configs], components, self.states)
+        self.targets = [self._target(config) for config in configs]
         self.signals = StopSignals()
         self.loop_seconds = 0.0  # the last train() call's env loop alone (no closing work)
 
@@ -57,13 +74,38 @@ class Trainer:
         """Indices of the members still training."""
         return np.array([k for k, s in enumerate(self.states) if s.status == "running"], int)
 
+    @staticmethod
+    def _target(config: RunConfig) -> float:
+        """The early-stop score: trainer.target_score, else the env's solved score."""
+        target = config.trainer.target_score
+        target = config.env.solved_score if target is None else target
+        # RunConfig refuses early stopping without a score; inf only keeps the type a float.
+        return math.inf if target is None else target
+
+    def _episode_ended(self, k: int) -> None:
+        """Stop rule `ema`: the return EMA passed the target at an episode's end."""
+        s = self.states[k]
+        rule = self.configs[k].trainer.early_stop
+        if rule == "ema" and s.return_ema is not None and s.return_ema > self.targets[k]:
+            s.stopped_early = True
+
+    def _evaluated(self, k: int) -> None:
+        """Stop rule `eval`: the evaluation just recorded reached the target."""
+        s = self.states[k]
+        rule, mean = self.configs[k].trainer.early_stop, s.final_eval_return
+        if rule == "eval" and mean is not None and mean >= self.targets[k]:
+            s.stopped_early = True
+
     def _stop_rule_met(self, k: int) -> bool:
         s, cap = self.states[k], self.config.trainer.max_episodes
         return s.stopped_early or (cap is not None and s.episode >= cap)
 
     def restore(self, member_arrays: dict[int, dict], member_states: dict[int, dict]) -> None:
         """Continue from checkpoints (member -> arrays / state.json), envs replayed to the step."""
-        self.envs.replay(self.records.restore(self.c, member_arrays, member_states))
+        restored = self.store.restore(member_arrays, member_states)
+        for k, (state, _) in restored.items():
+            self.records.resume(k, state)
+        self.envs.replay({k: tape for k, (_, tape) in restored.items()})
 
     def train(self) -> list[TrainState]:
         """Run every member until its budget, episode cap, early stop or divergence."""
@@ -142,6 +184,9 @@ class Trainer:
                     progress.show(self.states)
                 if ended:
                     envs.end_episodes(ended)
+                    for k, info in ended:
+                        self.records.end_episode(k, info, agent.noise.scale[k])
+                        self._episode_ended(k)
                 # Stop rules change only with an episode's end or an evaluation.
                 for k in running if evaluated else [k for k, _ in ended]:
                     if self.states[k].status == "running" and self._stop_rule_met(k):
@@ -158,14 +203,17 @@ class Trainer:
 
     def _evaluate(self, members: np.ndarray) -> None:
         agent, cfg = self.c.agent, self.config
-        for k in members:
-            self.records.seed_eval_env(self.c, k)
+        for k in members:  # once; later evaluations continue the eval env's RNG
+            if not self.states[k].eval_seeded:
+                self.c.eval_envs[k].reset(seed=self.configs[k].seed + EVAL_SEED_OFFSET)
+                self.states[k].eval_seeded = True
         act = lambda obs: agent.policy_action(obs, members, explore=False)  # noqa: E731
         returns = evaluate_members(
             self.c.eval_envs, act, members, cfg.trainer.eval_episodes, self.envs.obs.shape[1]
         )
         for i, k in enumerate(members):
             self.records.eval_result(k, returns[i])
+            self._evaluated(k)
 
     def _report_evals(self, members: np.ndarray, step: int) -> None:
         if self.on_eval is None:
@@ -185,18 +233,23 @@ class Trainer:
         if eval_due:
             self._evaluate(np.array([k]))
         if status != "diverged":
-            self.records.save_policy(self.c, k)
+            self.store.save_policy(k)
         s.status = status
         self.records.stop_clock(k)
         # Skip the checkpoint when one was just written for this very state.
         if status != "diverged" and (eval_due or s.last_checkpoint_step != s.step):
-            self.records.checkpoint(self.c, [k], self.envs.tapes)
+            self._checkpoint([k])
         self.on_end(k, status, error)
+
+    def _checkpoint(self, members: list[int]) -> None:
+        """Checkpoint the listed members at their current step, each into its own run dir."""
+        states = {k: self.records.sync_state(k) for k in members}
+        self.store.checkpoint(states, self.envs.tapes)
 
     def _maybe_checkpoint(self, step: int, running: np.ndarray) -> None:
         every = self.config.trainer.checkpoint_every
         if self.signals.received is not None:
-            self.records.checkpoint(self.c, list(running), self.envs.tapes)
+            self._checkpoint(list(running))
             raise InterruptedRun(self.signals.received)
         if every and step % every == 0 and running.size:
-            self.records.checkpoint(self.c, list(running), self.envs.tapes)
+            self._checkpoint(list(running))

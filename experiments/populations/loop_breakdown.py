@@ -40,9 +40,9 @@ def install_timers(totals: dict[str, float], snapshot: dict[str, float]) -> None
     """Wrap the loop's parts in timers (classes once, each built population's objects) adding
     into `totals`; `snapshot` gets the totals of each training's end."""
     import ddpg.population.build
+    from ddpg.algo.packed_step import MaskableStep
     from ddpg.population.member_envs import MemberEnvs
     from ddpg.population.member_records import MemberRecords
-    from ddpg.algo.packed_step import MaskableStep
     from ddpg.population.trainer import Trainer
 
     build = ddpg.population.build.build

@@ -114,7 +114,7 @@ def test_headless_without_egl_or_osmesa_is_one_line(run_dir, capsys, monkeypatch
     for name in ("DISPLAY", "WAYLAND_DISPLAY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MUJOCO_GL", "")
-    monkeypatch.setattr("ddpg.evaluation.rendering.ctypes.util.find_library", lambda name: None)
+    monkeypatch.setattr("ddpg.envs.mujoco_gl.ctypes.util.find_library", lambda name: None)
     code = evaluate_main([f"run_dir={run_dir}", "episodes=1", "video=true"])
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and err.count("\n") == 1

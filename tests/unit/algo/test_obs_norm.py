@@ -3,6 +3,7 @@
 import gymnasium as gym
 import numpy as np
 from gymnasium.wrappers import NormalizeObservation
+from gymnasium.wrappers.utils import RunningMeanStd
 
 from ddpg.algo.obs_norm import ObsNormalizer
 
@@ -45,6 +46,34 @@ def test_matches_gymnasium_normalize_observation_per_member():
         np.testing.assert_allclose(ours.mean[k], envs[k].obs_rms.mean, rtol=1e-5)
         np.testing.assert_allclose(ours.var[k], envs[k].obs_rms.var, rtol=1e-5)
     assert ours.count[0] != ours.count[2]
+
+
+def test_statistics_equal_gymnasium_running_mean_std_per_member_bit_for_bit():
+    # One float64 RunningMeanStd per enabled member, fed that member's observations one at a
+    # time (as NormalizeObservation feeds it); ours updates all listed members at once, in any
+    # order, some members skipped, float32 and float64 observations alike.
+    enabled = [True, False, True, True]
+    ours = ObsNormalizer(3, enabled=enabled)
+    reference = {k: RunningMeanStd(shape=(3,)) for k, on in enumerate(enabled) if on}
+    rng = np.random.default_rng(4)
+    for t in range(300):
+        members = rng.permutation(4)[: rng.integers(1, 5)]
+        obs = rng.standard_normal((len(members), 3)) * [1e-3, 1.0, 1e3] + 5.0
+        if t % 2:
+            obs = obs.astype(np.float32)
+        ours.update(members, obs)
+        for k, row in zip(members, obs, strict=True):
+            if k in reference:
+                reference[k].update(row[None].astype(np.float64))
+        for k, rms in reference.items():
+            np.testing.assert_array_equal(ours.mean[k], rms.mean)
+            np.testing.assert_array_equal(ours.var[k], rms.var)
+            assert ours.count[k] == rms.count
+    x = rng.standard_normal((4, 5, 3))
+    for k, rms in reference.items():
+        expected = ((x[k] - rms.mean) / np.sqrt(rms.var + 1e-8)).astype(np.float32)
+        np.testing.assert_array_equal(ours.normalize_member(k, x[k]), expected)
+    assert ours.member_state(1) == {} and ours.count[0] != ours.count[2]
 
 
 def test_normalizes_batches_of_every_member_with_its_own_statistics():

@@ -4,6 +4,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.wrappers import NormalizeReward
+from gymnasium.wrappers.utils import RunningMeanStd
 
 from ddpg.algo.reward_norm import RewardNormalizer
 from ddpg.config.schema import RewardNormConfig
@@ -131,6 +132,41 @@ def test_running_matches_gymnasium_on_real_envs_in_one_population():
     for k in (0, 1):
         assert normalizer.var[k] == pytest.approx(float(envs[k].wrapped.return_rms.var), rel=1e-9)
     np.testing.assert_allclose(mine, theirs, rtol=1e-5)
+
+
+def test_running_statistics_equal_gymnasium_running_mean_std_per_member_bit_for_bit():
+    # One float64 RunningMeanStd per `running` member, fed that member's discounted return
+    # after each of its steps as NormalizeReward feeds it; ours updates all listed members at
+    # once, in any order, some members skipped.
+    configs = [
+        RewardNormConfig(name="running", gamma=0.99),
+        RewardNormConfig(name="scale", scale=0.5),
+        RewardNormConfig(name="running", gamma=0.5, epsilon=1e-4),
+        RewardNormConfig(name="running", gamma=0.9),
+    ]
+    normalizer = RewardNormalizer(configs)
+    reference = {k: RunningMeanStd(shape=()) for k, c in enumerate(configs) if c.name == "running"}
+    returns = dict.fromkeys(reference, np.array([0.0]))  # the wrapper's discounted_reward
+    rng = np.random.default_rng(5)
+    for _ in range(500):
+        members = rng.permutation(4)[: rng.integers(1, 5)]
+        reward = rng.standard_normal(len(members)) * rng.choice([1e-2, 1.0, 1e3], len(members))
+        terminated = rng.random(len(members)) < 0.05
+        normalizer.observe(members, reward, terminated)
+        for k, r, done in zip(members, reward, terminated, strict=True):
+            if k in reference:
+                returns[k] = returns[k] * configs[k].gamma * (1 - done) + float(r)
+                reference[k].update(returns[k])
+        for k, rms in reference.items():
+            assert normalizer.discounted_return[k] == returns[k][0]
+            assert (normalizer.mean[k], normalizer.var[k]) == (rms.mean, rms.var)
+            assert normalizer.count[k] == rms.count
+    batch = rng.standard_normal((4, 6)).astype(np.float32)
+    out = normalizer.normalize_batch(batch)
+    for k, rms in reference.items():
+        expected = (batch[k] / np.sqrt(rms.var + configs[k].epsilon)).astype(np.float32)
+        np.testing.assert_array_equal(out[k], expected)
+    assert normalizer.count[0] != normalizer.count[2]
 
 
 def _observe_schedule(normalizer: RewardNormalizer, me: int, others: list[int]) -> list[float]:

@@ -58,7 +58,7 @@ def test_box2d_lunar_lander_is_the_continuous_one():
 
 def test_a_mujoco_gl_without_its_library_stops_before_mujoco_loads(monkeypatch):
     monkeypatch.setenv("MUJOCO_GL", "osmesa")
-    monkeypatch.setattr("ddpg.evaluation.rendering.ctypes.util.find_library", lambda name: None)
+    monkeypatch.setattr("ddpg.envs.mujoco_gl.ctypes.util.find_library", lambda name: None)
     with pytest.raises(ConfigError, match=r"^MUJOCO_GL=osmesa needs libOSMesa"):
         make_env(EnvConfig(id="Hopper-v5"))
     make_env(EnvConfig(id="Pendulum-v1"))  # no MuJoCo, no OpenGL needed

@@ -70,7 +70,7 @@ def test_an_ended_episode_is_stored_whole_and_the_next_starts_at_the_next_step(m
     returns = buffer.reward[1, :EPISODE]  # discounted returns, standardized over the episode
     assert abs(returns.mean()) < 1e-5 and returns.std() == pytest.approx(1.0, rel=1e-3)
     assert envs.tapes == [None, None] and sorted(envs.to_start) == [0, 1]
-    assert [s.episode for s in envs.records.states] == [1, 1]
+    assert [s.step for s in envs.states] == [EPISODE, EPISODE]  # episodes: the records count them
     envs.start_episodes()
     assert envs.to_start == [] and all(len(tape.actions) == 0 for tape in envs.tapes)
     assert envs.tapes[0].seed is None  # later episodes continue the env's own generator
