@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,9 +19,10 @@ import numpy as np
 
 from ddpg.algo.networks import build_actor
 from ddpg.algo.obs_norm import ObsNormalizer
-from ddpg.config.schema import ConfigError, EnvConfig, NetworkConfig, RunConfig, from_mapping
+from ddpg.config.schema import ConfigError, EnvConfig, NetworkConfig, from_mapping
 from ddpg.envs.make import action_dim, obs_dim
 from ddpg.storage.files import write_json_atomic
+from ddpg.storage.staged import remove_staging, staged_folder
 
 WEIGHTS_FILE = "actor.weights.h5"
 META_FILE = "policy.json"
@@ -54,41 +53,33 @@ class SavedPolicy:
 def save_policy(
     directory: Path,
     actor: keras.Model,
-    config: RunConfig,
+    env_config: EnvConfig,
+    network: NetworkConfig,
     env: gym.Env,
     obs_norm: dict[str, Any],
 ) -> None:
     """Write the policy folder atomically: build it beside `directory`, then swap it in.
 
-    `obs_norm` holds the observation statistics the actor was trained with ({} for none).
+    `obs_norm` holds the observation statistics the actor was trained with ({} for none). An
+    existing policy is exchanged for the new one in one step (ddpg.storage.staged), so a kill
+    leaves the old or the new one loadable; only where the system lacks that exchange is there a
+    moment without `directory` (the old one then waits in a `.policy-*-old` folder beside it).
     """
     directory = Path(directory)
-    staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=".policy-"))
-    staging.chmod(0o755)  # mkdtemp makes 0700
-    try:
+    remove_staging(directory.parent, ".policy-")  # a killed save's; one writer per run folder
+    with staged_folder(directory, ".policy-") as staging:
         actor.save_weights(staging / WEIGHTS_FILE)
         stats = {k: np.asarray(v).tolist() for k, v in obs_norm.items()}
         write_json_atomic(
             staging / META_FILE,
             {
-                "env": dataclasses.asdict(config.env),
-                "network": dataclasses.asdict(config.network),
+                "env": dataclasses.asdict(env_config),
+                "network": dataclasses.asdict(network),
                 "obs_dim": obs_dim(env),
                 "action_dim": action_dim(env),
                 "obs_norm": stats,
             },
         )
-        if directory.exists():
-            old = directory.with_name(f".{directory.name}-old")
-            shutil.rmtree(old, ignore_errors=True)
-            directory.rename(old)
-            staging.rename(directory)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            staging.rename(directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def load_policy(directory: Path) -> SavedPolicy:

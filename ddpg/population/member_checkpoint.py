@@ -130,7 +130,8 @@ class MemberStore:
         actor = build_actor(config.network, learner.obs_dim, learner.action_dim, seed=0)
         actor.set_weights(member_weights(learner.actor, k))
         stats = self.c.agent.obs_normalizer.member_state(k)
-        save_policy(self.run_dirs[k] / "policy", actor, config, self.c.envs[k], stats)
+        policy_dir = self.run_dirs[k] / "policy"
+        save_policy(policy_dir, actor, config.env, config.network, self.c.envs[k], stats)
 
     def checkpoint(self, states: dict[int, TrainState], tapes: list[EpisodeTape | None]) -> None:
         """Checkpoint members (member -> its synced TrainState) at their current step."""

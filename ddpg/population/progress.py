@@ -9,20 +9,20 @@ import time
 import numpy as np
 from tqdm import tqdm
 
-from ddpg.config.schema import RunConfig
+from ddpg.config.schema import TrainerConfig
 from ddpg.population.train_state import TrainState
 
 
 class PopulationProgress:
     """A tqdm bar over the population's env steps (each member takes one per step)."""
 
-    def __init__(self, config: RunConfig, states: list[TrainState]) -> None:
+    def __init__(self, trainer: TrainerConfig, states: list[TrainState]) -> None:
         step = max(s.step for s in states)
         self.bar = tqdm(
-            total=config.trainer.total_steps,
+            total=trainer.total_steps,
             initial=step,
             unit="step",
-            disable=not config.trainer.progress,
+            disable=not trainer.progress,
         )
         self._clock, self._clock_step = time.perf_counter(), step
         self._rate: float | None = None

@@ -113,7 +113,7 @@ class Trainer:
         agent, buffer, normalizer = c.agent, c.replay_buffer, c.reward_normalizer
         batch_size, n_updates = cfg.agent.batch_size, cfg.agent.updates_per_step
         learning_starts = max(cfg.agent.learning_starts, batch_size)
-        progress = PopulationProgress(cfg, self.states)
+        progress = PopulationProgress(cfg.trainer, self.states)
         self.signals.__enter__()  # SIGINT/SIGTERM: checkpoint every running member and stop
         loop_start = time.perf_counter()
         running = self.running

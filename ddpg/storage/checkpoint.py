@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ import numpy as np
 
 from ddpg.config.schema import ConfigError
 from ddpg.storage.files import read_json_object, write_json_atomic
+from ddpg.storage.staged import remove_staging, staged_folder
 
 FORMAT_VERSION = 1
 FILES = ("arrays.npz", "state.json")
@@ -50,24 +50,15 @@ def save_checkpoint(
     as the replay buffer, and only this run's trainer writes into `directory`.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    for stale in directory.glob(STAGING_PREFIX + "*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(dir=directory, prefix=STAGING_PREFIX))
-    staging.chmod(0o755)  # mkdtemp makes 0700
-    try:
+    remove_staging(directory, STAGING_PREFIX)
+    final = directory / f"step_{step:09d}"
+    with staged_folder(final, STAGING_PREFIX) as staging:
         with open(staging / "arrays.npz", "wb") as f:
             np.savez(f, **arrays)  # type: ignore[arg-type]  # numpy stubs miss **kwds
             f.flush()
             os.fsync(f.fileno())
         write_json_atomic(staging / "state.json", {**state, "format": FORMAT_VERSION})
         write_json_atomic(staging / "manifest.json", {n: _sha256(staging / n) for n in FILES})
-        final = directory / f"step_{step:09d}"
-        if final.exists():
-            shutil.rmtree(final)
-        staging.rename(final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     for old in list_checkpoints(directory)[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
     return final

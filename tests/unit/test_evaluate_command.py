@@ -1,4 +1,4 @@
-"""python -m ddpg.evaluate's command line: argparse help that lists every setting, one-line errors."""
+"""python -m ddpg.evaluate: argparse help listing every setting, one-line errors."""
 
 import dataclasses
 
