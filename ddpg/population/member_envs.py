@@ -64,12 +64,10 @@ class MemberEnvs:
                 ended.append((k, info))
         c.agent.obs_normalizer.update(running, next_obs)
         c.reward_normalizer.observe(running, reward, terminated)
-        everyone = n == self.members
-        obs = self.obs if everyone else self.obs[running]
+        obs = self.obs[running]  # a copy: self.obs takes next_obs below
         held = c.reward_normalizer.per_episode[running]
         if not held.any():  # the usual case: every transition goes to replay now
-            member_actions = actions if everyone else actions[running]
-            c.replay_buffer.add(running, obs, member_actions, reward, next_obs, terminated)
+            c.replay_buffer.add(running, obs, actions[running], reward, next_obs, terminated)
         else:
             direct, rows = ~held, running[~held]
             if rows.size:
@@ -78,12 +76,9 @@ class MemberEnvs:
             for row in np.flatnonzero(held):
                 k = int(running[row])
                 self.pending[k].append(
-                    (obs[row].copy(), actions[k], reward[row], next_obs[row], terminated[row])
+                    (obs[row], actions[k], reward[row], next_obs[row], terminated[row])
                 )
-        if everyone:
-            self.obs[:] = next_obs
-        else:
-            self.obs[running] = next_obs
+        self.obs[running] = next_obs
         return ended
 
     def end_episodes(self, ended: list[Ended]) -> None:

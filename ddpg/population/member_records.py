@@ -51,11 +51,6 @@ class MemberRecords:
 
     def add_metrics(self, learners: np.ndarray, metrics: np.ndarray, reward: np.ndarray) -> None:
         """Add one step's update metrics [K, 3] and mean normalized reward [K, B] to the window."""
-        if len(learners) == len(self.writers):  # everyone: slices, not fancy indexing
-            self.window[:, :-1] += metrics
-            self.window[:, -1] += reward.sum(axis=1) / reward.shape[1]
-            self.window_count += 1
-            return
         self.window[learners, :-1] += metrics[learners]
         self.window[learners, -1] += reward[learners].sum(axis=1) / reward.shape[1]
         self.window_count[learners] += 1

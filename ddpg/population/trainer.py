@@ -151,8 +151,7 @@ class Trainer:
                     policy_action, metrics = agent.update_and_act(
                         batches, learners, acting, envs.obs
                     )
-                    everyone = len(learners) == self.members
-                    if not np.isfinite((metrics if everyone else metrics[learners]).sum()):
+                    if not np.isfinite(metrics[learners].sum()):
                         finite = np.isfinite(metrics[learners]).all(axis=1)
                         for k in learners[~finite]:  # frozen, its last good checkpoint kept
                             self._finish(k, "diverged", self.records.divergence(k, metrics[k]))
@@ -161,10 +160,7 @@ class Trainer:
                         if not running.size:
                             break
                     self.records.add_metrics(learners, metrics, batches[0].reward)
-                    if len(learners) == self.members:
-                        actions = agent.explore(policy_action, learners)
-                    else:
-                        actions[learners] = agent.explore(policy_action, learners)[learners]
+                    actions[learners] = agent.explore(policy_action, learners)[learners]
                     if warm.size and not cfg.agent.random_warmup:
                         actions[warm] = agent.explore(policy_action, warm)[warm]
                 elif not cfg.agent.random_warmup:

@@ -138,3 +138,38 @@ def test_member_state_round_trip_continues_identically():
 def test_one_generator_per_config():
     with pytest.raises(ValueError, match="one rng per noise config"):
         ActionNoise([OU, GAUSSIAN], 1, _rngs(0))
+
+
+DECAYING_OU = NoiseConfig(name="ou", sigma=0.3, theta=0.2, dt=0.1, final_sigma=0.1, decay_steps=6)
+DECAYING_GAUSSIAN = NoiseConfig(name="gaussian", sigma=0.5, final_sigma=0.2, decay_steps=4)
+
+
+@pytest.mark.parametrize(
+    "configs",
+    [
+        [OU, DECAYING_OU, OU],  # every member OU: the branch that keeps the stepped state
+        [OU, GAUSSIAN, NONE, DECAYING_OU, DECAYING_GAUSSIAN],  # mixed
+        [GAUSSIAN, NONE, DECAYING_GAUSSIAN],  # no OU
+    ],
+    ids=["all-ou", "mixed", "no-ou"],
+)
+def test_sampling_everyone_equals_sampling_them_in_parts(configs):
+    # Every member listed takes sample's `everyone` branches; listing them in two parts takes
+    # the general ones: the same noise and OU state bit for bit, the same generator states.
+    k = len(configs)
+    rngs = _rngs(*range(20, 20 + k))
+    whole = ActionNoise(configs, 3, rngs)
+    clones = [_clone(rng) for rng in rngs]
+    split = ActionNoise(configs, 3, clones)
+    everyone, parts = np.arange(k), [np.arange(1, k, 2), np.arange(0, k, 2)[::-1]]
+    for step in range(10):
+        for noise in (whole, split):
+            noise.set_progress(step)
+            if step == 5:
+                noise.reset(np.array([0, k - 1]))
+        expected = whole.sample(everyone)
+        for part in parts:
+            np.testing.assert_array_equal(split.sample(part)[part], expected[part])
+        np.testing.assert_array_equal(split.x, whole.x)
+    for rng, clone in zip(rngs, clones, strict=True):
+        assert rng.bit_generator.state == clone.bit_generator.state

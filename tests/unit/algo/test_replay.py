@@ -125,3 +125,71 @@ def test_member_state_round_trip_continues_identically():
     small = ReplayBuffer(capacity=3, members=1, obs_dim=OBS, action_dim=ACT)
     with pytest.raises(ValueError, match="capacity is 3"):
         small.load_member_state(0, buffer.member_state(1))
+
+
+def _clone(rng: np.random.Generator) -> np.random.Generator:
+    clone = np.random.default_rng()
+    clone.bit_generator.state = rng.bit_generator.state
+    return clone
+
+
+def _uneven(members: int) -> ReplayBuffer:
+    """A buffer whose members hold different counts (some wrapped), capacity 6."""
+    buffer = ReplayBuffer(capacity=6, members=members, obs_dim=OBS, action_dim=ACT)
+    for k in range(members):
+        _fill(buffer, [k], 2 + 3 * k, base=0.5 * k)
+    return buffer
+
+
+@pytest.mark.parametrize("members", [2, 5])
+def test_sampling_everyone_equals_sampling_them_in_parts(members):
+    # A member's draws never depend on who else is listed: the same rows bit for bit, the same
+    # generator states afterwards.
+    buffer = _uneven(members)
+    rngs = [np.random.default_rng(seed) for seed in range(members)]
+    clones = [_clone(rng) for rng in rngs]
+    parts = [np.arange(0, members, 2)[::-1], np.arange(1, members, 2)]
+    for batch_size in (8, 8, 3):  # a reused and a resized row array
+        whole = buffer.sample(batch_size, rngs, np.arange(members))
+        for part in parts:
+            batch = buffer.sample(batch_size, clones, part)
+            for a, b in zip(whole, batch, strict=True):
+                np.testing.assert_array_equal(a[part], b[part])
+    for rng, clone in zip(rngs, clones, strict=True):
+        assert rng.bit_generator.state == clone.bit_generator.state
+
+
+def test_a_lone_members_sample_equals_the_general_path():
+    # K = 1 with its member listed takes sample's lone-member branch; the same member in a
+    # population of two, listed alone, takes _draw_rows' general branch.
+    alone = _uneven(1)
+    pair = ReplayBuffer(capacity=6, members=2, obs_dim=OBS, action_dim=ACT)
+    pair.load_member_state(0, alone.member_state(0))
+    _fill(pair, [1], 4, base=70)
+    rng, twin = np.random.default_rng(9), np.random.default_rng(9)
+    other = np.random.default_rng(10)
+    for batch_size in (16, 16, 5):
+        lone = alone.sample(batch_size, [rng], np.array([0]))
+        general = pair.sample(batch_size, [twin, other], np.array([0]))
+        for a, b in zip(lone, general, strict=True):
+            assert a.shape[0] == 1
+            np.testing.assert_array_equal(a[0], b[0])
+    assert rng.bit_generator.state == twin.bit_generator.state
+    assert other.bit_generator.state == np.random.default_rng(10).bit_generator.state
+
+
+def test_adding_for_one_member_equals_the_general_path():
+    # One member listed takes add's basic-indexing branch; the same transitions listed with
+    # another member's take the fancy-indexing branch. Capacity 4, 7 steps: it wraps.
+    single = ReplayBuffer(capacity=4, members=3, obs_dim=OBS, action_dim=ACT)
+    general = ReplayBuffer(capacity=4, members=3, obs_dim=OBS, action_dim=ACT)
+    rng = np.random.default_rng(3)
+    for _ in range(7):
+        value = rng.standard_normal(2)
+        single.add(np.array([1]), *(x[:1] for x in _transition(value)))
+        general.add(np.array([1, 2]), *_transition(value))
+    for name in ("obs", "action", "reward", "next_obs", "terminated"):
+        np.testing.assert_array_equal(getattr(single, name)[:2], getattr(general, name)[:2])
+    np.testing.assert_array_equal(single.positions[:2], general.positions[:2])
+    np.testing.assert_array_equal(single.sizes[:2], general.sizes[:2])
+    assert single.sizes[1] == 4 and single.positions[1] == 3
