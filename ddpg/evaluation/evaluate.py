@@ -1,20 +1,11 @@
-"""Evaluate a saved policy: options, deterministic episodes, records and videos (ddpg.evaluate is
-the command).
-
-    python -m ddpg.evaluate run_dir=outputs/runs/<run>             # 10 episodes, mean +- std
-    python -m ddpg.evaluate run_dir=... episodes=20 seed=123
-    python -m ddpg.evaluate run_dir=... video=true [video_episodes=3]  # MP4s into <run>/videos/
-    python -m ddpg.evaluate run_dir=... render=human                  # a window, given a display
+"""Evaluate a saved policy: the options, deterministic episodes, the record and videos.
 
 Only `<run_dir>/policy/` is read: the actor's weights and the env, network and observation
 normalization it was trained with (no pickle). The normalization statistics are frozen, so the
-actor sees observations exactly as at the end of training. Per-episode returns and mean +- std
-are printed and added to `<run_dir>/evaluation.json`, after the earlier evaluations. An
-argument's value is everything after its first "=" (a sweep job's folder needs no quoting), and
-EvalOptions converts and checks it as every config is (ddpg.config.schema.from_mapping). A user
-error (bad argument, not a run, no or damaged policy, no display, no moviepy, no off-screen OpenGL
-for MuJoCo) prints one line to stderr and exits with 2. Videos replay the first episodes'
-actions in a child process without TensorFlow (ddpg.evaluation.rendering), headless.
+actor sees observations exactly as at the end of training. Each evaluation is added to
+`<run_dir>/evaluation.json`, after the earlier ones. Videos replay the first episodes' actions
+in a child process without TensorFlow (ddpg.evaluation.rendering), headless. The command line
+is ddpg.evaluate's.
 """
 
 from __future__ import annotations
