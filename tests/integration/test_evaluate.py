@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from ddpg.config.schema import AgentConfig, EnvConfig, NetworkConfig, RunConfig, TrainerConfig
-from ddpg.evaluate import main
+from ddpg.evaluate import main, parse_args
 from ddpg.evaluation.episodes import compiled_act, make_eval_env
-from ddpg.evaluation.evaluate import EvalOptions, parse_args
+from ddpg.evaluation.evaluate import EvalOptions
 
 pytestmark = pytest.mark.slow
 
