@@ -69,7 +69,8 @@ def test_steps_to_solve_needs_an_eval_at_or_above_a_threshold(
     trainer, solved_score, steps_to_solve
 ):
     config, state = trainer.configs[0], trainer.states[0]
-    config.env.solved_score = solved_score
+    config.env.solved_score = solved_score  # what summary_of reports
+    trainer.records.solved_scores[0] = solved_score  # what the records compare evals with
     state.step = 7
     trainer._evaluate(np.array([0]))
     mean = state.final_eval_return

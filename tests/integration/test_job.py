@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-import ddpg.population.member_records
+import ddpg.population.member_checkpoint
 from ddpg.config.schema import AgentConfig, NetworkConfig, RunConfig, TrainerConfig
 from ddpg.launch.job import resume_target, train_run
 from ddpg.storage.checkpoint import list_checkpoints
@@ -44,12 +44,12 @@ def test_wall_time_adds_up_over_resumed_segments(tmp_path):
 
 def test_each_step_is_checkpointed_once(tmp_path, monkeypatch):
     written = []
-    save = ddpg.population.member_records.save_checkpoint
+    save = ddpg.population.member_checkpoint.save_checkpoint
 
     def counting_save(directory, step, *args, **kwargs):
         written.append(step)
         return save(directory, step, *args, **kwargs)
 
-    monkeypatch.setattr(ddpg.population.member_records, "save_checkpoint", counting_save)
+    monkeypatch.setattr(ddpg.population.member_checkpoint, "save_checkpoint", counting_save)
     train_run(tiny_config(400), tmp_path)  # the last episode end is also a due checkpoint
     assert written == [200, 400]
