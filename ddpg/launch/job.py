@@ -141,16 +141,27 @@ def train_population(
     goes to error.log), or pruned (`on_eval`, called after each member's periodic eval, said
     stop). Members that resume (config.resume) must all be at the same env step.
     Exceptions other than an interruption propagate after every member is recorded.
+
+    Raises:
+        ConfigError: The configs differ in a key that members must share (a shape, the budget:
+            ddpg.population.keys), before anything is written; or resumes are at other steps.
     """
     from ddpg.algo.tf_startup import import_tensorflow
 
     import_tensorflow()  # before population.build imports it: start-up notices stay quiet
     from ddpg.population.build import build, configure_tensorflow
+    from ddpg.population.keys import mismatched_keys
     from ddpg.population.train_state import InterruptedRun, summary_of
     from ddpg.population.trainer import Trainer
     from ddpg.storage.checkpoint import load_checkpoint, rewind_logs
     from ddpg.storage.metrics import MetricsWriter
 
+    mismatched = mismatched_keys([params_of(config) for config in configs])
+    if mismatched:  # before anything is written: member 0's settings would silently win
+        raise ConfigError(
+            f"members of one population must share {', '.join(mismatched)}: train configs "
+            "that differ there as separate populations (ddpg.population.keys)"
+        )
     run_dirs = [Path(d) for d in run_dirs]
     for run_dir in run_dirs:
         run_dir.mkdir(parents=True, exist_ok=True)

@@ -55,8 +55,11 @@ class MemberRecords:
         self.window[learners, -1] += reward[learners].sum(axis=1) / reward.shape[1]
         self.window_count[learners] += 1
 
-    def divergence(self, k: int, metrics: np.ndarray) -> str:
+    def divergence(self, k: int, metrics: np.ndarray, action: np.ndarray) -> str:
+        """Why member k diverged: its non-finite update metrics [3] and/or action [A]."""
         bad = [key for key, v in zip(METRIC_KEYS, metrics, strict=True) if not np.isfinite(v)]
+        if not np.isfinite(action).all():
+            bad.append("the action")
         step = self.states[k].step
         return f"training diverged at env step {step}: {', '.join(bad)} is not finite"
 

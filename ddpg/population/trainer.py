@@ -151,10 +151,15 @@ class Trainer:
                     policy_action, metrics = agent.update_and_act(
                         batches, learners, acting, envs.obs
                     )
-                    if not np.isfinite(metrics[learners].sum()):
+                    # The action comes from the just-updated actor: a member whose update went
+                    # non-finite is stopped here, before its env sees the action.
+                    acted = policy_action[learners]
+                    if not np.isfinite(metrics[learners].sum() + acted.sum()):
                         finite = np.isfinite(metrics[learners]).all(axis=1)
+                        finite &= np.isfinite(acted).all(axis=1)
                         for k in learners[~finite]:  # frozen, its last good checkpoint kept
-                            self._finish(k, "diverged", self.records.divergence(k, metrics[k]))
+                            why = self.records.divergence(k, metrics[k], policy_action[k])
+                            self._finish(k, "diverged", why)
                         learners = learners[finite]
                         running = np.sort(np.concatenate([learners, warm]))
                         if not running.size:

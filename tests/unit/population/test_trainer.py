@@ -111,3 +111,34 @@ def test_progress_bar_shows_the_last_eval_and_the_return_ema_together(tmp_path, 
     s = trainer.states[0]
     assert f"eval={s.final_eval_return:.1f}" in last and f"return_ema={s.return_ema:.1f}" in last
     assert "step/s" in last and f"{2 * EPISODE}/{2 * EPISODE}" in last
+
+
+def test_a_member_whose_updated_actor_is_not_finite_never_acts(tmp_path):
+    """A NaN learning rate makes member 1's actor NaN in the very update whose losses are still
+    finite: it is diverged at that step, its env never sees a non-finite action, and member 0
+    trains on to its budget."""
+    config = RunConfig(
+        env=EnvConfig(max_episode_steps=EPISODE),
+        network=NetworkConfig(name="tiny", actor_hidden=[8], critic_hidden=[8]),
+        agent=AgentConfig(batch_size=8, learning_starts=20),
+        trainer=TrainerConfig(total_steps=60, eval_every=60, eval_episodes=1, progress=False),
+    )
+    configs = [config, dataclasses.replace(config, seed=1)]
+    trainer = population_trainer(configs, [tmp_path / "a", tmp_path / "b"])
+    rates = trainer.c.agent.learner.actor_optimizer.learning_rate
+    rates.assign(np.array([rates.numpy()[0], np.nan], np.float32))
+    seen: list[np.ndarray] = []
+    step = trainer.c.envs[1].step
+    trainer.c.envs[1].step = lambda action: (seen.append(np.array(action)), step(action))[1]
+    ended: list[tuple[int, str, str | None]] = []
+    trainer.on_end = lambda k, status, error: ended.append((k, status, error))
+    try:
+        trainer.train()
+    finally:
+        trainer.close()
+    assert seen and all(np.isfinite(action).all() for action in seen)
+    assert len(seen) == 20  # the warm-up steps; the first learning step stopped it
+    ((_, status, error),) = [end for end in ended if end[0] == 1]
+    assert status == "diverged" and "the action is not finite" in error
+    assert "loss" not in error  # its losses were still finite: only the action check saw it
+    assert trainer.states[0].status == "completed" and trainer.states[0].step == 60
