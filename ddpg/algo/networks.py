@@ -12,6 +12,7 @@ from typing import Any
 import keras
 
 from ddpg.algo.member_layers import MemberBatchNorm, MemberDense
+from ddpg.algo.seeds import Role, int_seed
 from ddpg.config.schema import NetworkConfig
 
 
@@ -53,17 +54,18 @@ def _output_layer(
     config: NetworkConfig,
     units: int,
     activation: str | None,
-    seed: int,
+    seeds: tuple[int, int],
     name: str,
     members: int | None,
 ) -> keras.layers.Layer:
-    """The last layer; with `final_init`, kernel and bias are both U(-x, x) as in the paper."""
-    bias = "zeros" if config.final_init is None else _final_initializer(config, seed + 1)
+    """The last layer; with `final_init`, kernel and bias are both U(-x, x) as in the paper.
+    `seeds`: the kernel's and the bias's initializer seeds."""
+    bias = "zeros" if config.final_init is None else _final_initializer(config, seeds[1])
     return _dense(
         members,
         units,
         activation=activation,
-        kernel_initializer=_final_initializer(config, seed),
+        kernel_initializer=_final_initializer(config, seeds[0]),
         bias_initializer=bias,
         name=name,
     )
@@ -72,7 +74,8 @@ def _output_layer(
 def build_actor(
     config: NetworkConfig, obs_dim: int, action_dim: int, seed: int, members: int | None = None
 ) -> keras.Model:
-    """mu(s) -> a in [-1, 1]^A: [BatchNorm] -> hidden layers -> tanh.
+    """mu(s) -> a in [-1, 1]^A: [BatchNorm] -> hidden layers -> tanh; layer i's initial weights
+    come from the run seed's actor stream i (ddpg.algo.seeds).
 
     The actor's input noise (`input_noise_std`) is not a layer: the agent adds it from the run's
     numpy Generator, so all randomness stays explicit and checkpointable.
@@ -84,17 +87,20 @@ def build_actor(
             members,
             units,
             activation=config.activation,
-            kernel_initializer=_hidden_initializer(config, seed + i),
+            kernel_initializer=_hidden_initializer(config, int_seed(seed, Role.ACTOR, i, 0)),
             name=f"hidden_{i}",
         )(x)
-    action = _output_layer(config, action_dim, "tanh", seed + 100, "action", members)(x)
+    last = len(config.actor_hidden)
+    seeds = (int_seed(seed, Role.ACTOR, last, 0), int_seed(seed, Role.ACTOR, last, 1))
+    action = _output_layer(config, action_dim, "tanh", seeds, "action", members)(x)
     return keras.Model(obs, action, name="actor")
 
 
 def build_critic(
     config: NetworkConfig, obs_dim: int, action_dim: int, seed: int, members: int | None = None
 ) -> keras.Model:
-    """Q(s, a): [BatchNorm(s)] -> hidden layers, the action joining after `action_insert_layer`."""
+    """Q(s, a): [BatchNorm(s)] -> hidden layers, the action joining after `action_insert_layer`;
+    `seed` is the run's seed, whose critic streams give the initial weights."""
     obs = _inputs(members, obs_dim, "obs")
     action = _inputs(members, action_dim, "action")
     x = _batch_norm(members, "obs_bn")(obs) if config.critic_batch_norm else obs
@@ -105,8 +111,10 @@ def build_critic(
             members,
             units,
             activation=config.activation,
-            kernel_initializer=_hidden_initializer(config, seed + 200 + i),
+            kernel_initializer=_hidden_initializer(config, int_seed(seed, Role.CRITIC, i, 0)),
             name=f"hidden_{i}",
         )(x)
-    q = _output_layer(config, 1, None, seed + 300, "q", members)(x)
+    last = len(config.critic_hidden)
+    seeds = (int_seed(seed, Role.CRITIC, last, 0), int_seed(seed, Role.CRITIC, last, 1))
+    q = _output_layer(config, 1, None, seeds, "q", members)(x)
     return keras.Model([obs, action], q, name="critic")

@@ -1,9 +1,9 @@
 """Assemble a population's components (envs, networks, learner, agent, replay, normalizers).
 
 A population is K runs that share every shape (ddpg.population.keys); a single run is K = 1.
-Each member keeps what makes a run itself: its own seed and numpy Generator, its own train and
-eval env, replay rows, noise, reward and observation normalizer, and its initial weights are
-those a plain run with its seed starts from.
+Each member keeps what makes a run itself: its own seed and the random streams derived from it
+(ddpg.algo.seeds), its own train and eval env, replay rows, noise, reward and observation
+normalizer, and its initial weights are those a plain run with its seed starts from.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ddpg.algo.noise import ActionNoise
 from ddpg.algo.obs_norm import ObsNormalizer
 from ddpg.algo.replay import ReplayBuffer
 from ddpg.algo.reward_norm import RewardNormalizer
+from ddpg.algo.seeds import Role, generator
 from ddpg.config.schema import NetworkConfig, RunConfig
 from ddpg.envs.make import action_dim, make_env, obs_dim
 
@@ -37,7 +38,8 @@ class Components:
     agent: Agent
     replay_buffer: ReplayBuffer
     reward_normalizer: RewardNormalizer
-    rngs: list[np.random.Generator]
+    rngs: list[np.random.Generator]  # exploration: noise, input noise, warm-up actions
+    replay_rngs: list[np.random.Generator]  # replay sampling
 
     def close(self) -> None:
         for env in (*self.envs, *self.eval_envs):
@@ -59,13 +61,13 @@ def build_networks(
     network: NetworkConfig, obs_size: int, action_size: int, seeds: Sequence[int]
 ) -> tuple[keras.Model, keras.Model, keras.Model, keras.Model]:
     """Member actor, critic and their targets for members with `seeds`; member k starts from the
-    weights a plain run with seed `seeds[k]` starts from (actor seed s, critic seed s + 1000)."""
+    weights a plain run with seed `seeds[k]` starts from."""
     k = len(seeds)
     actor, target_actor = (build_actor(network, obs_size, action_size, 0, k) for _ in "ab")
     critic, target_critic = (build_critic(network, obs_size, action_size, 0, k) for _ in "ab")
     for member, seed in enumerate(seeds):
         plain_actor = build_actor(network, obs_size, action_size, seed)
-        plain_critic = build_critic(network, obs_size, action_size, seed + 1000)
+        plain_critic = build_critic(network, obs_size, action_size, seed)
         set_member_weights(actor, member, plain_actor.get_weights())
         set_member_weights(critic, member, plain_critic.get_weights())
     return actor, critic, target_actor, target_critic
@@ -81,7 +83,7 @@ def build(configs: Sequence[RunConfig]) -> Components:
     keras.utils.set_random_seed(configs[0].seed)  # all sampling is the members' Generators'
     tf.config.experimental.enable_op_determinism()
     seeds = [config.seed for config in configs]
-    rngs = [np.random.default_rng(seed) for seed in seeds]
+    rngs = [generator(seed, Role.EXPLORATION) for seed in seeds]
     networks = build_networks(configs[0].network, obs_size, action_size, seeds)
     learner = Learner(*networks, [c.agent for c in configs], obs_size, action_size)
     noise = ActionNoise([c.noise for c in configs], action_size, rngs)
@@ -97,4 +99,5 @@ def build(configs: Sequence[RunConfig]) -> Components:
         ),
         reward_normalizer=RewardNormalizer([c.reward_norm for c in configs]),
         rngs=rngs,
+        replay_rngs=[generator(seed, Role.REPLAY) for seed in seeds],
     )

@@ -60,6 +60,7 @@ def capture_member(
     arrays["tape/actions"] = np.array(actions, np.float32).reshape(-1, action_size)
     state = {
         "rng": c.rngs[k].bit_generator.state,
+        "replay_rng": c.replay_rngs[k].bit_generator.state,
         "eval_env_rng": env_rng_state(c.eval_envs[k]),
         # Between episodes (None) the env's RNG is what the next reset draws from.
         "tape": None if tape is None else tape.to_json(),
@@ -85,6 +86,7 @@ def restore_member(
     c.reward_normalizer.load_member_state(k, part("reward_norm"))
     c.agent.obs_normalizer.load_member_state(k, part("obs_norm"))
     c.rngs[k].bit_generator.state = state["rng"]
+    c.replay_rngs[k].bit_generator.state = state["replay_rng"]
     load_env_rng_state(c.eval_envs[k], state["eval_env_rng"])
     if state["tape"] is None:
         load_env_rng_state(c.envs[k], state["env_rng"])

@@ -20,7 +20,8 @@ class MemberEnvs:
     """Steps the running members' envs together and routes their transitions to replay."""
 
     def __init__(self, seeds: list[int], components: Components, states: list[TrainState]) -> None:
-        """`states`: the members' TrainStates (read for the step, counted on per env step)."""
+        """`seeds`: each member's first reset seed; `states`: the members' TrainStates (read for
+        the step, counted on per env step)."""
         self.seeds, self.c, self.states = seeds, components, states
         self.members = len(seeds)
         self.tapes: list[EpisodeTape | None] = [None] * self.members  # None: between episodes
@@ -39,7 +40,7 @@ class MemberEnvs:
                 self.pending[k] = transitions
 
     def start_episodes(self) -> None:
-        """Reset the env of every member due a new episode (the first with the member's seed)."""
+        """Reset the env of every member due a new episode (the first with its reset seed)."""
         states = self.states
         while self.to_start:
             k = self.to_start.pop()

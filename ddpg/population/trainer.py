@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ddpg.algo.seeds import Role, int_seed
 from ddpg.config.schema import RunConfig
 from ddpg.envs.rollout import evaluate_members
 from ddpg.population.build import Components
@@ -33,7 +34,6 @@ OnEnd = Callable[[int, str, str | None], None]
 #: Called after each periodic evaluation of a member: (member, env step, eval mean); True stops
 #: that member ("pruned", e.g. by a hyperparameter search), the others train on.
 OnEval = Callable[[int, int, float], bool]
-EVAL_SEED_OFFSET = 1_000_003  # eval env seed = run seed + this; episodes then continue its RNG
 
 
 class Trainer:
@@ -64,7 +64,8 @@ class Trainer:
         self.on_end = on_end or (lambda k, status, error: None)
         self.on_eval = on_eval
         self.states = self.records.states
-        self.envs = MemberEnvs([config.seed for config in configs], components, self.states)
+        env_seeds = [int_seed(config.seed, Role.ENV) for config in configs]
+        self.envs = MemberEnvs(env_seeds, components, self.states)
         self.targets = [self._target(config) for config in configs]
         self.signals = StopSignals()
         self.loop_seconds = 0.0  # the last train() call's env loop alone (no closing work)
@@ -142,7 +143,7 @@ class Trainer:
                     all_ready = bool(ready.all())
                 if learners.size:
                     batches = [
-                        buffer.sample(batch_size, c.rngs, learners) for _ in range(n_updates)
+                        buffer.sample(batch_size, c.replay_rngs, learners) for _ in range(n_updates)
                     ]
                     batches = [
                         b._replace(reward=normalizer.normalize_batch(b.reward)) for b in batches
@@ -206,7 +207,7 @@ class Trainer:
         agent, cfg = self.c.agent, self.config
         for k in members:  # once; later evaluations continue the eval env's RNG
             if not self.states[k].eval_seeded:
-                self.c.eval_envs[k].reset(seed=self.configs[k].seed + EVAL_SEED_OFFSET)
+                self.c.eval_envs[k].reset(seed=int_seed(self.configs[k].seed, Role.EVAL_ENV))
                 self.states[k].eval_seeded = True
         act = lambda obs: agent.policy_action(obs, members, explore=False)  # noqa: E731
         returns = evaluate_members(

@@ -28,7 +28,7 @@ from ddpg.config.schema import ConfigError
 from ddpg.storage.files import read_json_object, write_json_atomic
 from ddpg.storage.staged import remove_staging, staged_folder
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: seeds by role (ddpg.algo.seeds), a replay Generator of its own
 FILES = ("arrays.npz", "state.json")
 STAGING_PREFIX = ".tmp-"
 

@@ -115,9 +115,9 @@ class KerasReference:
 
     def __init__(self, network: NetworkConfig, config: AgentConfig, seed: int) -> None:
         self.actor = build_actor(network, OBS_SIZE, ACTION_SIZE, seed)
-        self.critic = build_critic(network, OBS_SIZE, ACTION_SIZE, seed + 1000)
+        self.critic = build_critic(network, OBS_SIZE, ACTION_SIZE, seed)
         self.target_actor = build_actor(network, OBS_SIZE, ACTION_SIZE, seed)
-        self.target_critic = build_critic(network, OBS_SIZE, ACTION_SIZE, seed + 1000)
+        self.target_critic = build_critic(network, OBS_SIZE, ACTION_SIZE, seed)
         self.actor_optimizer = keras.optimizers.Adam(config.actor_lr)
         self.critic_optimizer = keras.optimizers.Adam(config.critic_lr)
         self.config = config

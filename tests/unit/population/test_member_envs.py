@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from conftest import population_trainer
 
+from ddpg.algo.seeds import Role, int_seed
 from ddpg.config.schema import EnvConfig, NetworkConfig, RewardNormConfig, RunConfig, TrainerConfig
 from ddpg.envs.make import make_env
 
@@ -45,9 +46,9 @@ def test_steps_match_the_env_alone_and_only_unheld_transitions_reach_replay(memb
         assert envs.step(np.arange(2), _actions(t)) == []  # no episode ends before its limit
     assert buffer.sizes.tolist() == [EPISODE - 1, 0]
     assert len(envs.pending[1]) == EPISODE - 1
-    for k, config in enumerate(configs):  # the first episode starts from the member's seed
+    for k, config in enumerate(configs):  # the first episode starts from the member's env seed
         alone = make_env(config.env)
-        obs, _ = alone.reset(seed=config.seed)
+        obs, _ = alone.reset(seed=int_seed(config.seed, Role.ENV))
         for t in range(EPISODE - 1):
             if k == 0:
                 np.testing.assert_array_equal(buffer.obs[0, t], obs)
@@ -55,7 +56,8 @@ def test_steps_match_the_env_alone_and_only_unheld_transitions_reach_replay(memb
             if k == 0:
                 assert buffer.reward[0, t] == np.float32(reward)
         np.testing.assert_array_equal(envs.obs[k], obs)
-        assert envs.tapes[k].seed == config.seed and len(envs.tapes[k].actions) == EPISODE - 1
+        assert envs.tapes[k].seed == int_seed(config.seed, Role.ENV)
+        assert len(envs.tapes[k].actions) == EPISODE - 1
 
 
 def test_an_ended_episode_is_stored_whole_and_the_next_starts_at_the_next_step(member_envs):
