@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Re-run the runs behind every table in experiments/ that a README quotes, from this checkout.
+#   PY=.venv/bin/python bash experiments/rerun.sh OUT [study ...]
+# Studies: baselines populations lr_tau_reward_norm tune_pendulum reproduction (default: all, in
+# that order). Each command is logged with the commit to OUT/commands.log before it runs; a study
+# whose folder already holds a finished marker is skipped, so the script can be run again after
+# an interruption (reproduction runs checkpoint every 25k steps: resume them with
+# `python -m ddpg.run resume=<run folder>`).
+set -euo pipefail
+OUT=$(realpath -m "$1"); shift
+PY=${PY:-python}
+STUDIES=("$@")
+[ ${#STUDIES[@]} -eq 0 ] && STUDIES=(baselines populations lr_tau_reward_norm tune_pendulum reproduction)
+mkdir -p "$OUT"
+COMMIT=$(git rev-parse HEAD)
+
+run() {  # run STUDY-PART COMMAND...: log it, run it unless its done-marker exists
+    local part=$1; shift
+    [ -e "$OUT/.done-$part" ] && return 0
+    echo "$(date -u +%FT%TZ) commit $COMMIT: $*" >>"$OUT/commands.log"
+    /usr/bin/time -f "$part: %e s wall, %U s user" -a -o "$OUT/times.log" "$PY" "$@"
+    touch "$OUT/.done-$part"
+}
+
+JOBLIB="hydra/launcher=joblib hydra.launcher.n_jobs=2 trainer.progress=false"
+TUNED="agent.gamma=0.9988338676280413 agent.actor_lr=0.0019001052900068152 \
+agent.critic_lr=0.0019001052900068152 agent.tau=0.009044276506389937 noise=none"
+MUJOCO="agent=td3_ddpg network=mlp400_300 noise=gaussian trainer.checkpoint_every=25000"
+
+for study in "${STUDIES[@]}"; do
+    case $study in
+    baselines)  # seeds 0-9 of the defaults serve baselines (0-4) and populations (10 separate)
+        run pendulum -m ddpg.run -m seed=0,1,2,3,4,5,6,7,8,9 $JOBLIB \
+            hydra.sweep.dir="$OUT/baselines_pendulum"
+        run mountaincar -m ddpg.run -m env=mountaincar noise=ou seed=0,1,2,3,4 $JOBLIB \
+            hydra.sweep.dir="$OUT/baselines_mountaincar"
+        run seed_pendulum -m ddpg.run -m +experiment=seed_pendulum seed=0,1,2,3,4 $JOBLIB \
+            hydra.sweep.dir="$OUT/baselines_seed_pendulum"
+        run seed_mountaincar -m ddpg.run -m +experiment=seed_mountaincar seed=0,1,2 $JOBLIB \
+            hydra.sweep.dir="$OUT/baselines_seed_mountaincar" ;;
+    populations)
+        run population_pendulum -m ddpg.run population.size=10 trainer.progress=false \
+            hydra.run.dir="$OUT/population_pendulum"
+        run population_mountaincar -m ddpg.run env=mountaincar noise=ou population.size=5 \
+            trainer.progress=false hydra.run.dir="$OUT/population_mountaincar" ;;
+    lr_tau_reward_norm)
+        run study_joblib -m ddpg.run +experiment=lr_tau_reward_norm \
+            hydra/launcher=joblib hydra.launcher.n_jobs=2 hydra.sweep.dir="$OUT/study_joblib"
+        run study_population -m ddpg.run +experiment=lr_tau_reward_norm \
+            hydra/launcher=population hydra.launcher.n_workers=2 \
+            hydra.sweep.dir="$OUT/study_population" ;;
+    tune_pendulum)  # the re-check: the study's best settings against the defaults, fresh seeds
+        run recheck_best -m ddpg.run env=pendulum population.size=10 seed=100 \
+            trainer.progress=false $TUNED hydra.run.dir="$OUT/recheck/best"
+        run recheck_defaults -m ddpg.run env=pendulum population.size=10 seed=100 \
+            trainer.progress=false hydra.run.dir="$OUT/recheck/defaults" ;;
+    reproduction)  # the part of TD3's Table 1 that fits this machine, as in its README
+        run inverted_pendulum -m ddpg.run -m env=inverted_pendulum $MUJOCO seed=0,1,2,3,4 \
+            trainer.total_steps=100000 trainer.early_stop=eval trainer.target_score=1000 \
+            $JOBLIB hydra.sweep.dir="$OUT/reproduction/inverted_pendulum"
+        run hopper -m ddpg.run -m env=hopper $MUJOCO seed=0,1,2 trainer.total_steps=200000 \
+            $JOBLIB hydra.sweep.dir="$OUT/reproduction/hopper"
+        run halfcheetah -m ddpg.run -m env=halfcheetah $MUJOCO seed=0,1,2 \
+            trainer.total_steps=200000 $JOBLIB hydra.sweep.dir="$OUT/reproduction/halfcheetah"
+        run inverted_double_pendulum -m ddpg.run -m env=inverted_double_pendulum $MUJOCO \
+            seed=0,1,2,3,4 trainer.total_steps=100000 $JOBLIB \
+            hydra.sweep.dir="$OUT/reproduction/inverted_double_pendulum" ;;
+    *) echo "rerun.sh: unknown study '$study'" >&2; exit 2 ;;
+    esac
+done
