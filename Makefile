@@ -28,13 +28,13 @@ test-fast: $(STAMP)  ## unit tests only (seconds)
 	$(BIN)/python -m pytest -q -m "not slow and not learning"
 
 lint: $(STAMP)  ## ruff lint + format check, mypy
-	$(BIN)/ruff check ddpg hydra_plugins tests
-	$(BIN)/ruff format --check ddpg hydra_plugins tests
+	$(BIN)/ruff check ddpg hydra_plugins tests experiments
+	$(BIN)/ruff format --check ddpg hydra_plugins tests experiments
 	$(BIN)/mypy
 
 format: $(STAMP)  ## apply ruff's fixes and formatting
-	$(BIN)/ruff check --fix ddpg hydra_plugins tests
-	$(BIN)/ruff format ddpg hydra_plugins tests
+	$(BIN)/ruff check --fix ddpg hydra_plugins tests experiments
+	$(BIN)/ruff format ddpg hydra_plugins tests experiments
 
 bench: $(STAMP)  ## env steps/s: single runs on 1 and 2 threads, populations of K = 1 ... 32 on 1
 	$(BIN)/python -m ddpg.bench --threads 1
