@@ -5,7 +5,8 @@ imported (ddpg.config.schema imports it, so they exist before Hydra composes any
 
 - `${from_id:}`: what the enclosing env's id derives for this key: `name` is the id in snake
   case ("HalfCheetah-v5" -> "half_cheetah_v5"), `solved_score` the spec's `reward_threshold`
-  (null where the spec has none: then no evaluation is ever called solved), any other key
+  (null where the spec has none: then no evaluation is ever called solved), `random_score` and
+  `reference_score` ddpg.config.env_scores' table (null for an id it lacks), any other key
   EnvConfig's generic default.
 - `${for_id:ID,VALUE}`: VALUE while the enclosing env's id is ID; with any other id, what
   `${from_id:}` gives.
@@ -22,6 +23,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
+from ddpg.config import env_scores
 from ddpg.config.schema import EnvConfig, env_name
 
 __all__ = ["derived", "env_name", "for_id", "from_id", "spec_threshold"]
@@ -49,6 +51,10 @@ def derived(key: str, env_id: str) -> Any:
         return env_name(env_id)
     if key == "solved_score":
         return spec_threshold(env_id)
+    if key == "random_score":
+        return env_scores.random_score(env_id)
+    if key == "reference_score":
+        return env_scores.reference_score(env_id)
     fields = {f.name: f for f in dataclasses.fields(EnvConfig)}
     if key not in fields or key == "id":
         raise ValueError(f"for_id guards a whole env key (one of {', '.join(fields)}), not {key!r}")

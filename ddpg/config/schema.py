@@ -162,6 +162,9 @@ class EnvConfig:
     eval_every: int = 5_000
     eval_episodes: int = 10
     solved_score: float | None = None  # an eval mean at or above it is "solved"; None: never
+    # The two ends of compare's normalized score (ddpg.config.env_scores); None: not known
+    random_score: float | None = None  # a uniform random policy's mean return
+    reference_score: float | None = None  # the score a normalized 1 stands for
     exploration_sigma: float = 0.1  # the noise scale this env needs; noise configs refer to it
     warmup_steps: int = 1_000  # uniform random steps before learning; agent presets refer to it
 
@@ -182,6 +185,12 @@ class EnvConfig:
         check(self.eval_episodes >= 1, "env.eval_episodes", self.eval_episodes, "an integer >= 1")
         if self.solved_score is not None:
             check(math.isfinite(self.solved_score), "env.solved_score", self.solved_score, "finite")
+        for key in ("random_score", "reference_score"):
+            value = getattr(self, key)
+            if value is not None:
+                check(math.isfinite(value), f"env.{key}", value, "finite or null")
+        same = self.reference_score is not None and self.reference_score == self.random_score
+        check(not same, "env.reference_score", self.reference_score, "!= env.random_score")
         _non_negative("env.exploration_sigma", self.exploration_sigma)
         check(self.warmup_steps >= 0, "env.warmup_steps", self.warmup_steps, "an integer >= 0")
 

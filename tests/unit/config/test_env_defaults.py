@@ -1,9 +1,14 @@
 """What an env config derives from its id: snake-case names, spec thresholds, for_id/from_id."""
 
+from pathlib import Path
+
+import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
+from ddpg.config import env_scores
 from ddpg.config.env_defaults import derived, env_name, spec_threshold
+from ddpg.config.measure_random_scores import option_ids
 from ddpg.config.schema import EnvConfig
 
 
@@ -94,3 +99,22 @@ def test_a_python_env_config_derives_its_name_and_has_no_solved_score():
     env = EnvConfig(id="Ant-v5")
     assert env.name == "ant_v5" and env.solved_score is None
     assert EnvConfig(id="Ant-v5", name="ant").name == "ant"
+
+
+def test_every_env_option_has_a_random_and_a_reference_score():
+    ids = option_ids()
+    assert len(ids) == 11 and "Pendulum-v1" in ids
+    for env_id in ids:
+        random, reference = derived("random_score", env_id), derived("reference_score", env_id)
+        assert isinstance(random, float) and isinstance(reference, float)
+        assert reference > random, env_id  # a normalized 1 is better than random everywhere
+    assert derived("random_score", "Swimmer-v5") is None  # not measured: compare says so
+    assert derived("reference_score", "Swimmer-v5") is None
+
+
+def test_random_scores_are_the_committed_measurement():
+    measured = pd.read_csv(Path(env_scores.__file__).with_name(env_scores.RANDOM_SCORE_FILE))
+    assert dict(zip(measured["env_id"], measured["random_score"], strict=True)) == (
+        env_scores.RANDOM_SCORES
+    )
+    assert (measured["episodes"] == 100).all()

@@ -149,6 +149,8 @@ def test_env_id_alone_describes_that_env():
         "eval_every": 5000,
         "eval_episodes": 10,
         "solved_score": 90.0,  # the spec's, not Pendulum's -200
+        "random_score": -33.3714,  # ddpg/config/env_scores.py, not Pendulum's
+        "reference_score": 90.0,
         "exploration_sigma": 0.1,
         "warmup_steps": 1000,
     }
@@ -210,6 +212,8 @@ BAD_VALUES = [
     ("reward_norm.scale=0", "reward_norm.scale"),
     ("trainer.eval_episodes=0", "trainer.eval_episodes"),
     ("env.solved_score=nan", "env.solved_score"),
+    ("env.random_score=inf", "env.random_score"),
+    ("env.reference_score=-1250.45", "env.reference_score"),  # Pendulum's random score: no scale
     ("env.warmup_steps=-1", "env.warmup_steps"),
     ("agent.tau=abc", "agent.tau"),
     ("+agent.no_such_key=1", "agent.no_such_key"),
