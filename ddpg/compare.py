@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("paths", nargs="+", type=Path, help="run, sweep or output directories")
     p.add_argument("--by", nargs="+", action="extend", metavar="KEY", help="grouping keys")
     p.add_argument("--out", type=Path, help="output directory (default: the first PATH)")
-    metrics = ["final_eval_return", "best_eval_return", "auc"]
+    metrics = ["final_eval_return", "best_eval_return", "auc", "peak_of_mean_curve"]
     p.add_argument("--metric", default=metrics[0], choices=metrics)
     p.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
