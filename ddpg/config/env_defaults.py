@@ -23,7 +23,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from ddpg.config import env_scores
+from ddpg.config.env_scores import random_score, reference_score
 from ddpg.config.schema import EnvConfig, env_name
 
 __all__ = ["derived", "env_name", "for_id", "from_id", "spec_threshold"]
@@ -52,9 +52,9 @@ def derived(key: str, env_id: str) -> Any:
     if key == "solved_score":
         return spec_threshold(env_id)
     if key == "random_score":
-        return env_scores.random_score(env_id)
+        return random_score(env_id)
     if key == "reference_score":
-        return env_scores.reference_score(env_id)
+        return reference_score(env_id)
     fields = {f.name: f for f in dataclasses.fields(EnvConfig)}
     if key not in fields or key == "id":
         raise ValueError(f"for_id guards a whole env key (one of {', '.join(fields)}), not {key!r}")
