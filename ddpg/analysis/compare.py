@@ -30,6 +30,7 @@ from ddpg.analysis import stats
 from ddpg.analysis.grouping import group_labels, grouping_keys, groups, resolve_keys
 from ddpg.analysis.plots import Band
 from ddpg.analysis.report import report
+from ddpg.analysis.results import write_curve_table, write_run_table
 from ddpg.analysis.runs import EVAL_KEY, CompareError, Paths, curve, long_curves, read_runs
 from ddpg.analysis.scores import COUNTED, PRUNED, curve_matrix, floor_score, scores
 
@@ -194,11 +195,11 @@ def learning_curve_bands(
         evals = [curve(scalars[i], EVAL_KEY) for i in counted.index]
         curves = [(c["step"].to_numpy(), c["value"].to_numpy()) for c in evals]
         grid = np.linspace(0.0, np.nanmax(budgets), GRID_POINTS)
-        mean, low, high = stats.bootstrap_mean_band(
-            curve_matrix(curves, budgets, floor, grid), **boot
-        )
+        matrix = curve_matrix(curves, budgets, floor, grid)
+        mean, low, high = stats.bootstrap_mean_band(matrix, **boot)
         n_diverged = int((counted["status"] == "diverged").sum())
-        bands[label] = Band(grid, mean, low, high, len(counted), n_diverged)
+        n = (~np.isnan(matrix)).sum(axis=0)  # runs with data per step: falls past short budgets
+        bands[label] = Band(grid, mean, low, high, len(counted), n_diverged, n)
     return bands
 
 
@@ -210,8 +211,9 @@ def compare(
     n_resamples: int = 2000,
     seed: int = 0,
 ) -> tuple[str, list[Path]]:
-    """Compare the runs below `paths`: write compare.csv, compare.md and learning_curves.png
-    into `out` (default: the first path); returns the markdown report and the written files.
+    """Compare the runs below `paths`: write compare.csv, compare.md, learning_curves.png,
+    learning_curves.csv and runs.csv (:mod:`ddpg.analysis.results`) into `out` (default: the
+    first path); returns the markdown report and the written files.
 
     Raises:
         CompareError: No run could be read, or a grouping key is unknown.
@@ -232,4 +234,7 @@ def compare(
 
     bands = learning_curve_bands(runs, scalars, keys, **boot)
     save_learning_curves(bands, out / "learning_curves.png", EVAL_KEY)
-    return text, [out / "compare.csv", out / "compare.md", out / "learning_curves.png"]
+    written = [out / "compare.csv", out / "compare.md", out / "learning_curves.png"]
+    # Per-run and per-step numbers for checkers (ddpg.analysis.results).
+    written += [write_curve_table(bands, out), write_run_table(runs, scalars, keys, paths, out)]
+    return text, written

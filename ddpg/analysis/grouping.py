@@ -3,13 +3,19 @@
 Which keys are swept is :mod:`ddpg.analysis.swept`'s rule, applied here to the runs' params.json
 values. Only runs that trained count: a sweep job that failed validation (``tau=5``) keeps its
 folder with its bad value, and that value must not split the real runs into groups.
+
+Runs of different budgets (``trainer.total_steps``) never share a group by default: where the
+swept keys would put them together, the budget joins the keys. Past the shorter budget only
+some runs would have a curve, and a mean over a changing set of runs is no learning curve.
+``--by`` keys are the user's choice and are taken as given (the curve then marks where its
+number of runs changes).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ddpg.analysis.runs import CompareError
+from ddpg.analysis.runs import BUDGET_KEY, CompareError
 from ddpg.analysis.swept import swept_keys
 
 #: Runs whose parameters say nothing about what was compared.
@@ -29,7 +35,26 @@ def grouping_keys(runs: pd.DataFrame, overridden: set[str]) -> list[str]:
     params = [
         {c.removeprefix("param."): row[c] for c in columns} for row in trained.to_dict("records")
     ]
-    return swept_keys(params, overridden)
+    return with_budget(trained, swept_keys(params, overridden))
+
+
+def with_budget(runs: pd.DataFrame, keys: list[str]) -> list[str]:
+    """`keys`, plus the budget key if runs alike in `keys` had different budgets.
+
+    Args:
+        runs: Rows with ``param.<key>`` columns (runs without a budget in params.json count as
+            one budget of their own).
+        keys: Dotted keys.
+    """
+    budget = f"param.{BUDGET_KEY}"
+    if BUDGET_KEY in keys or budget not in runs or runs.empty:
+        return keys
+    by = [f"param.{k}" for k in keys]
+    budgets = runs[budget].astype(str)  # NaN (no budget) is a value of its own
+    mixed = (
+        budgets.groupby([runs[c].astype(str) for c in by]).nunique() if by else budgets.nunique()
+    )
+    return [*keys, BUDGET_KEY] if (pd.Series(mixed) > 1).any() else keys
 
 
 def resolve_keys(runs: pd.DataFrame, names: list[str]) -> list[str]:
@@ -57,7 +82,7 @@ def group_labels(runs: pd.DataFrame, keys: list[str]) -> pd.Series:
         return pd.Series("all runs", index=runs.index)
     short = [k.removesuffix(".name").rsplit(".", 1)[-1] for k in keys]
     vals = runs[keys].astype(str).to_numpy()
-    if len(keys) == 1:
+    if len(keys) == 1 and keys[0] != BUDGET_KEY:  # a bare budget ("2000") would say nothing
         return pd.Series(vals[:, 0], index=runs.index)
     return pd.Series(
         [", ".join(f"{s}={v}" for s, v in zip(short, r, strict=True)) for r in vals], runs.index

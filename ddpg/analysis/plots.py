@@ -157,6 +157,26 @@ class Band(NamedTuple):
     high: Any  # [P]
     n_runs: int
     n_diverged: int
+    n: Any = None  # [P] runs with data at each step (fewer past a shorter run's budget)
+
+
+def _mark_n_changes(ax: Any, band: Band, colour: Any) -> None:
+    """Label the curve with ``n=<runs>`` wherever the number of runs with data changes, so a
+    group mixing budgets shows where its shorter runs stop counting."""
+    if band.n is None:
+        return
+    n = [int(v) for v in band.n]
+    for i in range(1, len(n)):
+        if n[i] != n[i - 1]:
+            ax.axvline(band.steps[i], color=colour, ls=":", lw=0.8)
+            ax.annotate(
+                f"n={n[i]}",
+                (band.steps[i], band.mean[i]),
+                xytext=(3, 6),
+                textcoords="offset points",
+                color=colour,
+                fontsize="small",
+            )
 
 
 def save_learning_curves(bands: Mapping[str, Band], path: Path, ylabel: str) -> Path:
@@ -164,7 +184,8 @@ def save_learning_curves(bands: Mapping[str, Band], path: Path, ylabel: str) -> 
 
     The statistics come computed (``ddpg.compare.learning_curve_bands``: the same bootstrap
     CI of the mean as the table); this only draws. The legend gives each group's counted and
-    diverged runs, so a curve that includes diverged runs says so.
+    diverged runs, so a curve that includes diverged runs says so; where the number of runs
+    with data changes along a curve (``Band.n``), a dotted line and ``n=<runs>`` mark it.
 
     Args:
         bands: Group label -> its band, drawn in the mapping's order.
@@ -186,7 +207,10 @@ def save_learning_curves(bands: Mapping[str, Band], path: Path, ylabel: str) -> 
         colour = colours[i % len(colours)]
         ax.plot(band.steps, band.mean, color=colour, label=f"{label} (n={band.n_runs}{diverged})")
         ax.fill_between(band.steps, band.low, band.high, color=colour, alpha=0.15)
-    title = f"{ylabel}: mean and 95% bootstrap CI over runs (diverged runs counted)"
+        _mark_n_changes(ax, band, colour)
+    title = (
+        f"{ylabel}: mean and 95% CI over runs (diverged runs counted; n marked where it changes)"
+    )
     ax.set(xlabel="environment steps", ylabel=ylabel, title=title)
     ax.grid(alpha=0.3)
     if ax.lines:  # beside the axes, so no curve hides behind it

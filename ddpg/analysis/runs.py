@@ -6,9 +6,10 @@ malformed gets status ``damaged`` and an error naming the file; the other runs a
 A missing scalars.csv is not damage (a run can die before logging): its curves are empty.
 
 Row columns: ``run_dir``, ``seed``, ``status``, the summary numbers (``final_eval_return``,
-``best_eval_return``, ``wall_time_s``, ``steps_per_sec``), the per-run metrics computed from
-the eval curve (:func:`eval_metrics`), ``solved_score``, ``error``, then every params.json
-entry as ``param.<dotted key>`` and ``param.experiment`` (the ``+experiment=`` preset).
+``best_eval_return``, ``env_steps``, ``wall_time_s``, ``steps_per_sec``), the per-run metrics
+computed from the eval curve (:func:`eval_metrics`), ``solved_score``, ``error``, then every
+params.json entry as ``param.<dotted key>`` and ``param.experiment`` (the ``+experiment=``
+preset).
 """
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ from ddpg.storage.files import read_json_object
 
 EVAL_KEY = "eval/return_mean"
 BUDGET_KEY = "trainer.total_steps"
-SUMMARY_NUMBERS = ("final_eval_return", "best_eval_return", "wall_time_s", "steps_per_sec")
+SUMMARY_NUMBERS = (
+    "final_eval_return",
+    "best_eval_return",
+    "env_steps",
+    "wall_time_s",
+    "steps_per_sec",
+)
 Paths = str | Path | list[str] | list[Path]
 _EMPTY = pd.DataFrame({"step": [], "key": [], "value": []})
 

@@ -54,3 +54,36 @@ def test_groups_leave_out_damaged_runs_and_settings_only_failed_jobs_make() -> N
     runs = runs.assign(**{"agent.tau": runs["param.agent.tau"]})
     groups = grouping.groups(runs, ["agent.tau"])
     assert [(label, len(g)) for label, g in groups] == [("0.1", 2)]
+
+
+def budget_frame(envs: list[str], budgets: list[float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "status": "completed",
+            "param.env.id": envs,
+            "param.trainer.total_steps": budgets,
+        }
+    )
+
+
+def test_the_budget_joins_the_keys_only_where_a_group_would_mix_budgets() -> None:
+    # Each env has its own budget: the env already tells them apart.
+    apart = budget_frame(["Pendulum-v1", "Pendulum-v1", "Hopper-v5"], [2e4, 2e4, 1e6])
+    assert grouping.with_budget(apart, ["env.id"]) == ["env.id"]
+    mixed = budget_frame(["Pendulum-v1", "Pendulum-v1", "Hopper-v5"], [2e4, 5e4, 1e6])
+    assert grouping.with_budget(mixed, ["env.id"]) == ["env.id", "trainer.total_steps"]
+    assert grouping.with_budget(mixed, []) == ["trainer.total_steps"]
+    assert grouping.with_budget(mixed.drop(columns="param.trainer.total_steps"), []) == []
+    # Through grouping_keys: the swept keys (none here: the overrides explain nothing).
+    assert grouping.grouping_keys(mixed.assign(**{"param.seed": 0}), set()) == [
+        "env.id",
+        "trainer.total_steps",
+    ]
+
+
+def test_a_budget_alone_is_labelled_with_its_key() -> None:
+    runs = pd.DataFrame({"trainer.total_steps": [2000, 4000]})
+    assert grouping.group_labels(runs, ["trainer.total_steps"]).tolist() == [
+        "total_steps=2000",
+        "total_steps=4000",
+    ]
