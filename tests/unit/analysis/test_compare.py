@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats as sps
 
 from ddpg import compare as compare_command
 from ddpg.analysis import compare
@@ -197,15 +198,16 @@ def test_learning_curves_count_diverged_runs_with_the_tables_interval(tmp_path: 
     runs, scalars = compare._load(diverged_sweep(tmp_path))
     boot = {"n_resamples": 300, "seed": 4}
     table = compare.summarize(runs, ["reward_norm.name"], **boot).set_index("group")
-    bands = compare.learning_curve_bands(runs, scalars, ["reward_norm.name"], **boot)
+    bands = compare.learning_curve_bands(runs, scalars, ["reward_norm.name"])
     band = bands["running"]
     assert (band.n_runs, band.n_diverged) == (5, 2)
     assert band.steps[0] == 0.0 and band.steps[-1] == 2000.0
-    # At the budget the band is the table's bootstrap CI of the final return, not a t-interval.
+    # At the budget the band is the table's CI of the final return: Student t over the 5 runs.
     ci = table.loc["running", ["mean", "mean_ci_low", "mean_ci_high"]].to_numpy(float)
     assert [band.mean[-1], band.low[-1], band.high[-1]] == pytest.approx(ci, rel=1e-12)
-    # A CI of a mean of observed values stays inside them (a t-interval here reaches > 0).
-    assert np.all(band.high <= -150.0) and np.all(band.low >= -1400.0)
+    final = np.array([-150.0, -160.0, -170.0, -1400.0, -1400.0])  # diverged runs hold -1400
+    half = sps.t.ppf(0.975, 4) * final.std(ddof=1) / np.sqrt(5)
+    assert ci == pytest.approx([final.mean(), final.mean() - half, final.mean() + half])
     assert band.mean[0] == pytest.approx((-1000 * 3 - 1400 - 1400) / 5)  # first eval held back
 
 
@@ -474,3 +476,40 @@ def test_without_pruned_runs_the_report_has_no_pruned_section(sweep: Path) -> No
     md = (sweep / "compare.md").read_text()
     assert "## Pruned runs" not in md and "| n_pruned |" not in md
     assert pd.read_csv(sweep / "compare.csv")["n_pruned"].tolist() == [0, 0]
+
+
+def test_peak_of_mean_curve_ranks_groups_and_differs_from_each_runs_best(tmp_path: Path) -> None:
+    # 'none' swaps its best and worst evals between seeds: each run's best is -100, but the
+    # mean curve is -200 at both evals. 'running' is steady at -150 and -160: peak -155.
+    write_run(tmp_path / "n0", "none", 0, [(1000, -100.0), (2000, -300.0)], -300.0)
+    write_run(tmp_path / "n1", "none", 1, [(1000, -300.0), (2000, -100.0)], -100.0)
+    write_run(tmp_path / "r0", "running", 0, [(1000, -150.0), (2000, -150.0)], -150.0)
+    write_run(tmp_path / "r1", "running", 1, [(1000, -160.0), (2000, -160.0)], -160.0)
+    args = [str(tmp_path), "--resamples", "400", "--metric"]
+    assert compare_command.main([*args, "best_eval_return"]) == 0
+    assert pd.read_csv(tmp_path / "compare.csv")["group"].tolist() == ["none", "running"]
+    assert compare_command.main([*args, "peak_of_mean_curve"]) == 0
+    table = pd.read_csv(tmp_path / "compare.csv").set_index("group")  # plain read_csv
+    assert table.index.tolist() == ["running", "none"]  # ranked by the peak now
+    none = table.loc["none"]
+    assert none["mean"] == -100.0  # the per-run columns: best_eval_return
+    assert (none["peak_of_mean_curve"], none["peak_step"]) == (-200.0, 1000.0)
+    # Runs resampled: n0 n0 peaks at -100, n1 n1 at -100, mixed at -200 (each half the time).
+    assert (none["peak_ci_low"], none["peak_ci_high"]) == (-200.0, -100.0)
+    assert table.loc["running", "peak_of_mean_curve"] == -155.0
+    assert table["ci_level"].tolist() == [0.95, 0.95]
+    assert table["resamples"].tolist() == [400, 400] and table["bootstrap_seed"].tolist() == [0, 0]
+    assert "mean: Student t" in none["ci_method"] and "p_improve: BCa" in none["ci_method"]
+    # The best group has no p_improve interval (0.5 against itself); the other one has one.
+    assert math.isnan(table.loc["running", "p_improve_ci_low"])
+    assert 0.0 <= none["p_improve_ci_low"] <= none["p_improve"] <= none["p_improve_ci_high"]
+    md = (tmp_path / "compare.md").read_text()
+    assert "Metric `peak_of_mean_curve` (groups ranked by it" in md
+    assert "two-sided 95% confidence intervals" in md and "draw 400 resamples, seed 0" in md
+    assert "| peak of mean curve [95% CI] |" in md and "-200 [-200, -100]" in md
+
+
+def test_peak_metric_needs_the_curves(tmp_path: Path) -> None:
+    write_run(tmp_path / "n0", "none", 0, [(1000, -100.0)], -100.0)
+    with pytest.raises(compare.CompareError, match="peak_of_mean_curve needs"):
+        compare.summarize(compare.load_runs(tmp_path), [], "peak_of_mean_curve")
