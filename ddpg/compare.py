@@ -1,11 +1,12 @@
 """Compare training runs: group seeds by setting, summarise each group, write tables and plots.
 
     python -m ddpg.compare PATH [PATH ...] [--by KEY ...] [--out DIR] [--metric M]
-                           [--resamples N] [--seed S]
+                           [--resamples N] [--seed S] [--across KEY]
 
-The work is ddpg.analysis.compare's; this module parses the command line. `load_runs` and
-`load_curves` are re-exported for notebooks (`ddpg.compare.load_runs(path)`). User errors print
-one line to stderr and exit with 2.
+The work is ddpg.analysis.compare's (ddpg.analysis.across's with ``--across``: the ``--by``
+settings compared over several tasks on a normalized score); this module parses the command
+line. `load_runs` and `load_curves` are re-exported for notebooks
+(`ddpg.compare.load_runs(path)`). User errors print one line to stderr and exit with 2.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ddpg.analysis.across import compare_across
 from ddpg.analysis.compare import compare, load_curves, load_runs
 from ddpg.analysis.runs import CompareError
 
@@ -30,11 +32,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--metric", default=metrics[0], choices=metrics)
     p.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    p.add_argument(
+        "--across", metavar="KEY", help="compare the --by settings across tasks (e.g. env)"
+    )
     args = p.parse_args(argv)
+    common = (args.out, args.metric, args.resamples, args.seed)
     try:
-        text, written = compare(
-            args.paths, args.by, args.out, args.metric, args.resamples, args.seed
-        )
+        if args.across:
+            text, written = compare_across(args.paths, args.by, args.across, *common)
+        else:
+            text, written = compare(args.paths, args.by, *common)
     except (CompareError, OSError) as e:
         print(f"compare: error: {e}", file=sys.stderr)
         return 2

@@ -57,8 +57,10 @@ def with_budget(runs: pd.DataFrame, keys: list[str]) -> list[str]:
     return [*keys, BUDGET_KEY] if (pd.Series(mixed) > 1).any() else keys
 
 
-def resolve_keys(runs: pd.DataFrame, names: list[str]) -> list[str]:
+def resolve_keys(runs: pd.DataFrame, names: list[str], flag: str = "--by") -> list[str]:
     """Map ``--by`` names to parameter keys: exact, else ``<name>.name``, else dotted suffix.
+
+    `flag` names the option in errors (``--across`` resolves its key the same way).
 
     Raises:
         CompareError: A name matches no key or several; the message lists the keys.
@@ -71,7 +73,7 @@ def resolve_keys(runs: pd.DataFrame, names: list[str]) -> list[str]:
         if len(hits) != 1:
             why = f"is ambiguous ({', '.join(hits)})" if hits else "matches no parameter"
             swept = ", ".join(runs.attrs.get("swept", [])) or "none"
-            raise CompareError(f"--by {name!r} {why}; swept: {swept}; all: {', '.join(keys)}")
+            raise CompareError(f"{flag} {name!r} {why}; swept: {swept}; all: {', '.join(keys)}")
         out.append(hits[0])
     return out
 

@@ -134,10 +134,10 @@ def save_returns_plot(run_dir: Path) -> Path:
     ax.grid(alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best")
-    return _save_png(fig, run_dir / PLOT_FILE)
+    return save_png(fig, run_dir / PLOT_FILE)
 
 
-def _save_png(fig: Any, path: Path) -> Path:
+def save_png(fig: Any, path: Path) -> Path:
     """Render `fig` to `path` atomically, so a viewer never sees half a PNG."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -158,6 +158,12 @@ class Band(NamedTuple):
     n_runs: int
     n_diverged: int
     n: Any = None  # [P] runs with data at each step (fewer past a shorter run's budget)
+
+
+def _n_range(n: Any) -> str:
+    """``"5"``, or ``"2-5"`` for a curve whose number of runs changes along the way."""
+    low, high = int(min(n)), int(max(n))
+    return f"{high}" if low == high else f"{low}-{high}"
 
 
 def _mark_n_changes(ax: Any, band: Band, colour: Any) -> None:
@@ -205,14 +211,13 @@ def save_learning_curves(bands: Mapping[str, Band], path: Path, ylabel: str) -> 
     for i, (label, band) in enumerate(bands.items()):
         diverged = f", {band.n_diverged} diverged" if band.n_diverged else ""
         colour = colours[i % len(colours)]
-        ax.plot(band.steps, band.mean, color=colour, label=f"{label} (n={band.n_runs}{diverged})")
+        runs = f"{band.n_runs}" if band.n is None else _n_range(band.n)
+        ax.plot(band.steps, band.mean, color=colour, label=f"{label} (n={runs}{diverged})")
         ax.fill_between(band.steps, band.low, band.high, color=colour, alpha=0.15)
         _mark_n_changes(ax, band, colour)
-    title = (
-        f"{ylabel}: mean and 95% CI over runs (diverged runs counted; n marked where it changes)"
-    )
+    title = f"{ylabel}: mean and 95% CI over runs (diverged runs counted)"
     ax.set(xlabel="environment steps", ylabel=ylabel, title=title)
     ax.grid(alpha=0.3)
     if ax.lines:  # beside the axes, so no curve hides behind it
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return _save_png(fig, path)
+    return save_png(fig, path)

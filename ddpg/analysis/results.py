@@ -61,6 +61,11 @@ def compared_root(paths: Sequence[Path]) -> Path:
     return root.parent if (root / "summary.json").exists() else root
 
 
+def run_name(run_dir: str | Path, root: Path) -> str:
+    """A run's ``run`` column: its folder relative to `root`, ``/``-separated."""
+    return Path(os.path.relpath(Path(run_dir).resolve(), root)).as_posix()
+
+
 def _number(value: float) -> float | int:
     """A step as an int where it is one, so the JSON stays short and exact."""
     return int(value) if float(value).is_integer() else float(value)
@@ -77,7 +82,7 @@ def run_table(
     runs: pd.DataFrame, scalars: Sequence[pd.DataFrame], keys: list[str], root: Path
 ) -> pd.DataFrame:
     """runs.csv's rows (columns in the module docstring); ``scalars[i]`` belongs to row i."""
-    names = [Path(os.path.relpath(Path(d).resolve(), root)).as_posix() for d in runs["run_dir"]]
+    names = [run_name(d, root) for d in runs["run_dir"]]
     table = pd.DataFrame({"run": names, "group": group_labels(runs, keys).to_numpy()})
     for key in keys:
         table[key] = runs[key].to_numpy() if key in runs else runs[f"param.{key}"].to_numpy()
