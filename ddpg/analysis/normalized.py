@@ -14,6 +14,7 @@ returns of different tasks are on different scales.
 from __future__ import annotations
 
 import math
+import numbers
 
 import pandas as pd
 
@@ -32,7 +33,7 @@ SCALE_COLUMNS = ["task", "env_id", "random_score", "reference_score", "source"]
 
 
 def _finite(value: object) -> bool:
-    return isinstance(value, int | float) and math.isfinite(value)
+    return isinstance(value, numbers.Real) and math.isfinite(value)
 
 
 def run_scale(row: pd.Series) -> tuple[float, float, str]:

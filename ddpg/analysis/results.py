@@ -91,6 +91,10 @@ def run_table(
     for column in RUN_COLUMNS[:-1]:
         source = param.get(column, column)
         table[column] = runs[source].to_numpy() if source in runs else np.nan
+    for column in ("seed", "budget", "env_steps"):  # whole numbers stay whole beside a NaN
+        values = pd.to_numeric(table[column], errors="coerce").astype(float)
+        if (values.dropna() % 1 == 0).all():
+            table[column] = values.astype("Int64")
     table["eval_curve"] = [curve_json(s) for s in scalars]
     return table
 

@@ -113,3 +113,14 @@ def test_the_plot_marks_where_n_changes() -> None:
     ax = Figure().subplots()
     _mark_n_changes(ax, band._replace(n=np.array([3, 3, 3, 3, 3])), "tab:blue")
     assert not ax.texts  # n never changes: nothing to mark
+
+
+def test_a_damaged_run_has_a_row_and_whole_numbers_stay_whole(tmp_path: Path) -> None:
+    root = two_seeds(tmp_path / "sweep")
+    (root / "9").mkdir()
+    (root / "9" / "summary.json").write_text("{not json")
+    assert compare_command.main([str(root), "--out", str(tmp_path / "out")]) == 0
+    text = (tmp_path / "out" / "runs.csv").read_text().splitlines()
+    assert text[1].startswith("0,all runs,0,completed,Pendulum-v1,2000,2000,")  # not 0.0
+    runs = read_runs_csv(tmp_path / "out" / "runs.csv").set_index("run")
+    assert runs.loc["9", "status"] == "damaged" and runs.loc["9", "eval_curve"] == []
