@@ -8,7 +8,7 @@ evaluation, the mean curve's max only the luckiest step of the average.
 
 The interval resamples runs (whole curves), recomputes the mean curve and takes its max:
 scipy's percentile bootstrap over run indices. Its coverage is below nominal (the max of
-noisy means is biased upward; measured 0.69-0.89 at 3-20 runs on a plateau,
+noisy means is biased upward; measured 0.64-0.92 at 3-20 runs on a plateau,
 :mod:`ddpg.analysis.coverage`); BCa measured no better at 3-5 runs.
 """
 

@@ -59,8 +59,8 @@ def _intervals(n_resamples: int, seed: int) -> str:
         f"of mean curve: {CHOSEN['peak_of_mean_curve']} over runs (whole curves); bootstraps "
         f"draw {n_resamples} resamples, seed {seed}. Chosen for the coverage measured by "
         "simulation (`python -m ddpg.analysis.coverage`): at 3-5 runs the mean's and IQM's "
-        "cover 95% of normal scores, the mean's about 83% of skewed or bimodal ones; the "
-        "peak's 70-90% (the max of noisy means is biased upward). The median has no "
+        "cover 94-96% of normal scores, the mean's 83-84% of skewed or bimodal ones; the "
+        "peak's 64-92% (the max of noisy means is biased upward). The median has no "
         "interval. learning_curves.png shows the mean's interval at every step.\n"
     )
 
