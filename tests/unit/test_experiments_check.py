@@ -44,14 +44,16 @@ def test_blocks_without_a_generator_and_generators_without_a_block_are_errors(
     text = readme.read_text()
     readme.write_text(text + "\n<!-- computed: extra -->\n42\n<!-- end computed -->\n")
     assert experiments_check.check(tmp_path) == [
-        f"{readme}: block 'extra' has no generator in numbers.py"
+        f"{readme}: block 'extra' has no generator in quoted_numbers.py"
     ]
     start = text.index("<!-- computed: table -->")
     end = text.index("<!-- end computed -->", start) + len("<!-- end computed -->")
     readme.write_text(text[:start] + text[end:])
     assert experiments_check.check(tmp_path) == [
-        f"{readme}: no block 'table' for numbers.py's table"
+        f"{readme}: no block 'table' for quoted_numbers.py's table"
     ]
-    (readme.parent / "numbers.py").unlink()
+    (readme.parent / "quoted_numbers.py").unlink()
     readme.write_text(text)
-    assert experiments_check.check(tmp_path) == [f"{readme}: computed blocks but no numbers.py"]
+    assert experiments_check.check(tmp_path) == [
+        f"{readme}: computed blocks but no quoted_numbers.py"
+    ]
