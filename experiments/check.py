@@ -27,7 +27,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BLOCK = re.compile(
-    r"(<!-- computed: (?P<name>[\w.-]+) -->\n)(?P<body>.*?)(<!-- end computed -->)", re.DOTALL
+    r"(<!-- computed: (?P<name>[\w.:-]+) -->\n)(?P<body>.*?)(<!-- end computed -->)", re.DOTALL
 )
 Generator = Callable[[Path], dict[str, str]]
 
