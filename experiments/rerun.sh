@@ -2,10 +2,12 @@
 # Re-run the runs behind every table in experiments/ that a README quotes, from this checkout.
 #   PY=.venv/bin/python bash experiments/rerun.sh OUT [study ...]
 # Studies: baselines populations lr_tau_reward_norm tune_pendulum reproduction (default: all, in
-# that order). Each command is logged with the commit to OUT/commands.log before it runs; a study
-# whose folder already holds a finished marker is skipped, so the script can be run again after
-# an interruption (reproduction runs checkpoint every 25k steps: resume them with
-# `python -m ddpg.run resume=<run folder>`).
+# that order). Each command is logged with the commit to OUT/commands.log before it runs; a part
+# with a finished marker is skipped, so the script can be run again after an interruption. A
+# sweep that was interrupted (SIGTERM checkpoints every job at its current step; reproduction
+# runs also checkpoint every 25k steps) is continued, not restarted: each of its unfinished jobs
+# resumes alone (`python -m ddpg.run resume=<job folder>`, two at a time), which continues it
+# bit for bit as the separate run it was.
 set -euo pipefail
 OUT=$(realpath -m "$1"); shift
 PY=${PY:-python}
@@ -14,11 +16,48 @@ STUDIES=("$@")
 mkdir -p "$OUT"
 COMMIT=$(git rev-parse HEAD)
 
+unfinished_jobs() {  # the job folders of sweep $1 that hold no finished summary.json
+    local job
+    for job in "$1"/*_seed=*/; do
+        grep -qs '"status": "\(completed\|stopped_early\)"' "$job/summary.json" || echo "$job"
+    done
+}
+
+start_missing_jobs() {  # sweep, command: each seed of the command without a job folder, alone
+    local sweep=$1; shift
+    local seeds=() keep=("$1" "$2") arg i  # "-m ddpg.run"
+    shift 2
+    for arg in "$@"; do
+        case $arg in
+        seed=*) IFS=, read -ra seeds <<<"${arg#seed=}" ;;
+        -m | hydra.sweep.dir=* | hydra/launcher=* | hydra.launcher.*) ;;
+        *) keep+=("$arg") ;;
+        esac
+    done
+    for i in "${!seeds[@]}"; do
+        compgen -G "$sweep/*_seed=${seeds[$i]}" >/dev/null && continue
+        echo "$(date -u +%FT%TZ) commit $COMMIT: ${keep[*]} seed=${seeds[$i]} (alone)" \
+            >>"$OUT/commands.log"
+        "$PY" "${keep[@]}" seed="${seeds[$i]}" hydra.run.dir="$sweep/${i}_seed=${seeds[$i]}"
+    done
+}
+
 run() {  # run STUDY-PART COMMAND...: log it, run it unless its done-marker exists
     local part=$1; shift
     [ -e "$OUT/.done-$part" ] && return 0
-    echo "$(date -u +%FT%TZ) commit $COMMIT: $*" >>"$OUT/commands.log"
-    /usr/bin/time -f "$part: %e s wall, %U s user" -a -o "$OUT/times.log" "$PY" "$@"
+    local sweep
+    sweep=$(printf '%s\n' "$@" | sed -n 's/^hydra.sweep.dir=//p')
+    if [ -n "$sweep" ] && [ -d "$sweep" ]; then  # interrupted before: continue its jobs
+        echo "$(date -u +%FT%TZ) commit $COMMIT: resume the unfinished jobs of $sweep" \
+            >>"$OUT/commands.log"
+        unfinished_jobs "$sweep" | xargs -r -P 2 -I{} \
+            /usr/bin/time -f "$part (resume {}): %e s wall, %U s user" -a -o "$OUT/times.log" \
+            "$PY" -m ddpg.run resume={} trainer.progress=false
+        start_missing_jobs "$sweep" "$@"
+    else
+        echo "$(date -u +%FT%TZ) commit $COMMIT: $*" >>"$OUT/commands.log"
+        /usr/bin/time -f "$part: %e s wall, %U s user" -a -o "$OUT/times.log" "$PY" "$@"
+    fi
     touch "$OUT/.done-$part"
 }
 
