@@ -36,7 +36,7 @@ format: $(STAMP)  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix ddpg hydra_plugins tests experiments
 	$(BIN)/ruff format ddpg hydra_plugins tests experiments
 
-bench: $(STAMP)  ## env steps/s: single runs on 1 and 2 threads, populations of K = 1 ... 32 on 1
+bench: $(STAMP)  ## env steps/s: single runs on 1 and 2 threads, populations of K = 1 ... 32 (and K = 8, half stopping early) on 1
 	$(BIN)/python -m ddpg.bench --threads 1
 	$(BIN)/python -m ddpg.bench --threads 2 --populations ""
 

@@ -3,93 +3,37 @@
 Every tensor carries the member axis first (`# [K, B, O]`); a single run is K = 1. Members share
 an architecture and batch size, nothing else: each has its own weights, targets and Adam state,
 and its own learning rates, tau, gamma and critic weight decay, held in variables [K] that the
-compiled step reads at run time (a new value never retraces it). Each member's loss is its own
-(the members' losses are summed only so one gradient call serves all: d(sum_j L_j)/dW_k =
-dL_k/dW_k), so no member's numbers depend on another's.
+compiled step reads at run time (a new value never retraces it). The update's math is
+ddpg.algo.ddpg_update's.
 
 `Learner` wires the math into one compiled call per env step that performs the update(s) of the
 members told to update and returns every member's next action from its updated actor. The
-members told not to update (warming up, finished, or frozen by the trainer after a loss or Q
-turned NaN/inf) keep their weights, optimizer state and targets exactly.
-
-BatchNorm (network.actor_batch_norm / critic_batch_norm) has one meaning per network role:
-- Online networks learn in training mode: each replay batch is normalized with its own
-  statistics, and that forward pass (once per update) moves the moving mean/variance.
-- The actor loss evaluates Q(s, mu(s)) with the critic in the same training mode, on the same
-  observation batch, that the critic was just fitted in, so the actor climbs the Q function
-  the critic learned; that pass leaves the critic's moving statistics untouched.
-- Target networks and acting run in inference mode on moving statistics. Targets soft-update
-  their trainable weights with tau but copy the online moving statistics: averaging those from
-  their initial mean 0 / variance 1 would feed the TD target inputs scaled off by orders of
-  magnitude for thousands of updates.
+update is a pure function of the members' rows (ddpg.algo.member_state): when every member
+learns it runs on the variables' values; otherwise only on the learning members' gathered rows,
+whose results are scattered back, so the members told not to update (warming up, finished,
+pruned, or frozen by the trainer after a loss or Q turned NaN/inf) cost no arithmetic and keep
+their weights, optimizer state and targets exactly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from ddpg.algo.member_adam import MemberAdam, assign_where, per_member
-from ddpg.algo.packed_step import MaskableStep, compile_flat, pack_step, packed_size, unpack_step
+from ddpg.algo import member_state
+from ddpg.algo.ddpg_update import ddpg_update
+from ddpg.algo.member_adam import MemberAdam
+from ddpg.algo.member_layers import resized
+from ddpg.algo.member_state import MemberState
+from ddpg.algo.packed_step import compile_flat, pack_step, packed_size, unpack_step
 from ddpg.algo.replay import Batch
 from ddpg.config.schema import AgentConfig, ConfigError
 
 #: Names of the per-member metrics `Learner.train_and_act` returns, in order.
 METRIC_KEYS = ("loss/critic", "loss/actor", "q/mean")
-
-
-def td_target(
-    reward: tf.Tensor, terminated: tf.Tensor, next_q: tf.Tensor, gamma: tf.Tensor
-) -> tf.Tensor:
-    """y = r + gamma * (1 - terminated) * Q'(s', mu'(s')), [K, B] with gamma [K].
-
-    Only true termination stops bootstrapping; a time-limit truncation still bootstraps.
-    """
-    return reward + gamma[:, None] * (1.0 - terminated) * next_q
-
-
-def critic_loss(q: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
-    """Mean squared TD error per member, L = mean_B((Q(s, a) - y)^2), y held constant: [K]."""
-    return tf.reduce_mean(tf.square(q - tf.stop_gradient(y)), axis=-1)
-
-
-def actor_loss(q_of_policy: tf.Tensor) -> tf.Tensor:
-    """Deterministic policy gradient objective per member, L = -mean_B(Q(s, mu(s))): [K]."""
-    return -tf.reduce_mean(q_of_policy, axis=-1)
-
-
-def l2_penalty(kernels: Sequence[tf.Variable], weight_decay: tf.Tensor) -> tf.Tensor:
-    """0.5 * weight_decay[k] * sum ||W_k||^2 over member k's kernels (the paper's L2 on Q): [K]."""
-    if not kernels:
-        return tf.zeros_like(weight_decay)
-    squares = [tf.reduce_sum(tf.square(w), axis=list(range(1, len(w.shape)))) for w in kernels]
-    return 0.5 * weight_decay * tf.add_n(squares)
-
-
-def soft_update(
-    target_weights: Sequence[tf.Variable],
-    source_weights: Sequence[tf.Variable],
-    tau: tf.Tensor,
-    update: tf.Tensor | None = None,
-) -> None:
-    """theta'_k <- tau_k * theta_k + (1 - tau_k) * theta'_k where `update` holds (None: all)."""
-    for target, source in zip(target_weights, source_weights, strict=True):
-        t = per_member(tau, target)
-        assign_where(target, update, t * source + (1.0 - t) * target)
-
-
-def update_target(
-    target: keras.Model, source: keras.Model, tau: tf.Tensor, update: tf.Tensor | None = None
-) -> None:
-    """Soft-update the trainable weights; copy the rest (BatchNorm moving statistics)."""
-    soft_update(target.trainable_weights, source.trainable_weights, tau, update)
-    for target_stat, source_stat in zip(
-        target.non_trainable_weights, source.non_trainable_weights, strict=True
-    ):
-        assign_where(target_stat, update, source_stat)
 
 
 class Learner:
@@ -124,15 +68,37 @@ class Learner:
         self._kernels = [w for w in critic.trainable_variables if "kernel" in w.path]
         for member, config in enumerate(configs):
             self.set_hyperparameters(member, config)
-        shape = (k, self.config.batch_size, obs_dim, action_dim)
-        self._packed_size = packed_size(self.config.updates_per_step, *shape)
-        self._packed = np.zeros(self._packed_size, np.float32)  # reused: tf.constant copies it
+        self._is_kernel = ["kernel" in w.path for w in critic.trainable_variables]
         cfg = self.config
-        compiling = (cfg.compile, cfg.jit_compile, self.compiled_functions)
-        self.train_and_act_step = MaskableStep(
-            self._train_and_act_packed, self._packed_size, *compiling
-        )
-        self._act = compile_flat(self._act_packed, k * obs_dim, *compiling)
+        self._compiling = (cfg.compile, cfg.jit_compile, self.compiled_functions)
+        self._shapes = (cfg.updates_per_step, cfg.batch_size, obs_dim, action_dim)
+        # Per member axis N: its models (the graph for N members), input buffer and compiled
+        # step; N = K (every member learns) is compiled now, the others on first need.
+        self._models = {k: (actor, critic)}
+        self._packed: dict[int, np.ndarray] = {}  # input buffers, reused: tf.constant copies
+        # Key None: every member learns (nothing gathered); N: N listed members, repeats allowed.
+        self._steps: dict[int | None, Callable[[np.ndarray], tf.Tensor]] = {
+            None: self._compile_step(k, everyone=True)
+        }
+        self.train_and_act_step = self._steps[None]  # (the benchmark times it alone)
+        self._act = compile_flat(self._act_packed, k * obs_dim, *self._compiling)
+
+    @property
+    def member_axes(self) -> list[int]:
+        """The member axis of each update step compiled so far, in order: K for the step where
+        every member learns, then N for each step of N listed members (ddpg.algo.member_state)."""
+        return [self.members if key is None else key for key in self._steps]
+
+    def _size(self, n: int) -> int:
+        updates, b, o, a = self._shapes
+        return packed_size(updates, n, self.members, b, o, a)
+
+    def _compile_step(self, n: int, everyone: bool) -> Callable[[np.ndarray], tf.Tensor]:
+        if n not in self._models:  # built here: a trace must not create variables
+            self._models[n] = (resized(self.actor, n), resized(self.critic, n))
+        self._packed.setdefault(n, np.zeros(self._size(n), np.float32))
+        step = lambda packed: self._train_and_act_packed(packed, n, everyone)  # noqa: E731
+        return compile_flat(step, self._size(n), *self._compiling)
 
     def set_hyperparameters(self, member: int, config: AgentConfig) -> None:
         """Member `member` learns with `config`'s learning rates, tau, gamma and weight decay."""
@@ -150,59 +116,50 @@ class Learner:
         ):
             variable[member].assign(value)
 
-    def _update(self, batch: Sequence[tf.Tensor], update: tf.Tensor | None) -> tf.Tensor:
-        """One DDPG update of the members where `update` [K] holds (None: every member).
+    def variables(self) -> MemberState:
+        """Every variable an update reads or writes (ddpg.algo.member_state)."""
+        raw = member_state.raw
+        models = (self.actor, self.critic, self.target_actor, self.target_critic)
+        weights = [[raw(v) for v in m.trainable_variables] for m in models]
+        stats = [[raw(v) for v in m.non_trainable_variables] for m in models]
+        return MemberState(
+            weights[0],
+            stats[0],
+            weights[1],
+            stats[1],
+            weights[2],
+            stats[2],
+            weights[3],
+            stats[3],
+            self.actor_optimizer.slots,
+            self.critic_optimizer.slots,
+            self.actor_optimizer.learning_rate,
+            self.critic_optimizer.learning_rate,
+            self.tau,
+            self.gamma,
+            self.weight_decay,
+        )
 
-        `batch`: obs, actor_obs [K, B, O]; action [K, B, A]; reward [K, B]; next_obs [K, B, O];
-        terminated [K, B].
-        """
-        obs, actor_obs, action, reward, next_obs, terminated = batch
-        next_action = self.target_actor(next_obs, training=False)  # [K, B, A]
-        next_q = self.target_critic([next_obs, next_action], training=False)[..., 0]  # [K, B]
-        y = td_target(reward, terminated, next_q, self.gamma)
-        critic, critic_vars = self.critic, self.critic.trainable_variables
-        with tf.GradientTape() as tape:
-            q, critic_stats = critic.stateless_call(
-                critic_vars, critic.non_trainable_variables, [obs, action], training=True
+    def _train_and_act_packed(self, packed: tf.Tensor, n: int, everyone: bool) -> tf.Tensor:
+        """The step of N listed members; `everyone`: all K of them in order, nothing gathered."""
+        updates, b, o, a = self._shapes
+        batches, listed, act_obs = unpack_step(packed, updates, n, self.members, b, o, a)
+        variables = self.variables()
+        state = member_state.read(variables) if everyone else member_state.gather(variables, listed)
+        metrics, optimizers = [], (self.actor_optimizer, self.critic_optimizer)
+        for batch in batches:
+            state, batch_metrics = ddpg_update(
+                self._models[n], optimizers, self._is_kernel, state, batch
             )
-            q = q[..., 0]  # [K, B]
-            loss_q = critic_loss(q, y)  # [K]
-            total = tf.reduce_sum(loss_q + l2_penalty(self._kernels, self.weight_decay))
-        grads = tape.gradient(total, critic_vars)
-        q_mean = tf.reduce_mean(q, axis=-1)  # [K]
-        self.critic_optimizer.apply(grads, critic_vars, update)
-        for variable, value in zip(critic.non_trainable_variables, critic_stats, strict=True):
-            assign_where(variable, update, value)
-        actor, actor_vars = self.actor, self.actor.trainable_variables
-        with tf.GradientTape() as tape:
-            policy_action, actor_stats = actor.stateless_call(
-                actor_vars, actor.non_trainable_variables, actor_obs, training=True
-            )  # [K, B, A]
-            # Training mode as in the critic's own update; its statistics updates are dropped.
-            q_pi, _ = critic.stateless_call(
-                critic.trainable_variables,
-                critic.non_trainable_variables,
-                [obs, policy_action],
-                training=True,
-            )
-            loss_pi = actor_loss(q_pi[..., 0])  # [K]
-            total = tf.reduce_sum(loss_pi)
-        grads = tape.gradient(total, actor_vars)
-        self.actor_optimizer.apply(grads, actor_vars, update)
-        for variable, value in zip(actor.non_trainable_variables, actor_stats, strict=True):
-            assign_where(variable, update, value)
-        update_target(self.target_actor, actor, self.tau, update)
-        update_target(self.target_critic, critic, self.tau, update)
-        return tf.stack([loss_q, loss_pi, q_mean], axis=-1)  # [K, 3]
-
-    def _train_and_act_packed(self, packed: tf.Tensor, masked: bool) -> tf.Tensor:
-        cfg = self.config
-        shape = (self.members, cfg.batch_size, self.obs_dim, self.action_dim)
-        updates, update, act_obs = unpack_step(packed, cfg.updates_per_step, *shape)
-        mask = update if masked else None  # [K]
-        metrics = [self._update(batch, mask) for batch in updates]
-        next_action = self.actor(act_obs, training=False)[:, 0]  # [K, A]
-        mean_metrics = tf.reduce_mean(tf.stack(metrics), axis=0)  # [K, 3]
+            metrics.append(batch_metrics)
+        mean_metrics = tf.reduce_mean(tf.stack(metrics), axis=0)  # [N, 3]
+        if everyone:
+            member_state.assign(variables, state)
+        else:
+            member_state.scatter(variables, listed, state)
+            zeros = tf.zeros([self.members, len(METRIC_KEYS)])
+            mean_metrics = tf.tensor_scatter_nd_update(zeros, listed[:, None], mean_metrics)
+        next_action = self.actor(act_obs, training=False)[:, 0]  # [K, A], the updated actors
         return tf.concat([tf.reshape(next_action, [-1]), tf.reshape(mean_metrics, [-1])], 0)
 
     def _act_packed(self, obs: tf.Tensor) -> tf.Tensor:
@@ -243,9 +200,16 @@ class Learner:
 
         Returns:
             Every member's next deterministic action [K, A] and its metrics [K, 3] (named by
-            METRIC_KEYS, averaged over the updates; NaN or inf for a member that diverged).
+            METRIC_KEYS, averaged over the updates; NaN or inf for a member that diverged, 0 for
+            one that did not update).
         """
-        packed = pack_step(self._packed, batches, actor_obs, update, next_obs)
-        out = np.asarray(self.train_and_act_step(packed, all_update=bool(update.all())))
+        every = bool(update.all())
+        listed = None if every else member_state.listed_rows(update)
+        n = self.members if listed is None else len(listed)
+        key = None if every else n
+        if key not in self._steps:
+            self._steps[key] = self._compile_step(n, everyone=False)
+        packed = pack_step(self._packed[n], batches, actor_obs, listed, next_obs)
+        out = np.asarray(self._steps[key](packed))
         k, a = self.members, self.action_dim
         return out[: k * a].reshape(k, a), out[k * a :].reshape(k, len(METRIC_KEYS))

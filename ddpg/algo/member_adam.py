@@ -1,9 +1,10 @@
 """Adam for weights with a leading member axis: each member's own learning rate and step count.
 
 Keras' Adam keeps one learning rate and one step counter per optimizer; a population needs both
-per member, as runtime values (a new learning rate must not retrace the compiled step), and an
-update that only the listed members take (a frozen or finished member's weights, moments and
-step stay as they are). The arithmetic is Keras' own (keras.optimizers.Adam.update_step):
+per member, as runtime values (a new learning rate must not retrace the compiled step), and a
+step that is a pure function of the members' rows, so that a compiled step can run it on
+only the members still learning (ddpg.algo.learner gathers their rows and scatters the results
+back). The arithmetic is Keras' own (keras.optimizers.Adam.update_step):
 
     m <- m + (g - m) (1 - beta_1);   v <- v + (g^2 - v) (1 - beta_2)
     w <- w - lr sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)
@@ -15,6 +16,7 @@ so a member trained here matches a plain Keras model trained with keras.optimize
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import tensorflow as tf
@@ -25,16 +27,12 @@ def per_member(values: tf.Tensor, like: tf.Tensor) -> tf.Tensor:
     return tf.reshape(values, [-1] + [1] * (len(like.shape) - 1))
 
 
-def assign_where(variable: tf.Variable, update: tf.Tensor | None, value: tf.Tensor) -> None:
-    """variable[k] <- value[k] for the members where `update` [K] holds; all when it is None.
+class AdamSlots(NamedTuple):
+    """Adam's state for the members of a step: step counts [K], first and second moments."""
 
-    The unmasked form is what a step where every member learns compiles to: selecting costs
-    about a fifth of a small network's update.
-    """
-    if update is None:
-        variable.assign(value)
-    else:
-        variable.assign(tf.where(per_member(update, variable), value, variable))
+    iterations: tf.Tensor
+    momentums: list
+    velocities: list
 
 
 class MemberAdam:
@@ -59,28 +57,45 @@ class MemberAdam:
         """Every state variable: learning rates, step counts, first and second moments."""
         return [self.learning_rate, self.iterations, *self.momentums, *self.velocities]
 
-    def apply(
+    @property
+    def slots(self) -> AdamSlots:
+        """The state variables `step` reads and returns (all but the learning rates)."""
+        return AdamSlots(self.iterations, list(self.momentums), list(self.velocities))
+
+    def step(
         self,
         grads: Sequence[tf.Tensor],
-        variables: Sequence[tf.Variable],
-        update: tf.Tensor | None = None,
-    ) -> None:
-        """One Adam step on the members where `update` [K] (bool) holds (None: on all of them);
-        the rest are untouched."""
-        step = tf.cast(self.iterations + 1, tf.float32)  # [K]
+        weights: Sequence[tf.Tensor],
+        slots: AdamSlots,
+        learning_rate: tf.Tensor,
+    ) -> tuple[list[tf.Tensor], AdamSlots]:
+        """One Adam step of every member of its arguments (all [K', ...], K' any member count):
+        the new weights and slots. Pure, so a step may run it on some members' gathered rows."""
+        step = tf.cast(slots.iterations + 1, tf.float32)  # [K']
         alpha = (
-            self.learning_rate
+            learning_rate
             * tf.sqrt(1.0 - tf.pow(self.beta_2, step))
             / (1.0 - tf.pow(self.beta_1, step))
-        )  # [K]
-        for grad, variable, m, v in zip(
-            grads, variables, self.momentums, self.velocities, strict=True
-        ):
-            new_m = m + (grad - m) * (1.0 - self.beta_1)
-            new_v = v + (tf.square(grad) - v) * (1.0 - self.beta_2)
+        )  # [K']
+        new_weights, new_m, new_v = [], [], []
+        moments = zip(slots.momentums, slots.velocities, strict=True)
+        for grad, weight, (m, v) in zip(grads, weights, moments, strict=True):
+            m = m + (grad - m) * (1.0 - self.beta_1)
+            v = v + (tf.square(grad) - v) * (1.0 - self.beta_2)
             step_size = per_member(alpha, grad)
-            new_w = variable - (new_m * step_size) / (tf.sqrt(new_v) + self.epsilon)
-            assign_where(m, update, new_m)
-            assign_where(v, update, new_v)
-            assign_where(variable, update, new_w)
-        assign_where(self.iterations, update, self.iterations + 1)
+            new_weights.append(weight - (m * step_size) / (tf.sqrt(v) + self.epsilon))
+            new_m.append(m)
+            new_v.append(v)
+        return new_weights, AdamSlots(slots.iterations + 1, new_m, new_v)
+
+    def apply(self, grads: Sequence[tf.Tensor], variables: Sequence[tf.Variable]) -> None:
+        """One Adam step of every member, in place (`step` on the variables themselves)."""
+        weights, slots = self.step(grads, variables, self.slots, self.learning_rate)
+        for variable, value in zip(variables, weights, strict=True):
+            variable.assign(value)
+        self.iterations.assign(slots.iterations)
+        moments = zip(
+            self.momentums + self.velocities, slots.momentums + slots.velocities, strict=True
+        )
+        for variable, value in moments:
+            variable.assign(value)

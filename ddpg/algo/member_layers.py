@@ -96,3 +96,17 @@ def set_member_weights(model: keras.Model, k: int, weights: Sequence[np.ndarray]
 def member_weights(model: keras.Model, k: int) -> list[np.ndarray]:
     """Slice k of every weight of `model`: what `set_weights` of a plain model takes."""
     return [np.array(variable.numpy()[k]) for variable in model.weights]
+
+
+def resized(model: keras.Model, members: int) -> keras.Model:
+    """A model of `model`'s architecture over `members` members (fresh zero weights): the graph
+    a step that computes for only some of the members runs their gathered weights through."""
+
+    def clone(layer: keras.layers.Layer) -> keras.layers.Layer:
+        if isinstance(layer, MemberDense):
+            return MemberDense(layer.units, members, activation=layer.activation, name=layer.name)
+        if isinstance(layer, MemberBatchNorm):
+            return MemberBatchNorm(members, layer.momentum, layer.epsilon, name=layer.name)
+        return layer.__class__.from_config(layer.get_config())  # Input, Concatenate: no weights
+
+    return keras.models.clone_model(model, clone_function=clone)

@@ -1,9 +1,11 @@
 """How the learner's compiled step crosses the Python/TF boundary: one flat float32 vector in,
 one out, once per env step.
 
-Layout of the input, for K members, batch size B, obs and action sizes O and A: per update,
-obs, actor_obs (obs plus input noise) and next_obs [K, B, O], action [K, B, A], reward and
-terminated [K, B]; then which members update [K] and the observations they act on next [K, O].
+Layout of the input, for K members of which N update (the listed members), batch size B, obs and
+action sizes O and A: per update, the listed members' obs, actor_obs (obs plus input noise) and
+next_obs [N, B, O], action [N, B, A], reward and terminated [N, B]; then the listed members'
+indices [N] (float32, exact for any member count a population has); then the observations every
+member acts on next [K, O].
 """
 
 from __future__ import annotations
@@ -69,42 +71,19 @@ def flat_call(
     return lambda tensor: call_flat([tensor], captured)
 
 
-class MaskableStep:
-    """A step `fn(packed, masked)` compiled in two forms: every member updates (masked=False, the
-    usual case), or only those the input flags (warming up, finished or frozen members). The
-    second is compiled on first need: selecting per member costs ~20% of a small network's call.
-    """
-
-    def __init__(
-        self,
-        fn: Callable[[tf.Tensor, bool], tf.Tensor],
-        size: int,
-        compile: bool,
-        jit_compile: bool,
-        traced: list[tf.types.experimental.GenericFunction],
-    ) -> None:
-        self._fn, self._size, self._how = fn, size, (compile, jit_compile, traced)
-        self.all = compile_flat(lambda packed: fn(packed, False), size, *self._how)
-        self._some: Callable[[np.ndarray], tf.Tensor] | None = None
-
-    def __call__(self, packed: np.ndarray, all_update: bool) -> tf.Tensor:
-        if all_update:
-            return self.all(packed)
-        if self._some is None:
-            self._some = compile_flat(lambda p: self._fn(p, True), self._size, *self._how)
-        return self._some(packed)
-
-
 def pack_step(
     out: np.ndarray,
     batches: Sequence[Batch],
     actor_obs: Sequence[np.ndarray],
-    update: np.ndarray,
+    listed: np.ndarray | None,
     next_obs: np.ndarray,
 ) -> np.ndarray:
-    """Write the input vector of one step (layout above) into `out` [size] float32; returns it."""
+    """Write the input vector of one step (layout above) into `out` [size] float32; returns it.
+
+    `batches` and `actor_obs` hold every member's rows [K, ...]; `listed` [N] picks the rows
+    the step sees (None: all K, in order)."""
     start = 0
-    for part in _parts(batches, actor_obs, update, next_obs):
+    for part in _parts(batches, actor_obs, listed, next_obs):
         end = start + part.size
         out[start:end] = part.reshape(-1)
         start = end
@@ -114,42 +93,44 @@ def pack_step(
 def _parts(
     batches: Sequence[Batch],
     actor_obs: Sequence[np.ndarray],
-    update: np.ndarray,
+    listed: np.ndarray | None,
     next_obs: np.ndarray,
 ) -> Iterator[np.ndarray]:
+    pick = (lambda rows: rows) if listed is None else (lambda rows: rows[listed])
     for batch, noisy_obs in zip(batches, actor_obs, strict=True):
-        yield from (batch.obs, noisy_obs, batch.next_obs, batch.action)
-        yield from (batch.reward, batch.terminated)
-    yield update
+        yield from (pick(batch.obs), pick(noisy_obs), pick(batch.next_obs), pick(batch.action))
+        yield from (pick(batch.reward), pick(batch.terminated))
+    yield np.arange(len(next_obs)) if listed is None else listed
     yield next_obs
 
 
-def packed_size(updates: int, k: int, b: int, o: int, a: int) -> int:
-    return updates * k * b * (3 * o + a + 2) + k + k * o
+def packed_size(updates: int, n: int, k: int, b: int, o: int, a: int) -> int:
+    """The input's length for N listed of K members."""
+    return updates * n * b * (3 * o + a + 2) + n + k * o
 
 
 def unpack_step(
-    packed: tf.Tensor, updates: int, k: int, b: int, o: int, a: int
+    packed: tf.Tensor, updates: int, n: int, k: int, b: int, o: int, a: int
 ) -> tuple[list[tuple[tf.Tensor, ...]], tf.Tensor, tf.Tensor]:
     """Inside the compiled step: per update (obs, actor_obs, action, reward, next_obs,
-    terminated) shaped [K, B, ...]; the update flags [K] (bool); the observations to act on
-    [K, 1, O]."""
-    size = k * b * (3 * o + a + 2)
+    terminated) of the N listed members, shaped [N, B, ...]; their indices [N] (int32); the
+    observations every member acts on [K, 1, O]."""
+    size = n * b * (3 * o + a + 2)
     chunks = []
     for u in range(updates):  # unrolled at trace time
         obs, actor_obs, next_obs, action, reward, terminated = tf.split(
             packed[u * size : (u + 1) * size],
-            [k * b * o, k * b * o, k * b * o, k * b * a, k * b, k * b],
+            [n * b * o, n * b * o, n * b * o, n * b * a, n * b, n * b],
         )
         chunks.append(
             (
-                tf.reshape(obs, [k, b, o]),
-                tf.reshape(actor_obs, [k, b, o]),
-                tf.reshape(action, [k, b, a]),
-                tf.reshape(reward, [k, b]),
-                tf.reshape(next_obs, [k, b, o]),
-                tf.reshape(terminated, [k, b]),
+                tf.reshape(obs, [n, b, o]),
+                tf.reshape(actor_obs, [n, b, o]),
+                tf.reshape(action, [n, b, a]),
+                tf.reshape(reward, [n, b]),
+                tf.reshape(next_obs, [n, b, o]),
+                tf.reshape(terminated, [n, b]),
             )
         )
-    update = packed[-k - k * o : -k * o] > 0.5
-    return chunks, update, tf.reshape(packed[-k * o :], [k, 1, o])
+    listed = tf.cast(packed[-n - k * o : -k * o], tf.int32)
+    return chunks, listed, tf.reshape(packed[-k * o :], [k, 1, o])

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ddpg.algo.learner import Learner, actor_loss, critic_loss, l2_penalty, soft_update, td_target
+from ddpg.algo.ddpg_update import actor_loss, critic_loss, l2_penalty, soft_update, td_target
+from ddpg.algo.learner import Learner
 from ddpg.algo.member_layers import member_weights, set_member_weights
 from ddpg.algo.networks import build_actor, build_critic
 from ddpg.algo.replay import Batch
@@ -40,12 +41,10 @@ def test_l2_penalty_is_half_each_members_decay_times_its_squared_norm():
     )
 
 
-def test_soft_update_moves_each_target_by_its_tau_and_skips_members_not_updating():
-    target, source = [tf.Variable([[0.0, 10.0], [0.0, 10.0]])], [tf.Variable([[1.0, 0.0]] * 2)]
-    soft_update(target, source, tf.constant([0.1, 0.5]))
-    np.testing.assert_allclose(target[0].numpy(), [[0.1, 9.0], [0.5, 5.0]])
-    soft_update(target, source, tf.constant([0.1, 0.5]), tf.constant([False, True]))
-    np.testing.assert_allclose(target[0].numpy(), [[0.1, 9.0], [0.75, 2.5]])
+def test_soft_update_moves_each_target_by_its_tau():
+    target, source = [tf.constant([[0.0, 10.0], [0.0, 10.0]])], [tf.constant([[1.0, 0.0]] * 2)]
+    (updated,) = soft_update(target, source, tf.constant([0.1, 0.5]))
+    np.testing.assert_allclose(updated.numpy(), [[0.1, 9.0], [0.5, 5.0]])
 
 
 def _learner(network: NetworkConfig, configs: list[AgentConfig], seeds=None) -> Learner:
@@ -178,22 +177,34 @@ def test_members_match_separate_keras_updates_with_their_own_settings():
                 np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
 
 
-def test_members_not_updating_keep_everything_and_the_others_are_unaffected():
+@pytest.mark.parametrize(
+    "update",
+    [[True, False, True], [False, True, False], [True, True, False]],
+    ids=["two-learn", "one-learns-padded-to-two", "first-two-learn"],
+)
+def test_members_not_updating_keep_everything_and_the_others_get_the_same_bits(update):
+    """The step computes for the learning members alone (a member axis of 2 here, one learner
+    repeated); their results are bit for bit those of the step where every member learns."""
     network = NetworkConfig(actor_hidden=[8], critic_hidden=[8])
     rng = np.random.default_rng(1)
     batches = [_random_batch(rng, 3, 16) for _ in range(2)]
     results = []
-    for update in (np.array([True, True, True]), np.array([True, False, True])):
+    for mask in (np.ones(3, bool), np.array(update)):
         learner = _learner(network, CONFIGS)
         before = [s.copy() for s in learner_member_states(learner)]
+        metrics = []
         for batch in batches:
-            learner.train_and_act([batch], [batch.obs], update, batch.obs[:, 0])
-        results.append(learner_member_states(learner))
-    for name, value in before[1].items():  # member 1, told not to update: bit for bit
-        np.testing.assert_array_equal(results[1][1][name], value, err_msg=name)
-    for k in (0, 2):
-        for name, value in results[0][k].items():
-            np.testing.assert_allclose(results[1][k][name], value, rtol=1e-6, err_msg=name)
+            _, step_metrics = learner.train_and_act([batch], [batch.obs], mask, batch.obs[:, 0])
+            metrics.append(step_metrics)
+        results.append((learner_member_states(learner), np.array(metrics), learner.member_axes))
+    (everyone, everyone_metrics, _), (some, some_metrics, axes) = results
+    assert axes == [3, 2]  # the step of every member (K = 3), then one of 2 members
+    for k in range(3):
+        expected = everyone[k] if update[k] else before[k]
+        for name, value in expected.items():
+            np.testing.assert_array_equal(some[k][name], value, err_msg=f"member {k} {name}")
+        if update[k]:
+            np.testing.assert_array_equal(some_metrics[:, k], everyone_metrics[:, k])
 
 
 def test_new_hyperparameters_do_not_retrace_or_recompile():

@@ -144,3 +144,49 @@ def test_a_member_whose_updated_actor_is_not_finite_never_acts(tmp_path):
     assert status == "diverged" and "the action is not finite" in error
     assert "loss" not in error  # its losses were still finite: only the action check saw it
     assert trainer.states[0].status == "completed" and trainer.states[0].step == 60
+
+
+def _pruned_population(tmp_path: Path, prune: dict[int, set[int]]):
+    """Four tiny members; at each evaluation step in `prune`, the listed members are pruned."""
+    config = RunConfig(
+        env=EnvConfig(max_episode_steps=EPISODE),
+        # Widths and batch of 16: shapes whose batched kernels give a member the same bits
+        # whatever the member count (at width 8 and batch 8 they differ in the last bit).
+        network=NetworkConfig(name="tiny", actor_hidden=[16], critic_hidden=[16]),
+        agent=AgentConfig(batch_size=16, learning_starts=20),
+        trainer=TrainerConfig(total_steps=80, eval_every=20, eval_episodes=1, progress=False),
+    )
+    configs = [
+        dataclasses.replace(config, seed=k, agent=dataclasses.replace(config.agent, tau=0.01 * k))
+        for k in range(1, 5)
+    ]
+    trainer = population_trainer(configs, [tmp_path / str(k) for k in range(4)])
+    trainer.on_eval = lambda k, step, mean: k in prune.get(step, set())
+    try:
+        trainer.train()
+    finally:
+        trainer.close()
+    return trainer
+
+
+def test_members_left_after_others_end_compute_alone_and_train_bit_for_bit_the_same(tmp_path):
+    """Members 2 and 3 pruned at step 20, member 1 at step 40: from then on the step computes
+    for the members left only (a member axis of 2: members 0 and 1, then member 0 repeated),
+    and member 0's scalars and final state are those it has when no member ends early."""
+    from ddpg.population.member_checkpoint import learner_member_states
+
+    pruned = _pruned_population(tmp_path / "pruned", {20: {2, 3}, 40: {1}})
+    everyone = _pruned_population(tmp_path / "everyone", {})
+    assert [s.status for s in pruned.states] == ["completed", "pruned", "pruned", "pruned"]
+    assert pruned.c.agent.learner.member_axes == [4, 2]
+    assert everyone.c.agent.learner.member_axes == [4]
+
+    def scalars(run_dir: Path) -> list[str]:
+        lines = (run_dir / "scalars.csv").read_text().splitlines()
+        return [line for line in lines if ",perf/" not in line]  # wall-clock rates differ
+
+    assert scalars(tmp_path / "pruned" / "0") == scalars(tmp_path / "everyone" / "0")
+    ours = learner_member_states(pruned.c.agent.learner)
+    reference = learner_member_states(everyone.c.agent.learner)
+    for name, value in reference[0].items():
+        np.testing.assert_array_equal(ours[0][name], value, err_msg=name)
