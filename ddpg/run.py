@@ -19,7 +19,6 @@ Keras state, writers, seeds) reaches the next, and this process never imports Te
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
 import shutil
@@ -38,6 +37,7 @@ from omegaconf.errors import OmegaConfBaseException
 import ddpg.algo.tf_startup  # noqa: F401  # notes whether the user set TF_CPP_MIN_LOG_LEVEL
 from ddpg.config.schema import ConfigError, PopulationConfig, RunConfig, flatten, from_mapping
 from ddpg.launch.console import run_report, sweep_report
+from ddpg.launch.hydra_errors import one_line_errors
 from ddpg.launch.job import (
     ResumePlan,
     plan_resumes,
@@ -61,15 +61,42 @@ def _resumed_run_dir(resume: str) -> Path | None:
     return None
 
 
-def hydra_run_dir(resume: str | None, now: str, env_name: str, seed: int, size: int = 1) -> str:
+def hydra_run_dir(resume: str | None, now: str, env_name: str, seed: Any, size: Any = 1) -> str:
     """Where Hydra puts a single run: a new run folder (a population's holds one per member);
     for `resume=`, a folder for Hydra's record of the resume inside the resumed folder's .hydra
-    (training continues in the run folders)."""
+    (training continues in the run folders).
+
+    A seed or size that is not an integer still names a folder, so that the run's validation,
+    not Hydra, reports it (with the key's name).
+    """
     if resume is None:
-        seeds = f"{seed}" if size == 1 else f"{seed}-{seed + size - 1}"
-        return f"outputs/runs/{now}_{env_name}_seed{seeds}"
-    run_dir = _resumed_run_dir(resume)
-    return str(run_dir / ".hydra" / f"resume_{now}") if run_dir else f"outputs/runs/{now}_resume"
+        counted = isinstance(seed, int) and isinstance(size, int) and size > 1
+        seeds = f"{seed}-{seed + size - 1}" if counted else f"{seed}"
+        path = f"outputs/runs/{now}_{env_name}_seed{seeds}"
+    else:
+        run_dir = _resumed_run_dir(resume)
+        path = (
+            str(run_dir / ".hydra" / f"resume_{now}") if run_dir else f"outputs/runs/{now}_resume"
+        )
+    _note_new_folders(Path(path))
+    return path
+
+
+#: Hydra's run folder (absolute) -> the outermost of its folders that did not exist before Hydra
+#: made it, so that a run that never starts removes what Hydra made for it and nothing else.
+_NEW_FOLDERS: dict[Path, Path] = {}
+
+
+def _note_new_folders(path: Path) -> None:
+    """Note, at the first resolution of the run folder (before Hydra makes it), which of its
+    folders are new."""
+    path = path.absolute()
+    if path in _NEW_FOLDERS or path.exists():
+        return
+    outermost = path
+    while not outermost.parent.exists():
+        outermost = outermost.parent
+    _NEW_FOLDERS[path] = outermost
 
 
 OmegaConf.register_new_resolver("ddpg_run_dir", hydra_run_dir, replace=True)
@@ -168,10 +195,17 @@ def _command_line_values(cfg: DictConfig, task_overrides: Any) -> dict[str, Any]
 
 def _remove_unstarted(hydra_dir: Path) -> None:
     """Remove what Hydra made for a run that never started: its record, then the folder if
-    nothing else is in it (never another run's files)."""
+    nothing else is in it, then the empty folders Hydra made above it (`outputs/runs/` on a
+    first run; never another run's files, never a folder that was there before)."""
     shutil.rmtree(hydra_dir / ".hydra", ignore_errors=True)
-    with contextlib.suppress(OSError):
-        hydra_dir.rmdir()  # only when empty
+    outermost = _NEW_FOLDERS.get(hydra_dir.absolute(), hydra_dir.absolute())
+    folder = hydra_dir.absolute()
+    while folder == outermost or outermost in folder.parents:
+        try:
+            folder.rmdir()  # only when empty
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def _train_here(config: RunConfig, run_dir: Path) -> dict:
@@ -253,4 +287,5 @@ def _fail(run_dir: Path, message: str, multirun: bool, record: bool = True) -> f
 
 
 if __name__ == "__main__":
-    main()
+    with one_line_errors():  # Hydra's own errors (a group typo, a launcher setting): one line
+        main()

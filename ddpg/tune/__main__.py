@@ -44,6 +44,7 @@ from omegaconf.errors import OmegaConfBaseException
 import ddpg.algo.tf_startup  # noqa: F401  # notes whether the user set TF_CPP_MIN_LOG_LEVEL
 from ddpg.config.schema import ConfigError, RunConfig
 from ddpg.config.structured import from_mapping
+from ddpg.launch.hydra_errors import one_line_errors
 from ddpg.run import to_run_config
 from ddpg.tune.space import SearchSpace, overrides, parse_space
 from ddpg.tune.storage import TuneSettings, base_params, open_study
@@ -235,4 +236,5 @@ def importance_lines(study: optuna.Study) -> list[str]:
 
 
 if __name__ == "__main__":
-    main()
+    with one_line_errors():  # Hydra's own errors (a search typo, a group typo): one line
+        main()

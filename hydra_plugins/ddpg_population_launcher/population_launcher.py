@@ -55,7 +55,9 @@ class PopulationLauncher(Launcher):
     ) -> None:
         for key, value in (("max_members", max_members), ("n_workers", n_workers)):
             if not isinstance(value, int) or value < 1:
-                raise ValueError(f"hydra.launcher.{key}={value!r} is invalid: expected >= 1")
+                raise ValueError(
+                    f"hydra.launcher.{key}={value!r} is invalid: expected an integer >= 1"
+                )
         if backend not in BACKENDS:
             raise ValueError(f"hydra.launcher.backend={backend!r} is invalid: expected local|slurm")
         self.max_members, self.n_workers, self.backend = max_members, n_workers, backend

@@ -1,0 +1,133 @@
+"""Bad input to the commands ends the project's way: one line naming the key, group or file,
+exit code 2, no traceback, and nothing left in the working directory. Each case fails before
+anything trains."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def command(cwd: Path, module: str, *args: str) -> subprocess.CompletedProcess:
+    """`python -m MODULE ARGS` started in `cwd`, as a user starts it (TF's log level unset)."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "HYDRA_FULL_ERROR")
+    }
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def one_line(done: subprocess.CompletedProcess) -> str:
+    """The command's only output line, after checking it ended as a bad value ends."""
+    output = done.stdout + done.stderr
+    assert done.returncode == 2, output
+    assert "Traceback" not in output
+    assert done.stdout == "" and len(done.stderr.splitlines()) == 1, output
+    return done.stderr.strip()
+
+
+def options(group: str) -> str:
+    return ", ".join(sorted(p.stem for p in (REPO / "conf" / group).glob("*.yaml")))
+
+
+GROUPS = ", ".join(
+    sorted(p.name for p in (REPO / "conf").iterdir() if p.is_dir() and p.name != "hydra")
+)
+
+
+@pytest.mark.parametrize(
+    ("module", "args", "line"),
+    [
+        (
+            "ddpg.run",
+            ["env=pendulm"],
+            "error: env=pendulm is invalid: config group env has no option 'pendulm'; "
+            f"did you mean pendulum? (options: {options('env')})",
+        ),
+        (
+            "ddpg.run",
+            ["netwrok=mlp256"],
+            "error: netwrok=mlp256 is invalid: no config group or key 'netwrok'; "
+            f"did you mean network? (config groups: {GROUPS})",
+        ),
+        (
+            "ddpg.run",
+            ["experiment=smoke"],
+            "error: experiment=smoke is invalid: config group experiment is not in the defaults "
+            "list; add it with +experiment=smoke",
+        ),
+        ("ddpg.run", ["agent.tua=0.1"], "error: agent.tua=0.1 is invalid: agent has no key 'tua'"),
+        (
+            "ddpg.tune",
+            ["search=ddgp"],
+            "error: search=ddgp is invalid: config group search has no option 'ddgp'; "
+            f"did you mean ddpg? (options: {options('search')})",
+        ),
+        (
+            "ddpg.tune",
+            ["env=pendulm"],
+            "error: env=pendulm is invalid: config group env has no option 'pendulm'; "
+            f"did you mean pendulum? (options: {options('env')})",
+        ),
+    ],
+)
+def test_a_config_group_typo_names_the_group_and_what_exists(tmp_path, module, args, line):
+    assert one_line(command(tmp_path, module, *args)) == line
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "line"),
+    [
+        (
+            "hydra.launcher.max_members=0",
+            "error: hydra.launcher.max_members=0 is invalid: expected an integer >= 1",
+        ),
+        (
+            "hydra.launcher.n_workers=-1",
+            "error: hydra.launcher.n_workers=-1 is invalid: expected an integer >= 1",
+        ),
+    ],
+)
+def test_a_bad_launcher_setting_is_one_line(tmp_path, setting, line):
+    sweep = ["-m", "hydra/launcher=population", setting, "+experiment=smoke", "seed=0,1"]
+    assert one_line(command(tmp_path, "ddpg.run", *sweep)) == line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_population_size_that_is_not_a_number_is_one_line(tmp_path):
+    done = command(tmp_path, "ddpg.run", "+experiment=smoke", "population.size=ten")
+    assert one_line(done) == "error: population.size='ten' is invalid: expected an integer"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_that_never_starts_leaves_no_outputs_folder(tmp_path):
+    done = command(tmp_path, "ddpg.run", "+experiment=smoke", "agent.tau=1.5")
+    assert one_line(done) == "error: agent.tau=1.5 is invalid: expected a number in (0, 1]"
+    assert list(tmp_path.iterdir()) == []  # neither the run's folder nor outputs/runs/
+    earlier = tmp_path / "outputs" / "runs" / "earlier_run"
+    earlier.mkdir(parents=True)
+    (tmp_path / "outputs" / "empty_before").mkdir()
+    done = command(tmp_path, "ddpg.run", "+experiment=smoke", "agent.tau=1.5")
+    assert done.returncode == 2
+    # What was there before stays, even an empty folder; only the run's own folder went.
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == [
+        "outputs",
+        "outputs/empty_before",
+        "outputs/runs",
+        "outputs/runs/earlier_run",
+    ]
