@@ -14,6 +14,7 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from gymnasium.envs.registration import parse_env_id
 from gymnasium.wrappers import RecordEpisodeStatistics, RescaleAction, RescaleObservation
 
 from ddpg.config.schema import ConfigError, EnvConfig
@@ -29,6 +30,10 @@ def make_env(config: EnvConfig, render_mode: str | None = None) -> gym.Env:
         check_mujoco_gl()  # a MUJOCO_GL without its library breaks `import mujoco` itself
         _mujoco_warnings_to_python()
     try:
+        if _versioned(config.id):
+            # gym.spec refuses an id without gym.make's warnings (`Pendulum-v0 is out of date`),
+            # so a refused id ends with our line alone; make still warns for an id it makes.
+            gym.spec(config.id)
         env = gym.make(
             config.id,
             max_episode_steps=config.max_episode_steps,
@@ -49,6 +54,12 @@ def make_env(config: EnvConfig, render_mode: str | None = None) -> gym.Env:
         size = obs_dim(env)
         env = RescaleObservation(env, np.zeros(size, np.float32), np.ones(size, np.float32))
     return env
+
+
+def _versioned(env_id: str) -> bool:
+    """Whether gym.spec finds `env_id` as gym.make does: a versioned id, not "module:Env-v0"
+    (make imports the module, which registers the env) nor "Env" (make takes its newest)."""
+    return ":" not in env_id and parse_env_id(env_id)[2] is not None
 
 
 def _mujoco_warnings_to_python() -> None:

@@ -131,3 +131,12 @@ def test_a_run_that_never_starts_leaves_no_outputs_folder(tmp_path):
         "outputs/runs",
         "outputs/runs/earlier_run",
     ]
+
+
+def test_a_deprecated_env_id_is_our_line_alone(tmp_path):
+    done = command(tmp_path, "ddpg.run", "+experiment=smoke", "env.id=Pendulum-v0")
+    assert one_line(done) == (  # gymnasium's "Pendulum-v0 is out of date" warning is not shown
+        "error: env.id='Pendulum-v0' is invalid: not a registered gymnasium environment "
+        "(Environment version v0 for `Pendulum` is deprecated. Please use `Pendulum-v1` instead.)"
+    )
+    assert list(tmp_path.iterdir()) == []

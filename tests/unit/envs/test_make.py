@@ -1,5 +1,7 @@
 """make_env: action rescaling, observation normalization, clear errors for unusable envs."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -42,6 +44,19 @@ def test_running_obs_norm_is_not_an_env_wrapper():
 def test_unusable_envs_raise_config_error_naming_the_key(config, fragment):
     with pytest.raises(ConfigError, match=fragment.replace("(", r"\(")):
         make_env(config)
+
+
+def test_a_deprecated_id_is_refused_without_gymnasiums_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning (gymnasium's "out of date") fails the test
+        with pytest.raises(ConfigError, match="env.id='Pendulum-v0' is invalid.*Pendulum-v1"):
+            make_env(EnvConfig(id="Pendulum-v0"))
+
+
+def test_an_unversioned_id_is_still_made_as_its_newest_version():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # gymnasium says it took the newest version
+        assert make_env(EnvConfig(id="Pendulum")).spec.id == "Pendulum-v1"
 
 
 def test_mujoco_actions_are_rescaled_to_the_envs_bounds():
