@@ -26,12 +26,15 @@ WITH_CI = (
 
 
 def fmt(v: object) -> str:
-    """A table cell: short numbers, NaN as blank, text with ``|`` and newlines escaped."""
+    """A table cell: short numbers (from 1e9 on in scientific notation), NaN as blank, text
+    with ``|`` and newlines escaped."""
     if not isinstance(v, float | np.floating):
         return str(v).replace("|", "\\|").replace("\n", " ")[:300]  # Keep table rows intact.
     x = float(v)
     if np.isnan(x):
         return ""
+    if abs(x) >= 1e9:  # a blown-up value (a diverged run's 1e30): -1e+30, not 31 digits
+        return f"{x:.3g}"
     if x.is_integer() or abs(x) >= 1000:
         return f"{x:.0f}"
     return f"{x:.2f}" if abs(x) >= 1 else f"{x:.3g}"

@@ -513,3 +513,14 @@ def test_peak_metric_needs_the_curves(tmp_path: Path) -> None:
     write_run(tmp_path / "n0", "none", 0, [(1000, -100.0)], -100.0)
     with pytest.raises(compare.CompareError, match="peak_of_mean_curve needs"):
         compare.summarize(compare.load_runs(tmp_path), [], "peak_of_mean_curve")
+
+
+def test_a_blown_up_value_is_printed_short(tmp_path: Path, capsys) -> None:
+    """A diverged run's 1e30 (its last eval after the losses blew up) prints as -1e+30."""
+    for seed in range(3):
+        write_run(tmp_path / f"ok{seed}", "none", seed, [(1000, -300.0), (2000, -200.0)], -200.0)
+    blown = [(1000, -1e30)]
+    write_run(tmp_path / "blown", "none", 3, blown, -1e30, "diverged", "loss/critic is not finite")
+    assert compare_command.main([str(tmp_path), "--resamples", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "-1e+30" in out and "1000000000000000019884624838656" not in out

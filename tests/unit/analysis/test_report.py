@@ -13,6 +13,8 @@ def test_fmt_cells() -> None:
     assert report.fmt(-1234.5) == "-1234" and report.fmt(-212.456) == "-212.46"
     assert report.fmt(0.04567) == "0.0457" and report.fmt(3.0) == "3"
     assert report.fmt("a|b\nc") == "a\\|b c"
+    assert report.fmt(1e30) == "1e+30" and report.fmt(-1.5e30) == "-1.5e+30"
+    assert report.fmt(999_999_999.0) == "999999999" and report.fmt(float("-inf")) == "-inf"
 
 
 def test_warnings_name_small_groups_and_unfinished_runs() -> None:
