@@ -47,6 +47,7 @@ from ddpg.launch.job import (
     train_run,
 )
 from ddpg.launch.job_names import job_dirname  # noqa: F401  # registers the job-folder resolver
+from ddpg.launch.memory import check_memory
 from ddpg.launch.sweep import train_in_child
 from ddpg.storage.files import write_json_atomic
 
@@ -128,6 +129,8 @@ def main(cfg: DictConfig) -> float:
         config = to_run_config(cfg)
         if not multirun:  # quietly, before a resume's checkpoint code imports it
             ddpg.algo.tf_startup.import_tensorflow()
+            if config.resume is None:  # a size the machine cannot hold stops here, in one line
+                check_memory(config)
         if config.population.size > 1 and multirun:
             raise ConfigError(
                 "population.size applies to single runs: in a sweep, sweep seed=... and use "

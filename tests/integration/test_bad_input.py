@@ -5,6 +5,7 @@ anything trains."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -138,5 +139,16 @@ def test_a_deprecated_env_id_is_our_line_alone(tmp_path):
     assert one_line(done) == (  # gymnasium's "Pendulum-v0 is out of date" warning is not shown
         "error: env.id='Pendulum-v0' is invalid: not a registered gymnasium environment "
         "(Environment version v0 for `Pendulum` is deprecated. Please use `Pendulum-v1` instead.)"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_population_larger_than_the_machine_is_refused_naming_both_sizes(tmp_path):
+    done = command(tmp_path, "ddpg.run", "+experiment=smoke", "population.size=1000000000")
+    assert re.fullmatch(
+        r"error: population\.size=1000000000 is too large: it needs an estimated [\d.]+ [KMGTP]iB "
+        r"\(1,000,000,000 x [\d.]+ KiB: [\d,]+ replay rows of 36 B and [\d,]+ network weights "
+        r"x 16 B\), more than the [\d.]+ [KMGTP]iB of memory available on this machine",
+        one_line(done),
     )
     assert list(tmp_path.iterdir()) == []
