@@ -3,8 +3,9 @@
 Hydra reports what goes wrong before the task function runs in its own words: a config-group
 typo in nine lines (the options one a line, the search path, the HYDRA_FULL_ERROR hint), an
 unknown group with a `+group=option` hint that only adds a key the run then refuses, a
-launcher's refused setting in four. A command's `main()` called inside `one_line_errors()` ends
-these as every bad value ends (ddpg.config.schema.ConfigError): one line on stderr,
+launcher's refused setting in four, an output folder it cannot make in a traceback. A
+command's `main()` called inside `one_line_errors()` ends these as every bad value ends
+(ddpg.config.schema.ConfigError): one line on stderr,
 `error: <the key, group or option, and what exists>`, exit code 2. Anything else is left to
 Hydra's report, and `HYDRA_FULL_ERROR=1` still shows Hydra's whole traceback.
 """
@@ -86,6 +87,12 @@ def describe(error: BaseException) -> str | None:
         if full_key and not reason.startswith(full_key[1]):
             return f"{full_key[1]}: {reason}"
         return reason
+    if isinstance(error, OSError) and not isinstance(error, HydraException) and error.filename:
+        # Hydra makes the run or sweep folder (and .hydra/) before any of our code runs.
+        return (
+            f"cannot write {error.filename}: {error.strerror} (the output folder: "
+            "hydra.run.dir, or hydra.sweep.dir with -m)"
+        )
     if isinstance(error, HydraException | OmegaConfBaseException):
         return _first_line(error)
     return None

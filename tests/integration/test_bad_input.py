@@ -152,3 +152,29 @@ def test_a_population_larger_than_the_machine_is_refused_naming_both_sizes(tmp_p
         one_line(done),
     )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "made"),
+    [
+        (["hydra.run.dir={blocked}/run"], "run"),
+        (["population.size=2", "hydra.run.dir={blocked}/pop"], "pop"),
+        (
+            ["-m", "hydra/launcher=population", "seed=0,1", "hydra.sweep.dir={blocked}/sweep"],
+            "sweep",
+        ),
+    ],
+    ids=["single run", "population", "population sweep"],
+)
+def test_an_output_folder_that_cannot_be_made_is_one_line(tmp_path, args, made):
+    # A folder below a file: unwritable for every user (root ignores a read-only mode), and
+    # Hydra meets it where it meets a read-only file system, making the run or sweep folder.
+    blocked = tmp_path / "taken"
+    blocked.write_text("a file, not a folder")
+    args = [arg.format(blocked=blocked) for arg in args]
+    done = command(tmp_path, "ddpg.run", *args, "+experiment=smoke")
+    assert one_line(done) == (
+        f"error: cannot write {blocked / made}: Not a directory (the output folder: "
+        "hydra.run.dir, or hydra.sweep.dir with -m)"
+    )
+    assert list(tmp_path.iterdir()) == [blocked]
