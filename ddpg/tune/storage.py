@@ -8,6 +8,7 @@ continues only with the same base config and dimensions of the same kind, which
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from dataclasses import dataclass
@@ -101,9 +102,22 @@ def open_study(
             journal, or the study was started with a different base config or a dimension of
             another kind (naming the key or dimension).
     """
+    made: list[Path] = []  # the folders made here, removed again if the study cannot open
+    try:
+        made += _make_writable(Path(settings.storage).parent, "tune.storage", settings.storage)
+        made += _make_writable(Path(settings.dir), "tune.dir", settings.dir)
+        return _open_study(settings, base, pruner_base, space)
+    except ConfigError:
+        for folder in sorted(made, key=lambda f: len(f.parts), reverse=True):  # deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only while empty
+        raise
+
+
+def _open_study(
+    settings: TuneSettings, base: dict[str, Any], pruner_base: RunConfig, space: SearchSpace
+) -> optuna.Study:
     storage_path = Path(settings.storage)
-    _check_writable(storage_path.parent, "tune.storage", settings.storage)
-    _check_writable(Path(settings.dir), "tune.dir", settings.dir)
     try:
         storage = JournalStorage(JournalFileBackend(str(storage_path)))
         existing = {s.study_name: s.n_trials for s in optuna.get_all_study_summaries(storage)}
@@ -142,10 +156,16 @@ def open_study(
     return study
 
 
-def _check_writable(folder: Path, key: str, value: str) -> None:
+def _make_writable(folder: Path, key: str, value: str) -> list[Path]:
+    """Make `folder` and check that a file can be written in it; the folders made."""
+    new = [f for f in (folder.absolute(), *folder.absolute().parents) if not f.exists()]
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as error:
+        for made in new:  # deepest first
+            with contextlib.suppress(OSError):
+                made.rmdir()
         raise ConfigError(f"{key}={value} is not writable: {error.strerror or error}") from None
+    return new

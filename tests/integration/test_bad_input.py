@@ -178,3 +178,14 @@ def test_an_output_folder_that_cannot_be_made_is_one_line(tmp_path, args, made):
         "hydra.run.dir, or hydra.sweep.dir with -m)"
     )
     assert list(tmp_path.iterdir()) == [blocked]
+
+
+def test_a_tune_storage_that_is_not_a_journal_leaves_no_study_folder(tmp_path):
+    journal = tmp_path / "notes.txt"
+    journal.write_text("not a journal\n")
+    done = command(tmp_path, "ddpg.tune", f"tune.storage={journal}", "trainer.total_steps=300")
+    assert one_line(done) == (
+        f"error: tune.storage={journal} cannot be read as an Optuna journal: "
+        "Expecting value: line 1 column 1 (char 0)"
+    )
+    assert list(tmp_path.iterdir()) == [journal]  # no outputs/tune/<study>/

@@ -267,6 +267,12 @@ def test_unwritable_storage_and_damaged_journal_are_one_line_errors(tmp_path: Pa
     journal.write_text("not a journal\n")
     with pytest.raises(ConfigError, match="cannot be read as an Optuna journal"):
         open_study(settings(tmp_path, storage=str(journal)), {}, BASE, SPACE)
+    # None of these leaves a folder behind: not the trials' folder, not one for the journal.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.log", "file"]
+    deep = settings(tmp_path, storage=str(journal), dir=str(tmp_path / "new" / "study"))
+    with pytest.raises(ConfigError, match="cannot be read as an Optuna journal"):
+        open_study(deep, {}, BASE, SPACE)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.log", "file"]
 
 
 def test_pruner_warmup_follows_the_eval_cadence(tmp_path: Path) -> None:
