@@ -37,7 +37,7 @@ from omegaconf.errors import OmegaConfBaseException
 import ddpg.algo.tf_startup  # noqa: F401  # notes whether the user set TF_CPP_MIN_LOG_LEVEL
 from ddpg.config.schema import ConfigError, PopulationConfig, RunConfig, flatten, from_mapping
 from ddpg.launch.console import run_report, sweep_report
-from ddpg.launch.hydra_errors import one_line_errors
+from ddpg.launch.hydra_errors import omegaconf_line, one_line_errors
 from ddpg.launch.job import (
     ResumePlan,
     plan_resumes,
@@ -113,7 +113,7 @@ def _resolved(cfg: DictConfig) -> dict[str, Any]:
     try:
         container = OmegaConf.to_container(cfg, resolve=True)
     except OmegaConfBaseException as error:
-        raise ConfigError(str(error).splitlines()[0]) from None
+        raise ConfigError(omegaconf_line(error)) from None
     assert isinstance(container, dict)
     container.pop("hydra", None)
     return {str(key): value for key, value in container.items()}

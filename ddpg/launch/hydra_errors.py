@@ -33,7 +33,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from ddpg.config.schema import ConfigError
 
-__all__ = ["describe", "one_line_errors"]
+__all__ = ["describe", "omegaconf_line", "one_line_errors"]
 
 
 @contextlib.contextmanager
@@ -93,9 +93,18 @@ def describe(error: BaseException) -> str | None:
             f"cannot write {error.filename}: {error.strerror} (the output folder: "
             "hydra.run.dir, or hydra.sweep.dir with -m)"
         )
-    if isinstance(error, HydraException | OmegaConfBaseException):
+    if isinstance(error, OmegaConfBaseException):
+        return omegaconf_line(error)
+    if isinstance(error, HydraException):
         return _first_line(error)
     return None
+
+
+def omegaconf_line(error: OmegaConfBaseException) -> str:
+    """An OmegaConf error's first line, after the key it concerns (`full_key`) where known."""
+    key = getattr(error, "full_key", None)
+    line = _first_line(error)
+    return f"{key}: {line}" if key and key not in line else line
 
 
 def _unknown_option(group: str, option: str, options: list[str]) -> str:

@@ -116,6 +116,12 @@ def test_a_population_size_that_is_not_a_number_is_one_line(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_broken_interpolation_names_the_key_it_is_in(tmp_path):
+    done = command(tmp_path, "ddpg.run", "+experiment=smoke", "trainer.total_steps=${env.nope}")
+    assert one_line(done) == "error: trainer.total_steps: Interpolation key 'env.nope' not found"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_run_that_never_starts_leaves_no_outputs_folder(tmp_path):
     done = command(tmp_path, "ddpg.run", "+experiment=smoke", "agent.tau=1.5")
     assert one_line(done) == "error: agent.tau=1.5 is invalid: expected a number in (0, 1]"
