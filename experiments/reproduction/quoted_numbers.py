@@ -35,13 +35,13 @@ def _result_rows(folder: Path, paper: pd.Series) -> list[str]:
     rows = [
         "| task (v5 here, v1 in the paper) | paper, 10 seeds x 1M | ours: runs x budget "
         "| peak of the mean curve [95% CI] (at step) | verdict | mean of each run's best "
-        "| each run's best |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| each run's best | each run's final |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, task in TASKS.items():
         runs = _runs(folder / name)
         if runs is None:
-            rows.append(f"| {task} | {paper[task]:g} | not re-run at a942030 yet | | | | |")
+            rows.append(f"| {task} | {paper[task]:g} | not re-run at a942030 yet | | | | | |")
             continue
         table = pd.read_csv(folder / name / "compare.csv").iloc[0]
         finished = runs.status.isin(["completed", "stopped_early"])
@@ -56,10 +56,12 @@ def _result_rows(folder: Path, paper: pd.Series) -> list[str]:
             f" ({int(table.peak_step):,})"
         )
         best = runs.best_eval_return[finished]
+        final = runs.final_eval_return[finished]
         rows.append(
             f"| {task} | {paper[task]:g} | {runs_text} | {peak} "
             f"| {_verdict(paper[task], table.peak_ci_low, table.peak_ci_high)} "
-            f"| {best.mean():.0f} | {', '.join(f'{b:.0f}' for b in best)} |"
+            f"| {best.mean():.0f} | {', '.join(f'{b:.0f}' for b in best)} "
+            f"| {', '.join(f'{f:.0f}' for f in final)} |"
         )
     return rows
 
