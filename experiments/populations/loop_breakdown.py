@@ -4,7 +4,8 @@
 
 Runs `ddpg.bench`'s population case (Pendulum-v1, mlp64, batch 64, one TF thread, 3,000 timed
 steps after 500) with a timer around each part the loop calls. The timers cost ~0.3 us a call,
-so the figures are a little high. "compiled call (in the loop)" beside "the call alone" (the
+so the figures are a little high. "Learner.train_and_act" (packing, the compiled call, and the
+gather and scatter of learning members' rows when only some learn) beside "the call alone" (the
 bench's median of the same call repeated on one input) shows how much slower the call runs
 between the env and replay work than back to back.
 """
@@ -40,7 +41,7 @@ def install_timers(totals: dict[str, float], snapshot: dict[str, float]) -> None
     """Wrap the loop's parts in timers (classes once, each built population's objects) adding
     into `totals`; `snapshot` gets the totals of each training's end."""
     import ddpg.population.build
-    from ddpg.algo.packed_step import MaskableStep
+    from ddpg.algo.learner import Learner
     from ddpg.population.member_envs import MemberEnvs
     from ddpg.population.member_records import MemberRecords
     from ddpg.population.trainer import Trainer
@@ -59,7 +60,9 @@ def install_timers(totals: dict[str, float], snapshot: dict[str, float]) -> None
         return c
 
     ddpg.population.build.build = build_timed  # ddpg.bench imports it at call time
-    MaskableStep.__call__ = _timed(totals, "compiled call (in the loop)", MaskableStep.__call__)
+    Learner.train_and_act = _timed(
+        totals, "Learner.train_and_act (the call included)", Learner.train_and_act
+    )
     MemberRecords.add_metrics = _timed(totals, "records.add_metrics", MemberRecords.add_metrics)
     MemberEnvs.step = _timed(
         totals, "MemberEnvs.step, env.step and replay add included", MemberEnvs.step
