@@ -1,11 +1,12 @@
 """The numbers experiments/populations/README.md quotes, from the files committed beside it:
 <env>_population/ and <env>_separate/ (compare's runs.csv and compare.csv of the runs at commit
-a942030), before_issue19.csv (the figures this README gave before issue 19's seed streams) and
-times.txt."""
+a942030), before_issue19.csv (the figures this README gave before issue 19's seed streams), times.txt
+and bench.txt (`make bench` and loop_breakdown.py output)."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -203,6 +204,44 @@ def before_after(folder: Path) -> str:
     return "\n".join(rows)
 
 
+_POPULATION = re.compile(
+    r"K=(\d+)\s+(\d+) steps/s\s+x([\d.]+)\s+ceiling\s+(\d+).*?(\d+)% \(bare\s+(\d+)%\)"
+    r"\s+peak RSS\s+(\d+) MB"
+)
+_HALF = re.compile(r"the 4 left\s+(\d+) steps/s \(all 8 running:\s+(\d+); per member x([\d.]+)\)")
+
+
+def bench(folder: Path) -> dict[str, str]:
+    """bench.txt's population table, its half-stopped case, and the one-line summary the project
+    README quotes."""
+    text = (folder / "bench.txt").read_text()
+    source = text.splitlines()[0].lstrip("# ")
+    rows = [
+        "| K | env steps/s, all members | x K=1 | % of the call's ceiling | % the barest loop "
+        "reaches | peak RSS (MB) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    ratios = {}
+    for k, rate, ratio, _ceiling, share, bare, rss in _POPULATION.findall(text):
+        rows.append(f"| {k} | {int(rate):,} | {ratio} | {share} | {bare} | {rss} |")
+        ratios[int(k)] = ratio
+    left, everyone, per_member = _HALF.search(text).groups()
+    half = (
+        f"K = 8 with members 4-7 stopped early: the 4 left train {int(left):,} env steps/s "
+        f"against {int(everyone):,} for all 8 running, x{per_member} per member"
+    )
+    readme = (
+        f"In one sitting (`experiments/populations/bench.txt`, rough: see its first line), "
+        f"K = 8 trained x{ratios[8]} the env steps/s of K = 1, K = 16 x{ratios[16]} and "
+        f"K = 32 x{ratios[32]}. A member that has ended no longer computes: at {half}."
+    )
+    return {
+        "bench_source": source,
+        "bench": "\n".join(rows),
+        "readme_speed": readme,
+    }
+
+
 def blocks(folder: Path) -> dict[str, str]:
     return {
         "targets": targets(folder),
@@ -211,4 +250,4 @@ def blocks(folder: Path) -> dict[str, str]:
         "comparison": comparison(folder),
         "cpu_time": cpu_time(folder),
         "before_after": before_after(folder),
-    }
+    } | bench(folder)
