@@ -1,7 +1,7 @@
 """The numbers experiments/populations/README.md quotes, from the files committed beside it:
 <env>_population/ and <env>_separate/ (compare's runs.csv and compare.csv of the runs at commit
-a942030), before_issue19.csv (the figures this README gave before issue 19's seed streams), times.txt
-and bench.txt (`make bench` and loop_breakdown.py output)."""
+a942030), before_issue19.csv (the figures this README gave before issue 19's seed streams),
+times.txt and bench.txt (`make bench` and loop_breakdown.py output)."""
 
 from __future__ import annotations
 
