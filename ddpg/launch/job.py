@@ -68,6 +68,9 @@ class ResumePlan:
 def plan_resume(resume: str | Path, changes: dict[str, Any]) -> ResumePlan:
     """Resolve `resume=` with the keys the command line changes (dotted key -> new value).
 
+    A run is finished (nothing to train) once it diverged, or once it completed, stopped early
+    or was pruned and no budget is raised.
+
     Raises:
         ConfigError: The path holds no usable checkpoint, a key outside RESUME_CHANGEABLE would
             change, or the new budget is below the steps the run has already taken.
