@@ -38,7 +38,7 @@ def plan_resumes(resume: str | Path, changes: dict[str, Any]) -> list[ResumePlan
     plans = [_plan_member(run, changes) for run in runs]
     todo = [p for p in plans if not p.finished]
     for members in group_jobs(_grouping(todo), max_members=max(len(todo), 1)):
-        _step_back_together(path, [todo[i] for i in members])
+        step_back_together(path, [todo[i] for i in members])
     return plans
 
 
@@ -82,9 +82,14 @@ def _plan_member(run: Path, changes: dict[str, Any]) -> ResumePlan:
     return plan_resume(run, changes)  # raises, naming the newest checkpoint's damage
 
 
-def _step_back_together(folder: Path, members: list[ResumePlan]) -> None:
-    """Point `members` (all at one checkpoint step) at the newest step, no later than theirs,
-    at which every member's checkpoint verifies; print one line if that is an earlier one."""
+def step_back_together(folder: Path, members: list[ResumePlan]) -> None:
+    """Point `members` (runs that will train as one population, all at one checkpoint step) at
+    the newest step, no later than theirs, at which every member's checkpoint verifies; print
+    one line if that is an earlier one.
+
+    Raises:
+        ConfigError: No such step (named with `folder`, what resume= gave).
+    """
     newest = members[0].checkpoint.name
     shared = set.intersection(
         *({c.name for c in list_checkpoints(m.run_dir / "checkpoints")} for m in members)
