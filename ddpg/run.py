@@ -38,16 +38,10 @@ import ddpg.algo.tf_startup  # noqa: F401  # notes whether the user set TF_CPP_M
 from ddpg.config.schema import ConfigError, PopulationConfig, RunConfig, flatten, from_mapping
 from ddpg.launch.console import run_report, sweep_report
 from ddpg.launch.hydra_errors import omegaconf_line, one_line_errors
-from ddpg.launch.job import (
-    ResumePlan,
-    plan_resumes,
-    read_summary,
-    resume_populations,
-    train_population,
-    train_run,
-)
+from ddpg.launch.job import ResumePlan, read_summary, train_population, train_run
 from ddpg.launch.job_names import job_dirname  # noqa: F401  # registers the job-folder resolver
 from ddpg.launch.memory import check_memory
+from ddpg.launch.resume import nothing_to_do, plan_resumes, resume_populations
 from ddpg.launch.sweep import train_in_child
 from ddpg.storage.files import write_json_atomic
 
@@ -142,10 +136,7 @@ def main(cfg: DictConfig) -> float:
             if all(plan.finished for plan in plans):
                 _remove_unstarted(hydra_dir)  # changes nothing, not even Hydra's record
                 where = Path(config.resume) if len(plans) > 1 else plans[0].run_dir
-                print(
-                    f"{where} already finished; nothing to do (raise trainer.total_steps "
-                    "to train it further)"
-                )
+                print(nothing_to_do(where, plans))
                 return _final_eval(read_summary(plans[0].run_dir / "summary.json"))
             if len(plans) > 1 and not multirun:
                 return _resume_population_here(Path(config.resume), plans)

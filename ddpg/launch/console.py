@@ -3,7 +3,8 @@
 A run ends with its directory, status, final and best evaluation, steps to solve, wall time and
 speed, and how to look at it (TensorBoard, ddpg.evaluate). A sweep ends with one line per job
 (status, final eval) and the ddpg.compare command for it (:class:`SweepReportCallback`, a Hydra
-callback in conf/hydra/default.yaml). Reads only summary.json files: no TensorFlow.
+callback in conf/hydra/default.yaml); a sweep whose jobs made no folder leaves none behind. Reads
+only summary.json files: no TensorFlow.
 """
 
 from __future__ import annotations
@@ -75,9 +76,32 @@ def sweep_report(sweep_dir: Path, what: str = "Sweep") -> str:
 
 
 class SweepReportCallback(Callback):
-    """Prints :func:`sweep_report` once every job of a sweep has ended (any launcher)."""
+    """Prints :func:`sweep_report` once every job of a sweep has ended (any launcher).
+
+    A sweep whose jobs made no folder (each a `resume=` with nothing to do, which says so) left
+    only the sweeper's multirun.yaml: that folder is removed instead of reported on, with the
+    empty folders made for it, so a resume that changes nothing leaves nothing behind.
+    """
+
+    def __init__(self) -> None:
+        self.new_folder: Path | None = None  # the outermost folder the sweep folder added
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        folder = Path(str(config.hydra.sweep.dir)).absolute()  # ${now:} resolves once, cached
+        while not folder.parent.exists():
+            folder = folder.parent
+        self.new_folder = None if folder.exists() else folder
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(str(config.hydra.sweep.dir))
-        if sweep_dir.is_dir():
+        if [p.name for p in sweep_dir.glob("*")] == ["multirun.yaml"] and self.new_folder:
+            (sweep_dir / "multirun.yaml").unlink()
+            folder = sweep_dir.absolute()
+            while folder == self.new_folder or self.new_folder in folder.parents:
+                try:
+                    folder.rmdir()  # the sweep's own folder, then those made for it, if empty
+                except OSError:
+                    return  # another sweep started beside it meanwhile
+                folder = folder.parent
+        elif sweep_dir.is_dir():
             print(sweep_report(sweep_dir), flush=True)

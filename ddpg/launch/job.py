@@ -49,6 +49,9 @@ RESUME_CHANGEABLE = (
     "trainer.progress",
 )
 FINISHED = ("completed", "stopped_early", "pruned")
+#: A diverged run is finished whatever its budget: retrained from its last good checkpoint it
+#: would diverge again, at the same step.
+DIVERGED = "diverged"
 
 
 @dataclasses.dataclass
@@ -58,11 +61,15 @@ class ResumePlan:
     config: RunConfig
     run_dir: Path
     checkpoint: Path
-    finished: bool  # the run already ended and no budget was raised: nothing to train
+    finished: bool  # the run diverged, or ended and no budget was raised: nothing to train
+    status: str | None = None  # summary.json's status when planned
 
 
 def plan_resume(resume: str | Path, changes: dict[str, Any]) -> ResumePlan:
     """Resolve `resume=` with the keys the command line changes (dotted key -> new value).
+
+    A run is finished (nothing to train) once it diverged, or once it completed, stopped early
+    or was pruned and no budget is raised.
 
     Raises:
         ConfigError: The path holds no usable checkpoint, a key outside RESUME_CHANGEABLE would
@@ -88,34 +95,9 @@ def plan_resume(resume: str | Path, changes: dict[str, Any]) -> ResumePlan:
             f"has already taken {done} env steps"
         )
     raised = any(saved[f"trainer.{k}"] != v for k, v in trainer_changes.items() if k != "progress")
-    finished = summary.get("status") in FINISHED and not raised
-    return ResumePlan(config, run_dir, checkpoint, finished)
-
-
-def plan_resumes(resume: str | Path, changes: dict[str, Any]) -> list[ResumePlan]:
-    """`plan_resume` for each run `resume=` names: one run (a run folder or a checkpoint), or
-    every run folder with checkpoints inside it (a population run or a sweep)."""
-    path = Path(resume)
-    if (path / "manifest.json").is_file() or (path / "checkpoints").is_dir():
-        return [plan_resume(path, changes)]
-    runs = sorted(p for p in path.glob("*") if (p / "checkpoints").is_dir())
-    if not runs:
-        return [plan_resume(path, changes)]  # raises the error naming what is missing
-    return [plan_resume(run, changes) for run in runs]
-
-
-def resume_populations(plans: list[ResumePlan], max_members: int) -> list[dict[str, Any]]:
-    """Train the unfinished `plans` on, as populations of runs that share their shapes and
-    their checkpoint's step; returns their summaries."""
-    from ddpg.population.keys import group_jobs
-
-    todo = [p for p in plans if not p.finished]
-    params = [params_of(p.config) | {"checkpoint": p.checkpoint.name} for p in todo]
-    summaries = []
-    for members in group_jobs(params, max_members):
-        chosen = [todo[i] for i in members]
-        summaries += train_population([p.config for p in chosen], [p.run_dir for p in chosen])
-    return summaries
+    status = summary.get("status")
+    finished = status == DIVERGED or (status in FINISHED and not raised)
+    return ResumePlan(config, run_dir, checkpoint, finished, status)
 
 
 def read_summary(path: Path) -> dict[str, Any]:

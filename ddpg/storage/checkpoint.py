@@ -85,6 +85,27 @@ def find_checkpoint(path: Path) -> Path:
     return found[-1]
 
 
+class DamagedCheckpoint(ConfigError):
+    """A checkpoint file that is missing or does not match its manifest: one line naming it."""
+
+    def __init__(self, file: Path, problem: str, hint: str = "") -> None:
+        self.file, self.problem = file, problem
+        super().__init__(f"damaged checkpoint file {file}: {problem}{hint}")
+
+
+def verify_checkpoint(path: Path) -> None:
+    """Check every file of checkpoint `path` against its manifest (arrays hashed, not loaded).
+
+    Raises:
+        DamagedCheckpoint: The first file that is missing or damaged.
+        ConfigError: state.json holds another checkpoint format.
+    """
+    path = Path(path)
+    manifest = _read_manifest(path)
+    _read_state(path, manifest)
+    _verify(path, "arrays.npz", manifest)
+
+
 def read_checkpoint_state(path: Path) -> dict[str, Any]:
     """state.json of checkpoint `path` (counters, RNG states, config), verified; arrays unread.
 
@@ -112,7 +133,7 @@ def _read_state(path: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     try:
         state = json.loads(file.read_text())
     except (OSError, ValueError) as error:  # matches its checksum, so written broken
-        raise ConfigError(f"damaged checkpoint file {file}: {error}") from None
+        raise DamagedCheckpoint(file, str(error)) from None
     if not isinstance(state, dict) or state.get("format") != FORMAT_VERSION:
         found = state.get("format") if isinstance(state, dict) else None
         raise ConfigError(f"{file} has checkpoint format {found}, expected {FORMAT_VERSION}")
@@ -120,22 +141,22 @@ def _read_state(path: Path, manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:
+    file = path / "manifest.json"
     try:
-        return read_json_object(path / "manifest.json")
+        return read_json_object(file)
     except ValueError as error:
-        raise ConfigError(f"damaged checkpoint file {error}") from None
+        raise DamagedCheckpoint(file, str(error).removeprefix(f"{file}: ")) from None
 
 
 def _verify(path: Path, name: str, manifest: dict[str, Any]) -> None:
-    """Raise ConfigError naming `path`/`name` (and the previous checkpoint) if its hash is off."""
+    """Raise DamagedCheckpoint naming `path`/`name` (and the previous checkpoint) if it is off."""
     file = path / name
     if file.is_file() and _sha256(file) == manifest.get(name):
         return
     problem = "checksum mismatch" if file.is_file() else "missing"
-    older = [p for p in list_checkpoints(path.parent) if p.name < path.name]
-    if older:
-        problem += f"; resume=<that run>/checkpoints/{older[-1].name} uses the previous one"
-    raise ConfigError(f"damaged checkpoint file {file}: {problem}")
+    older = [p.name for p in list_checkpoints(path.parent) if p.name < path.name]
+    hint = f"; resume=<that run>/checkpoints/{older[-1]} uses the previous one" if older else ""
+    raise DamagedCheckpoint(file, problem, hint)
 
 
 def rewind_logs(run_dir: Path, step: int) -> None:

@@ -16,7 +16,8 @@ from ddpg.config.schema import (
     RunConfig,
     TrainerConfig,
 )
-from ddpg.launch.job import plan_resumes, resume_populations, train_population
+from ddpg.launch.job import train_population
+from ddpg.launch.resume import plan_resumes, resume_populations
 
 #: Members that differ in every way a population allows: seed, tau, gamma, noise, reward
 #: normalization (one holds its episodes back until they end) and observation normalization.

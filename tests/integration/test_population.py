@@ -62,6 +62,35 @@ def test_sigkill_mid_episode_then_resume_matches_uninterrupted_population(refere
         assert_same_run(reference / f"m{k}", tmp_path / f"m{k}")
 
 
+def test_a_damaged_newest_checkpoint_steps_every_member_back_and_stays_bit_identical(
+    reference, tmp_path
+):
+    """Member 1's newest checkpoint is cut short: the population resumes together from the step
+    before (not member 1 alone from its own older one) and ends as the uninterrupted run."""
+    child = run_child(tmp_path)
+    wait_for_step(tmp_path / "m0", 600, child)
+    assert child.poll() is None, "the population finished before it could be killed"
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=60)
+    newest = find_checkpoint(tmp_path / "m1")
+    assert newest.name == "step_000000500"
+    arrays = newest / "arrays.npz"
+    arrays.write_bytes(arrays.read_bytes()[: arrays.stat().st_size // 2])
+    resumed = subprocess.run(
+        [sys.executable, str(CHILD), str(tmp_path), "resume"], capture_output=True, text=True
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    line = (
+        f"damaged checkpoint file {arrays}: checksum mismatch; 3 runs resume together from "
+        "step_000000250, the newest step at which every member's checkpoint verifies"
+    )
+    assert line in resumed.stderr.splitlines()
+    for k in range(len(MEMBERS)):
+        summary = json.loads((tmp_path / f"m{k}" / "summary.json").read_text())
+        assert (summary["status"], summary["env_steps"]) == ("completed", 900)
+        assert_same_run(reference / f"m{k}", tmp_path / f"m{k}")
+
+
 def _small(seed: int, **agent) -> RunConfig:
     return RunConfig(
         seed=seed,

@@ -146,6 +146,52 @@ def test_resume_a_finished_run_changes_nothing_unless_the_budget_is_raised(tmp_p
     assert len(resumes) == 1 and "trainer.total_steps=600" in resumes[0].read_text()
 
 
+def tree(folder: Path) -> dict[str, bytes | None]:
+    """Every file (its bytes) and folder (None) under `folder`: empty folders count too."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None
+        for p in folder.rglob("*")
+    }
+
+
+def test_resume_with_nothing_to_do_changes_nothing_and_leaves_nothing(tmp_path):
+    """A diverged run is finished (trained on from its last good checkpoint it would diverge
+    again); with a completed one beside it, every form of resume= says there is nothing to do,
+    exits 0, and leaves the runs and the working directory as they were."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_bad_input import command
+
+    sweep, cwd = tmp_path / "sweep", tmp_path / "cwd"
+    cwd.mkdir()
+    smoke = ["+experiment=smoke", "trainer.total_steps=200", "trainer.checkpoint_every=100"]
+    blow_up = ["reward_norm=scale", "reward_norm.scale=1e38"]
+    diverged = command(cwd, "ddpg.run", *smoke, *blow_up, f"hydra.run.dir={sweep / 'a'}")
+    assert diverged.returncode == 2 and "training diverged" in diverged.stderr
+    assert command(cwd, "ddpg.run", *smoke, f"hydra.run.dir={sweep / 'b'}").returncode == 0
+    cwd.rmdir()  # empty: each run went where hydra.run.dir says
+    before = tree(sweep)
+    a_line = f"{sweep / 'a'} already finished (diverged); nothing to do"
+    b_line = f"{sweep / 'b'} already finished; nothing to do (raise trainer.total_steps"
+    cases = [
+        ([f"resume={sweep / 'a'}"], [a_line]),
+        ([f"resume={sweep / 'a'}", "trainer.total_steps=400"], [a_line]),
+        ([f"resume={sweep}"], [f"{sweep} already finished; nothing to do (raise"]),
+        (["-m", f"resume={sweep / 'a'},{sweep / 'b'}"], [a_line, b_line]),
+        (["-m", "hydra/launcher=population", f"resume={sweep / 'a'},{sweep / 'b'}"], []),
+    ]
+    for args, lines in cases:
+        cwd.mkdir()
+        done = command(cwd, "ddpg.run", *args)
+        output = done.stdout + done.stderr
+        assert done.returncode == 0, output
+        assert all(line in output for line in lines), output
+        assert output.count("already finished") == 2 if "-m" in args else 1, output
+        assert "Traceback" not in output and "Sweep finished" not in output, output
+        assert tree(sweep) == before, args  # no checkpoint, summary or Hydra record added
+        assert list(cwd.iterdir()) == [], args  # no outputs/multirun/<time>/ left
+        cwd.rmdir()
+
+
 def test_unknown_group_option_fails_with_one_line_naming_it(tmp_path, repo):
     done = subprocess.run(
         [sys.executable, "-m", "ddpg.run", "network=no_such_net", f"hydra.run.dir={tmp_path}"],

@@ -1,8 +1,10 @@
-"""The closing blocks of a run and of a sweep."""
+"""The closing blocks of a run and of a sweep; a sweep that made no job folder leaves none."""
 
 import json
 
-from ddpg.launch.console import run_report, sweep_report
+from omegaconf import OmegaConf
+
+from ddpg.launch.console import SweepReportCallback, run_report, sweep_report
 
 
 def test_run_report_names_the_outcome_and_the_next_commands(tmp_path):
@@ -56,3 +58,28 @@ def test_sweep_report_lists_jobs_in_job_order(tmp_path):
         ["10_seed=1", "completed", "-150.0"],
     ]
     assert lines[-2] == f"  python -m ddpg.compare {tmp_path}"
+
+
+def _sweep(callback, sweep_dir, jobs=()):
+    """Hydra's side of a sweep: start, the sweeper's multirun.yaml, job folders, end."""
+    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(sweep_dir)}}})
+    callback.on_multirun_start(config)
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    (sweep_dir / "multirun.yaml").write_text("{}")
+    for job in jobs:
+        (sweep_dir / job).mkdir()
+        (sweep_dir / job / "summary.json").write_text(json.dumps({"status": "completed"}))
+    callback.on_multirun_end(config)
+
+
+def test_a_sweep_whose_jobs_made_no_folder_leaves_nothing_behind(tmp_path, capsys):
+    (tmp_path / "outputs").mkdir()
+    _sweep(SweepReportCallback(), tmp_path / "outputs" / "multirun" / "t0")
+    assert [p.name for p in tmp_path.rglob("*")] == ["outputs"]  # what was there stays
+    assert capsys.readouterr().out == ""
+    _sweep(SweepReportCallback(), tmp_path / "outputs" / "multirun" / "t1", jobs=["0_seed=0"])
+    assert (tmp_path / "outputs" / "multirun" / "t1" / "0_seed=0").is_dir()
+    assert "Sweep finished" in capsys.readouterr().out
+    (tmp_path / "given").mkdir()
+    _sweep(SweepReportCallback(), tmp_path / "given")  # a folder the user made: kept
+    assert (tmp_path / "given" / "multirun.yaml").is_file()
