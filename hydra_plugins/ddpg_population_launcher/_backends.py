@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +47,13 @@ OnEnd = Callable[[int, list[dict[str, Any]]], None]
 
 @dataclass
 class Population:
-    """Members that train together: their configs, their run dirs, and the one log file."""
+    """Members that train together: their configs, their run dirs, the one log file, and what
+    their process adds to its environment (hydra.job.env_set)."""
 
     configs: list[RunConfig]
     run_dirs: list[Path]
     log_path: Path
+    env_set: dict[str, str] = field(default_factory=dict)
 
 
 def train_local(
@@ -68,7 +70,9 @@ def train_local(
                 index = pending.pop(0)
                 on_start(index)
                 p = populations[index]
-                running[index] = TrainingChild(p.configs, p.run_dirs, p.log_path, population=True)
+                running[index] = TrainingChild(
+                    p.configs, p.run_dirs, p.log_path, population=True, env_set=p.env_set
+                )
             for index, child in list(running.items()):
                 if child.poll() is not None:
                     del running[index]
@@ -130,6 +134,7 @@ def train_slurm(
         [p.configs for p in populations],
         [p.run_dirs for p in populations],
         [p.log_path for p in populations],
+        [p.env_set for p in populations],
     )
     index = {job.job_id: i for i, job in enumerate(jobs)}
     ended: set[int] = set()
