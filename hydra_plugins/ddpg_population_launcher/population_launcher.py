@@ -2,23 +2,30 @@
 
     python -m ddpg.run -m hydra/launcher=population agent.tau=0.001,0.005 seed=0,1,2
 
-Each job is set up as Hydra's run_job sets it up (its sweep folder via hydra.sweep.subdir, the
-.hydra/ record, its overrides) and validated to a RunConfig as ddpg.run does; a rejected job is
-recorded "failed" (summary.json, params.json) and joins no population. The rest are grouped by
-ddpg.population.keys.group_jobs (populations of at most `max_members`), and each population
-trains in one fresh process (ddpg.launch.job.train_population via ddpg.launch.sweep) on this
-machine,
-`n_workers` at once, or as one SLURM job each. Every member writes its own run folder, so
-compare, TensorBoard and the sweep's HParams table see ordinary jobs.
+Only ddpg.run's jobs train as populations (its task function carries the mark of
+ddpg.launch.population_task). Any other app's jobs run as Hydra's BasicLauncher runs them: its
+own task function, one job after the other, a FAILED JobReturn holding what it raised.
 
-Hydra's callbacks are deferred: setting a job up runs with none, and on_job_start/on_job_end run
-around the population's training, so the HParams callback finds each job's tb/. The job's value
-is its final eval (NaN when there is none, or when it failed, diverged or was interrupted, as
+Each ddpg job is set up as Hydra's run_job sets it up (its sweep folder via hydra.sweep.subdir,
+the .hydra/ record, its overrides) and validated to a RunConfig as ddpg.run validates a sweep's
+job (population.size is refused there too); a rejected job is recorded "failed" (summary.json,
+params.json), gets its callbacks at once and joins no population. The rest are grouped by
+ddpg.population.keys.group_jobs (with hydra.job.env_set as one more key that must be equal: one
+process has one environment) into populations of at most `max_members`, and each population
+trains in one fresh process (ddpg.launch.job.train_population via ddpg.launch.sweep) on this
+machine, `n_workers` at once, or as one SLURM array task each. Every member writes its own run
+folder, so compare, TensorBoard and the sweep's HParams table see ordinary jobs.
+
+Hydra's callbacks of a job that trains are deferred: setting it up runs with none, and
+on_job_start/on_job_end run around its population's training (with the job's HydraConfig and
+env_set, as run_job has them), so the HParams callback finds each job's tb/. The job's value is
+its final eval (NaN when there is none, or when it failed, diverged or was interrupted, as
 ddpg.run returns it) and its status COMPLETED, as with every other launcher: a FAILED JobReturn
 would make Hydra's sweeper re-raise after the batch, ending the sweep without its report.
 
 One log per population: <sweep dir>/populations/<first member's job number>.log, starting with
-a line naming its members' folders; a member that died unrecorded names that log.
+a line naming its members' folders. A population whose process is killed (SIGKILL, the OOM
+killer) leaves its unfinished members "interrupted", which `resume=<sweep>` continues.
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ BACKENDS = ("local", "slurm")
 
 
 class PopulationLauncher(Launcher):
-    """Launches a sweep's jobs as populations (conf/hydra/launcher/population.yaml)."""
+    """Launches a sweep's jobs as populations (options: population.yaml beside this file)."""
 
     def __init__(
         self,

@@ -7,6 +7,9 @@ plugin's is, not through ddpg's conf/.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from hydra.core.plugins import Plugins
 from hydra.plugins.launcher import Launcher
@@ -21,7 +24,8 @@ from hydra_plugins.ddpg_population_launcher.population_launcher import Populatio
 
 
 def test_discovery() -> None:
-    assert PopulationLauncher.__name__ in [x.__name__ for x in Plugins.instance().discover(Launcher)]
+    found = Plugins.instance().discover(Launcher)
+    assert PopulationLauncher.__name__ in [x.__name__ for x in found]
 
 
 @pytest.mark.parametrize("launcher_name, overrides", [("population", [])])
@@ -55,7 +59,7 @@ class TestPopulationLauncherWithBatching(BatchedSweeperTestSuite):
 )
 class TestPopulationLauncherIntegration(IntegrationTestSuite):
     """Hydra's integration suite: a generated app run as a command (job names, sweep dirs,
-    hydra.job.chdir, the original cwd). The defaults say `override` as Hydra 1.3's defaults lists require."""
+    hydra.job.chdir, the original cwd). The defaults say `override`, as Hydra 1.3 requires."""
 
 
 def test_a_task_that_raises_comes_back_failed_with_its_exception(
@@ -81,3 +85,31 @@ def test_a_task_that_raises_comes_back_failed_with_its_exception(
     with pytest.raises(ValueError, match="the task's own error 0"), sweep:
         pass
     assert ran == [0, 1]
+
+
+def test_importing_ddpg_and_the_plugin_changes_no_hydra_state() -> None:
+    """hydra.main(version_base=...) sets the process's version base as it decorates (and with it
+    Hydra's working-directory default): ddpg.run applies it only when run as the command."""
+    code = CHECK.format(extra="")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert found.stdout == "unchanged\n", found.stderr[-2000:]
+    # The check can fail: hydra.main applied at import (as ddpg.run once did) is caught.
+    code = CHECK.format(extra="hydra.main(version_base='1.3')")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "AssertionError" in found.stderr
+
+
+CHECK = """
+import hydra, hydra.version
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+before = hydra.version.getbase()
+import ddpg, ddpg.run, ddpg.launch.job_outcome, ddpg.launch.run_folders
+import hydra_plugins.ddpg_population_launcher.population_launcher
+import hydra_plugins.ddpg_population_launcher._jobs
+import hydra_plugins.ddpg_population_launcher._backends
+{extra}
+assert hydra.version.getbase() is before, hydra.version.getbase()
+assert not GlobalHydra.instance().is_initialized() and not HydraConfig.initialized()
+print("unchanged")
+"""

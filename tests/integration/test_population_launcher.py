@@ -217,7 +217,36 @@ def test_jobs_sharing_shapes_train_together_and_each_gets_its_callbacks(fake, tm
 
 
 @pytest.mark.slow
-def test_a_population_that_dies_fails_its_members_only(fake, tmp_path: Path) -> None:
+def test_rejected_jobs_get_their_callbacks_and_env_set_reaches_training(fake, tmp_path):
+    """Every job gets on_job_start/on_job_end, the rejected ones too; population.size is
+    refused in a sweep as ddpg.run refuses it under any launcher; hydra.job.env_set is in the
+    training process's environment, and jobs whose env_set differs train apart."""
+    env, record = fake
+    sweep_dir = tmp_path / "sweep"
+    overrides = ["+experiment=smoke", "agent.tau=0.001,7", "population.size=1,2", "seed=0,1"]
+    output = finish(
+        start(sweep_dir, *overrides, PROBE, "+hydra.job.env_set.DDPG_FAKE_ENV=s${hydra.job.num}", env=env)
+    )
+
+    jobs = summaries(sweep_dir)
+    names = sorted(jobs, key=lambda n: int(n.split("_")[0]))
+    assert len(names) == 8, output[-3000:]
+    trained = names[:2]  # tau 0.001, size 1, seeds 0 and 1 (size is not in a job's name)
+    assert [jobs[n]["status"] for n in names] == ["completed"] * 2 + ["failed"] * 6
+    for name in names[2:4]:  # tau 0.001, size 2
+        assert jobs[name]["error"].startswith("population.size applies to single runs")
+    events = records(record, "callbacks.jsonl")
+    assert sorted(e["num"] for e in events if e["event"] == "start") == list(range(8))
+    assert sorted(e["num"] for e in events if e["event"] == "end") == list(range(8))
+    populations = records(record, "populations.jsonl")
+    assert sorted((p["env"], [Path(d).name for d in p["run_dirs"]]) for p in populations) == [
+        ("s0", [trained[0]]),
+        ("s1", [trained[1]]),
+    ]
+
+
+@pytest.mark.slow
+def test_a_killed_population_leaves_its_members_interrupted_the_others_go_on(fake, tmp_path):
     env, record = fake
     sweep_dir = tmp_path / "sweep"
     overrides = ["+experiment=smoke", "agent.tau=0.001,0.9,0.005", "hydra.launcher.max_members=1"]
@@ -227,7 +256,7 @@ def test_a_population_that_dies_fails_its_members_only(fake, tmp_path: Path) -> 
     assert jobs["0_agent.tau=0.001"]["status"] == "completed"
     assert jobs["2_agent.tau=0.005"]["status"] == "completed"
     died = jobs["1_agent.tau=0.9"]
-    assert died["status"] == "failed"
+    assert died["status"] == "interrupted"  # resume= continues it from its checkpoint
     log = sweep_dir / "populations" / "1.log"
     assert died["error"] == f"population process killed by SIGKILL (see {log})"
     assert "error: job 1_agent.tau=0.9: population process killed by SIGKILL" in output
