@@ -224,9 +224,8 @@ def test_rejected_jobs_get_their_callbacks_and_env_set_reaches_training(fake, tm
     env, record = fake
     sweep_dir = tmp_path / "sweep"
     overrides = ["+experiment=smoke", "agent.tau=0.001,7", "population.size=1,2", "seed=0,1"]
-    output = finish(
-        start(sweep_dir, *overrides, PROBE, "+hydra.job.env_set.DDPG_FAKE_ENV=s${hydra.job.num}", env=env)
-    )
+    env_set = "+hydra.job.env_set.DDPG_FAKE_ENV=s${hydra.job.num}"  # differs: apart
+    output = finish(start(sweep_dir, *overrides, PROBE, env_set, env=env))
 
     jobs = summaries(sweep_dir)
     names = sorted(jobs, key=lambda n: int(n.split("_")[0]))
