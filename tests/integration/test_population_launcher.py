@@ -158,6 +158,63 @@ def test_a_rejected_value_fails_alone_and_network_sizes_split_populations(tmp_pa
     assert sorted(population_logs(tmp_path).values()) == [[name] for name in completed]
 
 
+def population_child(launcher_pid: int) -> int | None:
+    """The pid of the launcher's running population process (python -m ddpg.launch.sweep)."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"ddpg.launch.sweep" in argv and str(launcher_pid).encode() in argv:
+            return int(cmdline.parent.name)
+    return None
+
+
+@pytest.mark.slow
+def test_a_sigkilled_population_leaves_its_members_to_resume(tmp_path: Path) -> None:
+    """Two populations one after the other: 300 steps (completes), then 3000 steps, whose
+    process is SIGKILLed once both members have checkpointed. Its members are "interrupted",
+    the others keep "completed", and `resume=<sweep>` (the README's form) trains the two on."""
+    sweep_dir = tmp_path / "sweep"
+    overrides = [*TINY, "trainer.total_steps=300,3000", "seed=0,1", "trainer.checkpoint_every=100"]
+    process = start(sweep_dir, *overrides)
+    long_dirs = [sweep_dir / "2_seed=0,trainer.total_steps=3000"]
+    long_dirs.append(sweep_dir / "3_seed=1,trainer.total_steps=3000")
+    deadline = time.monotonic() + 300
+    while not all(any((d / "checkpoints").glob("step_*")) for d in long_dirs):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[0]
+        time.sleep(0.1)
+    child = population_child(process.pid)
+    assert child is not None
+    os.kill(child, signal.SIGKILL)
+    output = finish(process)
+
+    jobs = summaries(sweep_dir)
+    log = sweep_dir / "populations" / "2.log"
+    for d in long_dirs:
+        assert jobs[d.name]["status"] == "interrupted", jobs[d.name]
+        assert jobs[d.name]["error"] == f"population process killed by SIGKILL (see {log})"
+        assert f"error: job {d.name}: population process killed by SIGKILL" in output
+    short = ["0_seed=0,trainer.total_steps=300", "1_seed=1,trainer.total_steps=300"]
+    assert [jobs[name]["status"] for name in short] == ["completed", "completed"]
+    finished = {name: jobs[name] for name in short}
+
+    resumed = subprocess.run(
+        [sys.executable, "-m", "ddpg.run", f"resume={sweep_dir}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert f"resuming 2 runs in {sweep_dir}" in resumed.stderr
+    jobs = summaries(sweep_dir)
+    for d in long_dirs:
+        assert jobs[d.name]["status"] == "completed", jobs[d.name]
+        assert jobs[d.name]["env_steps"] == 3000
+    assert {name: jobs[name] for name in short} == finished  # left as they were
+
+
 # ------------------------------------------------------------------------- fake training
 
 
