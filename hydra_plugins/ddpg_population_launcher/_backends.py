@@ -129,13 +129,24 @@ def train_slurm(
     executor.update_parameters(
         **{k if k in _GENERIC else f"slurm_{k}": value for k, value in settings.items()}
     )
-    jobs = executor.map_array(
-        train_population_in_child,
-        [p.configs for p in populations],
-        [p.run_dirs for p in populations],
-        [p.log_path for p in populations],
-        [p.env_set for p in populations],
-    )
+    try:
+        jobs = executor.map_array(
+            train_population_in_child,
+            [p.configs for p in populations],
+            [p.run_dirs for p in populations],
+            [p.log_path for p in populations],
+            [p.env_set for p in populations],
+        )
+    except submitit.core.utils.FailedJobError as error:  # sbatch refused: nothing was queued
+        # ddpg.launch.slurm_check asks SLURM first; this is what it could not foresee.
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        for i, p in enumerate(populations):
+            on_start(i)
+            summaries = [
+                finish_summary(d, "failed", f"sbatch refused: {reason}") for d in p.run_dirs
+            ]
+            on_end(i, summaries)
+        return
     index = {job.job_id: i for i, job in enumerate(jobs)}
     ended: set[int] = set()
     for i in range(len(jobs)):
