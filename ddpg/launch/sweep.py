@@ -43,7 +43,9 @@ class TrainingChild:
 
     The child has a session of its own, so a terminal's Ctrl-C reaches it once, from the
     launcher (:func:`stop_children`); it dies with the launcher (PR_SET_PDEATHSIG). The jobs go
-    to its stdin from a thread, so starting a population of many configs never blocks.
+    to its stdin from a thread, so starting a population of many configs never blocks. Its
+    environment is the launcher's plus `env_set` (the jobs' hydra.job.env_set: Hydra's run_job
+    sets it only around the task function, in the launcher's process).
     """
 
     def __init__(

@@ -385,6 +385,22 @@ def test_slurm_backend_runs_each_population_as_one_slurm_job(tmp_path: Path) -> 
     assert len(population_logs(sweep_dir)) == 2
 
 
+@pytest.mark.slow
+def test_a_sweep_of_one_population_is_one_plain_slurm_job(tmp_path: Path) -> None:
+    """As submitit (and so Hydra's submitit launcher) submits an array of one: a plain job."""
+    sweep_dir = tmp_path / "sweep"
+    process = start(sweep_dir, *TINY, "seed=0,1", *slurm_backend())
+    try:
+        output = finish(process, timeout=300)
+    finally:
+        cancel(sweep_job_ids(sweep_dir))
+    jobs = summaries(sweep_dir)
+    assert [summary["status"] for summary in jobs.values()] == ["completed"] * 2, output[-3000:]
+    (job,) = sweep_job_ids(sweep_dir)
+    assert "_" not in job  # no array task
+    assert population_logs(sweep_dir) == {"0.log": sorted(jobs)}
+
+
 # ------------------------------------------------------------------------- the preset
 
 
