@@ -104,7 +104,7 @@ import hydra, hydra.version
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 before = hydra.version.getbase()
-import ddpg, ddpg.run, ddpg.launch.job_outcome, ddpg.launch.run_folders
+import ddpg, ddpg.run, ddpg.launch.job_outcome, ddpg.launch.run_folders, ddpg.tune.__main__
 import hydra_plugins.ddpg_population_launcher.population_launcher
 import hydra_plugins.ddpg_population_launcher._jobs
 import hydra_plugins.ddpg_population_launcher._backends
