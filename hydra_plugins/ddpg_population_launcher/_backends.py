@@ -112,8 +112,10 @@ def train_slurm(
 
     On the node the population trains in a child process
     (ddpg.launch.sweep.train_population_in_child), as it would here. A SLURM job that ends without
-    results (timeout, cancel, node failure) marks its unrecorded members "failed" with submitit's
-    reason; the log says more.
+    results (timeout, cancel, out of memory, node failure) marks its unrecorded members
+    "interrupted" (resume= continues them), one whose code raised on the node "failed", with
+    submitit's reason; the log says more. A lone population is a plain SLURM job, not an array
+    task: submitit submits an array of one so.
 
     Args:
         settings: hydra.launcher.slurm: submitit_folder, name, the generic resources
@@ -159,7 +161,11 @@ def train_slurm(
             except Exception as error:  # submitit's UncompletedJobError, FailedJobError, ...
                 reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
                 message = f"SLURM job {job.job_id} ended without results: {reason}"
-                summaries = [finish_summary(d, "failed", message) for d in populations[i].run_dirs]
+                # Ended from outside (cancel, time limit, OOM, node failure): resume= continues
+                # it. FailedJobError: the launching code itself raised on the node.
+                failed = isinstance(error, submitit.core.utils.FailedJobError)
+                status = "failed" if failed else "interrupted"
+                summaries = [finish_summary(d, status, message) for d in populations[i].run_dirs]
             ended.add(i)
             on_end(i, summaries)
     except BaseException:
