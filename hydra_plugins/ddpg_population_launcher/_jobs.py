@@ -54,7 +54,8 @@ class Job:
     @property
     def env_set(self) -> dict[str, str]:
         """hydra.job.env_set: what the job's training process adds to its environment."""
-        env_set = OmegaConf.to_container(self.config.hydra.job.env_set, resolve=True)
+        node = OmegaConf.select(self.config, "hydra.job.env_set", default=None)
+        env_set = OmegaConf.to_container(node, resolve=True) if node is not None else {}
         assert isinstance(env_set, dict)
         return {str(key): str(value) for key, value in env_set.items()}
 
