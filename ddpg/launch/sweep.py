@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -43,7 +43,9 @@ class TrainingChild:
 
     The child has a session of its own, so a terminal's Ctrl-C reaches it once, from the
     launcher (:func:`stop_children`); it dies with the launcher (PR_SET_PDEATHSIG). The jobs go
-    to its stdin from a thread, so starting a population of many configs never blocks.
+    to its stdin from a thread, so starting a population of many configs never blocks. Its
+    environment is the launcher's plus `env_set` (the jobs' hydra.job.env_set: Hydra's run_job
+    sets it only around the task function, in the launcher's process).
     """
 
     def __init__(
@@ -52,6 +54,7 @@ class TrainingChild:
         run_dirs: Sequence[Path],
         log_path: Path,
         population: bool = False,
+        env_set: Mapping[str, str] | None = None,
     ) -> None:
         if len(configs) != len(run_dirs) or not configs or (len(configs) > 1 and not population):
             raise ValueError("one run_dir per config; more than one job only as a population")
@@ -72,6 +75,7 @@ class TrainingChild:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                env={**os.environ, **(env_set or {})},
             )
         jobs = [
             {"config": dataclasses.asdict(config), "run_dir": str(run_dir)}
@@ -92,17 +96,20 @@ class TrainingChild:
         return self.process.poll()
 
     def finish(self) -> list[dict[str, Any]]:
-        """Each job's summary once the child has exited. summary.json is authoritative; a job
-        the child did not record (killed, segfault, out of memory) is "failed", naming the exit
-        status and the log."""
+        """Each job's summary once the child has exited. summary.json is authoritative: a job
+        the child recorded (finished, diverged, ...) keeps its record. One it did not record is
+        "interrupted" when a signal killed the child (SIGKILL, the OOM killer: `resume=`
+        continues it from its last checkpoint) and "failed" when the child exited by itself;
+        the error names the signal or exit status and the log."""
         returncode = self.process.wait()
         who = "population" if self.population else "job"
         log = self.log_path.name if self.log_path.parent in self.run_dirs else str(self.log_path)
         if returncode < 0:
+            status = "interrupted"
             error = f"{who} process killed by {signal.Signals(-returncode).name} (see {log})"
         else:
-            error = f"{who} process exited with code {returncode} (see {log})"
-        return [finish_summary(run_dir, "failed", error) for run_dir in self.run_dirs]
+            status, error = "failed", f"{who} process exited with code {returncode} (see {log})"
+        return [finish_summary(run_dir, status, error) for run_dir in self.run_dirs]
 
     def mark_interrupted(self) -> list[dict[str, Any]]:
         """Record "interrupted" for the jobs the stopped child left without a final status."""
@@ -120,11 +127,15 @@ def train_in_child(config: RunConfig, run_dir: Path) -> dict[str, Any]:
 
 
 def train_population_in_child(
-    configs: Sequence[RunConfig], run_dirs: Sequence[Path], log_path: Path
+    configs: Sequence[RunConfig],
+    run_dirs: Sequence[Path],
+    log_path: Path,
+    env_set: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Train `configs` as one population in a fresh child (`ddpg.launch.job.train_population`) and
-    return each member's summary, in order; signals as :func:`train_in_child`."""
-    return _run_to_end(TrainingChild(configs, run_dirs, log_path, population=True))
+    """Train `configs` as one population in a fresh child (`ddpg.launch.job.train_population`),
+    with `env_set` added to its environment, and return each member's summary, in order;
+    signals as :func:`train_in_child`."""
+    return _run_to_end(TrainingChild(configs, run_dirs, log_path, True, env_set))
 
 
 def _run_to_end(child: TrainingChild) -> list[dict[str, Any]]:

@@ -127,7 +127,6 @@ def check_space(space: SearchSpace, cfg: DictConfig, build: HydraTrials) -> None
 _ABSENT = object()
 
 
-@hydra.main(config_path="../../conf", config_name="tune", version_base="1.3")
 def main(cfg: DictConfig) -> float:
     """Run (or continue) the study; return the best trial's value (NaN without one)."""
     hydra_cfg = HydraConfig.get()
@@ -235,6 +234,12 @@ def importance_lines(study: optuna.Study) -> list[str]:
     ] + [f"  {name:<{width}}  {value:.3f}" for name, value in importances.items()]
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """`python -m ddpg.tune`. hydra.main is applied here, not as a decorator: it sets Hydra's
+    version base for the whole process as it decorates (see ddpg.run.cli)."""
     with one_line_errors():  # Hydra's own errors (a search typo, a group typo): one line
-        main()
+        hydra.main(config_path="../../conf", config_name="tune", version_base="1.3")(main)()
+
+
+if __name__ == "__main__":
+    cli()

@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +47,13 @@ OnEnd = Callable[[int, list[dict[str, Any]]], None]
 
 @dataclass
 class Population:
-    """Members that train together: their configs, their run dirs, and the one log file."""
+    """Members that train together: their configs, their run dirs, the one log file, and what
+    their process adds to its environment (hydra.job.env_set)."""
 
     configs: list[RunConfig]
     run_dirs: list[Path]
     log_path: Path
+    env_set: dict[str, str] = field(default_factory=dict)
 
 
 def train_local(
@@ -68,7 +70,9 @@ def train_local(
                 index = pending.pop(0)
                 on_start(index)
                 p = populations[index]
-                running[index] = TrainingChild(p.configs, p.run_dirs, p.log_path, population=True)
+                running[index] = TrainingChild(
+                    p.configs, p.run_dirs, p.log_path, population=True, env_set=p.env_set
+                )
             for index, child in list(running.items()):
                 if child.poll() is not None:
                     del running[index]
@@ -108,8 +112,10 @@ def train_slurm(
 
     On the node the population trains in a child process
     (ddpg.launch.sweep.train_population_in_child), as it would here. A SLURM job that ends without
-    results (timeout, cancel, node failure) marks its unrecorded members "failed" with submitit's
-    reason; the log says more.
+    results (timeout, cancel, out of memory, node failure) marks its unrecorded members
+    "interrupted" (resume= continues them), one whose code raised on the node "failed", with
+    submitit's reason; the log says more. A lone population is a plain SLURM job, not an array
+    task: submitit submits an array of one so.
 
     Args:
         settings: hydra.launcher.slurm: submitit_folder, name, the generic resources
@@ -125,12 +131,24 @@ def train_slurm(
     executor.update_parameters(
         **{k if k in _GENERIC else f"slurm_{k}": value for k, value in settings.items()}
     )
-    jobs = executor.map_array(
-        train_population_in_child,
-        [p.configs for p in populations],
-        [p.run_dirs for p in populations],
-        [p.log_path for p in populations],
-    )
+    try:
+        jobs = executor.map_array(
+            train_population_in_child,
+            [p.configs for p in populations],
+            [p.run_dirs for p in populations],
+            [p.log_path for p in populations],
+            [p.env_set for p in populations],
+        )
+    except submitit.core.utils.FailedJobError as error:  # sbatch refused: nothing was queued
+        # ddpg.launch.slurm_check asks SLURM first; this is what it could not foresee.
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        for i, p in enumerate(populations):
+            on_start(i)
+            summaries = [
+                finish_summary(d, "failed", f"sbatch refused: {reason}") for d in p.run_dirs
+            ]
+            on_end(i, summaries)
+        return
     index = {job.job_id: i for i, job in enumerate(jobs)}
     ended: set[int] = set()
     for i in range(len(jobs)):
@@ -143,7 +161,11 @@ def train_slurm(
             except Exception as error:  # submitit's UncompletedJobError, FailedJobError, ...
                 reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
                 message = f"SLURM job {job.job_id} ended without results: {reason}"
-                summaries = [finish_summary(d, "failed", message) for d in populations[i].run_dirs]
+                # Ended from outside (cancel, time limit, OOM, node failure): resume= continues
+                # it. FailedJobError: the launching code itself raised on the node.
+                failed = isinstance(error, submitit.core.utils.FailedJobError)
+                status = "failed" if failed else "interrupted"
+                summaries = [finish_summary(d, status, message) for d in populations[i].run_dirs]
             ended.add(i)
             on_end(i, summaries)
     except BaseException:

@@ -2,23 +2,30 @@
 
     python -m ddpg.run -m hydra/launcher=population agent.tau=0.001,0.005 seed=0,1,2
 
-Each job is set up as Hydra's run_job sets it up (its sweep folder via hydra.sweep.subdir, the
-.hydra/ record, its overrides) and validated to a RunConfig as ddpg.run does; a rejected job is
-recorded "failed" (summary.json, params.json) and joins no population. The rest are grouped by
-ddpg.population.keys.group_jobs (populations of at most `max_members`), and each population
-trains in one fresh process (ddpg.launch.job.train_population via ddpg.launch.sweep) on this
-machine,
-`n_workers` at once, or as one SLURM job each. Every member writes its own run folder, so
-compare, TensorBoard and the sweep's HParams table see ordinary jobs.
+Only ddpg.run's jobs train as populations (its task function carries the mark of
+ddpg.launch.population_task). Any other app's jobs run as Hydra's BasicLauncher runs them: its
+own task function, one job after the other, a FAILED JobReturn holding what it raised.
 
-Hydra's callbacks are deferred: setting a job up runs with none, and on_job_start/on_job_end run
-around the population's training, so the HParams callback finds each job's tb/. The job's value
-is its final eval (NaN when there is none, or when it failed, diverged or was interrupted, as
+Each ddpg job is set up as Hydra's run_job sets it up (its sweep folder via hydra.sweep.subdir,
+the .hydra/ record, its overrides) and validated to a RunConfig as ddpg.run validates a sweep's
+job (population.size is refused there too); a rejected job is recorded "failed" (summary.json,
+params.json), gets its callbacks at once and joins no population. The rest are grouped by
+ddpg.population.keys.group_jobs (with hydra.job.env_set as one more key that must be equal: one
+process has one environment) into populations of at most `max_members`, and each population
+trains in one fresh process (ddpg.launch.job.train_population via ddpg.launch.sweep) on this
+machine, `n_workers` at once, or as one SLURM array task each. Every member writes its own run
+folder, so compare, TensorBoard and the sweep's HParams table see ordinary jobs.
+
+Hydra's callbacks of a job that trains are deferred: setting it up runs with none, and
+on_job_start/on_job_end run around its population's training (with the job's HydraConfig and
+env_set, as run_job has them), so the HParams callback finds each job's tb/. The job's value is
+its final eval (NaN when there is none, or when it failed, diverged or was interrupted, as
 ddpg.run returns it) and its status COMPLETED, as with every other launcher: a FAILED JobReturn
 would make Hydra's sweeper re-raise after the batch, ending the sweep without its report.
 
 One log per population: <sweep dir>/populations/<first member's job number>.log, starting with
-a line naming its members' folders; a member that died unrecorded names that log.
+a line naming its members' folders. A population whose process is killed (SIGKILL, the OOM
+killer) leaves its unfinished members "interrupted", which `resume=<sweep>` continues.
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ BACKENDS = ("local", "slurm")
 
 
 class PopulationLauncher(Launcher):
-    """Launches a sweep's jobs as populations (conf/hydra/launcher/population.yaml)."""
+    """Launches a sweep's jobs as populations (options: population.yaml beside this file)."""
 
     def __init__(
         self,
@@ -76,12 +83,36 @@ class PopulationLauncher(Launcher):
     def launch(
         self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
     ) -> Sequence[JobReturn]:
-        """Set up every job, train the valid ones as populations, return one JobReturn per job
-        in the order given."""
+        """ddpg.run's jobs: set up every job, train the valid ones as populations, return one
+        JobReturn per job in the order given. Any other app's: as Hydra's basic launcher."""
+        from ddpg.launch.population_task import is_population_task
+
+        if not is_population_task(self.task_function):
+            return self._launch_basic(job_overrides, initial_job_idx)
+        return self._launch_populations(job_overrides, initial_job_idx)
+
+    def _launch_basic(
+        self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
+    ) -> Sequence[JobReturn]:
+        """Each job runs its own task function here, one after the other (Hydra's BasicLauncher:
+        its callbacks, env_set, and a FAILED JobReturn holding the exception it raised)."""
+        from hydra._internal.core_plugins.basic_launcher import BasicLauncher
+
+        assert self.config is not None and self.hydra_context is not None
+        assert self.task_function is not None
+        basic = BasicLauncher()
+        basic.setup(
+            hydra_context=self.hydra_context, task_function=self.task_function, config=self.config
+        )
+        return basic.launch(job_overrides, initial_job_idx)
+
+    def _launch_populations(
+        self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
+    ) -> Sequence[JobReturn]:
         from ddpg.population.keys import group_jobs
 
         from ._backends import Population, train_local, train_slurm
-        from ._jobs import current, job_value, refuse_shared_run_dirs, set_up
+        from ._jobs import callbacks_of, job_value, refuse_shared_run_dirs, set_up
 
         assert self.config is not None and self.hydra_context is not None
         task_function = self.task_function
@@ -96,6 +127,11 @@ class PopulationLauncher(Launcher):
         ]
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         refuse_shared_run_dirs(jobs)
+        for job in jobs:  # a rejected job's callbacks, as any launcher would call them
+            if job.run_config is None:
+                with callbacks_of(job):
+                    self._callbacks.on_job_start(config=job.config, task_function=task_function)
+                    self._callbacks.on_job_end(config=job.config, job_return=job.job_return)
         trainable = [(job, job.run_config) for job in jobs if job.run_config is not None]
         max_members = self.max_members
         if self.backend == "local" and self.n_workers > 1 and trainable:
@@ -105,11 +141,12 @@ class PopulationLauncher(Launcher):
         groups = [[trainable[i][0] for i in group] for group in grouping]
         populations = [
             Population(
-                [trainable[i][1] for i in group],
-                [trainable[i][0].run_dir for i in group],
-                sweep_dir / "populations" / f"{trainable[group[0]][0].num}.log",
+                [member.run_config for member in members],  # type: ignore[misc]
+                [member.run_dir for member in members],
+                sweep_dir / "populations" / f"{members[0].num}.log",
+                members[0].env_set,  # equal within a population: it is a grouping key
             )
-            for group in grouping
+            for members in groups
         ]
         log.info(
             f"Launching {len(jobs)} jobs as {len(groups)} populations "
@@ -120,14 +157,14 @@ class PopulationLauncher(Launcher):
 
         def on_start(index: int) -> None:
             for member in groups[index]:
-                with current(member.config):
+                with callbacks_of(member):
                     self._callbacks.on_job_start(config=member.config, task_function=task_function)
 
         def on_end(index: int, summaries: list[dict[str, Any]]) -> None:
             for member, summary in zip(groups[index], summaries, strict=True):
                 member.value = job_value(member.run_dir, summary)
                 member.job_return.return_value = member.value
-                with current(member.config):
+                with callbacks_of(member):
                     self._callbacks.on_job_end(config=member.config, job_return=member.job_return)
 
         try:

@@ -29,7 +29,9 @@ RECORD = Path(os.environ.get("DDPG_FAKE_POPULATIONS", "/nonexistent"))
 def train_population(configs: list[RunConfig], run_dirs: list[Path]) -> list[dict[str, Any]]:
     """Each member's final eval is 1000 * tau + seed; status completed."""
     with open(RECORD / "populations.jsonl", "a") as f:
-        f.write(json.dumps({"pid": os.getpid(), "run_dirs": [str(d) for d in run_dirs]}) + "\n")
+        record = {"pid": os.getpid(), "run_dirs": [str(d) for d in run_dirs]}
+        record["env"] = os.environ.get("DDPG_FAKE_ENV")  # hydra.job.env_set reaches us?
+        f.write(json.dumps(record) + "\n")
     summaries = []
     for config, run_dir in zip(configs, run_dirs, strict=True):
         run_dir.mkdir(parents=True, exist_ok=True)

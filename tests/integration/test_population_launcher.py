@@ -158,6 +158,63 @@ def test_a_rejected_value_fails_alone_and_network_sizes_split_populations(tmp_pa
     assert sorted(population_logs(tmp_path).values()) == [[name] for name in completed]
 
 
+def population_child(launcher_pid: int) -> int | None:
+    """The pid of the launcher's running population process (python -m ddpg.launch.sweep)."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"ddpg.launch.sweep" in argv and str(launcher_pid).encode() in argv:
+            return int(cmdline.parent.name)
+    return None
+
+
+@pytest.mark.slow
+def test_a_sigkilled_population_leaves_its_members_to_resume(tmp_path: Path) -> None:
+    """Two populations one after the other: 300 steps (completes), then 3000 steps, whose
+    process is SIGKILLed once both members have checkpointed. Its members are "interrupted",
+    the others keep "completed", and `resume=<sweep>` (the README's form) trains the two on."""
+    sweep_dir = tmp_path / "sweep"
+    overrides = [*TINY, "trainer.total_steps=300,3000", "seed=0,1", "trainer.checkpoint_every=100"]
+    process = start(sweep_dir, *overrides)
+    long_dirs = [sweep_dir / "2_seed=0,trainer.total_steps=3000"]
+    long_dirs.append(sweep_dir / "3_seed=1,trainer.total_steps=3000")
+    deadline = time.monotonic() + 300
+    while not all(any((d / "checkpoints").glob("step_*")) for d in long_dirs):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[0]
+        time.sleep(0.1)
+    child = population_child(process.pid)
+    assert child is not None
+    os.kill(child, signal.SIGKILL)
+    output = finish(process)
+
+    jobs = summaries(sweep_dir)
+    log = sweep_dir / "populations" / "2.log"
+    for d in long_dirs:
+        assert jobs[d.name]["status"] == "interrupted", jobs[d.name]
+        assert jobs[d.name]["error"] == f"population process killed by SIGKILL (see {log})"
+        assert f"error: job {d.name}: population process killed by SIGKILL" in output
+    short = ["0_seed=0,trainer.total_steps=300", "1_seed=1,trainer.total_steps=300"]
+    assert [jobs[name]["status"] for name in short] == ["completed", "completed"]
+    finished = {name: jobs[name] for name in short}
+
+    resumed = subprocess.run(
+        [sys.executable, "-m", "ddpg.run", f"resume={sweep_dir}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert f"resuming 2 runs in {sweep_dir}" in resumed.stderr
+    jobs = summaries(sweep_dir)
+    for d in long_dirs:
+        assert jobs[d.name]["status"] == "completed", jobs[d.name]
+        assert jobs[d.name]["env_steps"] == 3000
+    assert {name: jobs[name] for name in short} == finished  # left as they were
+
+
 # ------------------------------------------------------------------------- fake training
 
 
@@ -217,7 +274,35 @@ def test_jobs_sharing_shapes_train_together_and_each_gets_its_callbacks(fake, tm
 
 
 @pytest.mark.slow
-def test_a_population_that_dies_fails_its_members_only(fake, tmp_path: Path) -> None:
+def test_rejected_jobs_get_their_callbacks_and_env_set_reaches_training(fake, tmp_path):
+    """Every job gets on_job_start/on_job_end, the rejected ones too; population.size is
+    refused in a sweep as ddpg.run refuses it under any launcher; hydra.job.env_set is in the
+    training process's environment, and jobs whose env_set differs train apart."""
+    env, record = fake
+    sweep_dir = tmp_path / "sweep"
+    overrides = ["+experiment=smoke", "agent.tau=0.001,7", "population.size=1,2", "seed=0,1"]
+    env_set = "+hydra.job.env_set.DDPG_FAKE_ENV=s${hydra.job.num}"  # differs: apart
+    output = finish(start(sweep_dir, *overrides, PROBE, env_set, env=env))
+
+    jobs = summaries(sweep_dir)
+    names = sorted(jobs, key=lambda n: int(n.split("_")[0]))
+    assert len(names) == 8, output[-3000:]
+    trained = names[:2]  # tau 0.001, size 1, seeds 0 and 1 (size is not in a job's name)
+    assert [jobs[n]["status"] for n in names] == ["completed"] * 2 + ["failed"] * 6
+    for name in names[2:4]:  # tau 0.001, size 2
+        assert jobs[name]["error"].startswith("population.size applies to single runs")
+    events = records(record, "callbacks.jsonl")
+    assert sorted(e["num"] for e in events if e["event"] == "start") == list(range(8))
+    assert sorted(e["num"] for e in events if e["event"] == "end") == list(range(8))
+    populations = records(record, "populations.jsonl")
+    assert sorted((p["env"], [Path(d).name for d in p["run_dirs"]]) for p in populations) == [
+        ("s0", [trained[0]]),
+        ("s1", [trained[1]]),
+    ]
+
+
+@pytest.mark.slow
+def test_a_killed_population_leaves_its_members_interrupted_the_others_go_on(fake, tmp_path):
     env, record = fake
     sweep_dir = tmp_path / "sweep"
     overrides = ["+experiment=smoke", "agent.tau=0.001,0.9,0.005", "hydra.launcher.max_members=1"]
@@ -227,7 +312,7 @@ def test_a_population_that_dies_fails_its_members_only(fake, tmp_path: Path) -> 
     assert jobs["0_agent.tau=0.001"]["status"] == "completed"
     assert jobs["2_agent.tau=0.005"]["status"] == "completed"
     died = jobs["1_agent.tau=0.9"]
-    assert died["status"] == "failed"
+    assert died["status"] == "interrupted"  # resume= continues it from its checkpoint
     log = sweep_dir / "populations" / "1.log"
     assert died["error"] == f"population process killed by SIGKILL (see {log})"
     assert "error: job 1_agent.tau=0.9: population process killed by SIGKILL" in output
@@ -298,6 +383,22 @@ def test_slurm_backend_runs_each_population_as_one_slurm_job(tmp_path: Path) -> 
     script = (sweep_dir / ".submitit" / array / f"{array}_submission.sh").read_text()
     assert f"#SBATCH --partition={partition}" in script and "#SBATCH --array=0-1" in script
     assert len(population_logs(sweep_dir)) == 2
+
+
+@pytest.mark.slow
+def test_a_sweep_of_one_population_is_one_plain_slurm_job(tmp_path: Path) -> None:
+    """As submitit (and so Hydra's submitit launcher) submits an array of one: a plain job."""
+    sweep_dir = tmp_path / "sweep"
+    process = start(sweep_dir, *TINY, "seed=0,1", *slurm_backend())
+    try:
+        output = finish(process, timeout=300)
+    finally:
+        cancel(sweep_job_ids(sweep_dir))
+    jobs = summaries(sweep_dir)
+    assert [summary["status"] for summary in jobs.values()] == ["completed"] * 2, output[-3000:]
+    (job,) = sweep_job_ids(sweep_dir)
+    assert "_" not in job  # no array task
+    assert population_logs(sweep_dir) == {"0.log": sorted(jobs)}
 
 
 # ------------------------------------------------------------------------- the preset

@@ -218,3 +218,43 @@ def test_a_job_warned_of_its_time_limit_checkpoints_and_records_interrupted(
     assert long["status"] == "interrupted", long
     assert long["error"] == "stopped by SIGTERM; resume to continue", long
     assert checkpoints and checkpoints[-1].name == f"step_{long['env_steps']:09d}", checkpoints
+
+
+@pytest.mark.parametrize(
+    "overrides, key",
+    [
+        (["hydra/launcher=slurm"], "hydra.launcher.partition"),
+        (
+            ["hydra/launcher=population", "hydra.launcher.backend=slurm"],
+            "hydra.launcher.slurm.partition",
+        ),
+    ],
+    ids=["submitit", "population"],
+)
+def test_a_partition_slurm_does_not_have_is_one_line_and_leaves_nothing(
+    slurm: str, tmp_path: Path, overrides: list[str], key: str
+) -> None:
+    """Asked of SLURM (sbatch --test-only) before the sweep folder exists: exit 2, one line
+    naming the key and the value, no traceback, no folder, nothing queued."""
+    sweep_dir = tmp_path / "sweep"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ddpg.run",
+            "-m",
+            *overrides,
+            f"{key}=no_such_partition",
+            "+experiment=smoke",
+            f"hydra.sweep.dir={sweep_dir}",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr[-3000:]
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {key}='no_such_partition' is refused by SLURM: "), line
+    assert "no_such_partition" in line.split("SLURM: ", 1)[1]  # SLURM's own words
+    assert not sweep_dir.exists()

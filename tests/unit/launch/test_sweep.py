@@ -26,7 +26,8 @@ def read(run_dir: Path) -> dict:
     return json.loads((run_dir / "summary.json").read_text())
 
 
-def test_a_population_that_dies_fails_every_member_and_names_its_log(tmp_path, monkeypatch):
+def test_a_population_killed_by_a_signal_leaves_its_members_interrupted(tmp_path, monkeypatch):
+    """Interrupted, not failed: `resume=` continues them (SIGKILL, the OOM killer)."""
     fake_python(tmp_path, monkeypatch, "kill -9 $$")
     run_dirs = [tmp_path / "a", tmp_path / "b"]
     log = tmp_path / "populations" / "0.log"
@@ -34,12 +35,12 @@ def test_a_population_that_dies_fails_every_member_and_names_its_log(tmp_path, m
     found = sweep.train_population_in_child([RunConfig(), RunConfig(seed=1)], run_dirs, log)
 
     error = f"population process killed by SIGKILL (see {log})"
-    assert found == [{"status": "failed", "error": error}] * 2
+    assert found == [{"status": "interrupted", "error": error}] * 2
     assert [read(d) for d in run_dirs] == found
     assert log.read_text().splitlines()[0] == f"population of 2: {run_dirs[0]}, {run_dirs[1]}"
 
 
-def test_an_exit_code_is_named_and_a_recorded_end_is_kept(tmp_path, monkeypatch):
+def test_an_exit_code_fails_the_unrecorded_and_a_recorded_end_is_kept(tmp_path, monkeypatch):
     fake_python(tmp_path, monkeypatch, "exit 3")
     done, lost = tmp_path / "done", tmp_path / "lost"
     done.mkdir()
@@ -87,3 +88,14 @@ def test_more_than_one_job_needs_a_population(tmp_path: Path) -> None:
         sweep.TrainingChild([RunConfig()] * 2, [tmp_path / "a", tmp_path / "b"], tmp_path / "l")
     with pytest.raises(ValueError, match="one run_dir per config"):
         sweep.TrainingChild([RunConfig()], [], tmp_path / "l", population=True)
+
+
+def test_the_child_gets_its_env_set(tmp_path, monkeypatch):
+    """hydra.job.env_set reaches the training process, added to the launcher's environment."""
+    fake_python(tmp_path, monkeypatch, f'echo "$DDPG_TEST_A $HOME" > {tmp_path}/env.txt')
+    monkeypatch.setenv("HOME", "/home/here")
+    child = sweep.TrainingChild(
+        [RunConfig()], [tmp_path / "job"], tmp_path / "job.log", env_set={"DDPG_TEST_A": "1"}
+    )
+    child.finish()
+    assert (tmp_path / "env.txt").read_text() == "1 /home/here\n"
