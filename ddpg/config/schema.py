@@ -69,11 +69,11 @@ class AgentConfig:
             self.batch_size,
             f"an integer in [1, agent.buffer_size={self.buffer_size}]",
         )
-        check(
-            self.learning_starts >= 0,
+        check(  # the replay stops growing at buffer_size: a later start never comes
+            0 <= self.learning_starts <= self.buffer_size,
             "agent.learning_starts",
             self.learning_starts,
-            "an integer >= 0",
+            f"an integer in [0, agent.buffer_size={self.buffer_size}]",
         )
         check(
             self.updates_per_step >= 1,
@@ -289,4 +289,20 @@ class RunConfig:
             raise ConfigError(
                 f"trainer.early_stop={self.trainer.early_stop!r} needs a score to stop at: "
                 f"set trainer.target_score ({self.env.id} has no env.solved_score)"
+            )
+        self._check_budget_reaches_learning()
+
+    def _check_budget_reaches_learning(self) -> None:
+        """Refuse a budget that ends before the first update: it would warm up, never train, and
+        still report a final evaluation as if it had. The trainer's first update is at the step
+        where the replay holds max(agent.learning_starts, agent.batch_size) transitions."""
+        agent, total_steps = self.agent, self.trainer.total_steps
+        key, start = "agent.learning_starts", agent.learning_starts
+        if agent.batch_size > start:
+            key, start = "agent.batch_size", agent.batch_size
+        if total_steps <= start:
+            raise ConfigError(
+                f"trainer.total_steps={total_steps} is invalid: the agent would never train, as "
+                f"its first update waits for {key}={start} steps (raise trainer.total_steps above "
+                f"{start} or lower {key})"
             )

@@ -144,7 +144,11 @@ def _replay(job_path: Path) -> None:
     check_first_frame(env, env_config.id)
     with warnings.catch_warnings():  # re-recording a seed overwrites its own files: intended
         warnings.filterwarnings("ignore", message=".*Overwriting existing videos")
-        env = gym.wrappers.RecordVideo(env, job["folder"], name_prefix=job["prefix"])
+        # Every replayed episode is one asked for: RecordVideo's default schedule (episodes 0, 1,
+        # 8, 27, ...) would drop the third onwards.
+        env = gym.wrappers.RecordVideo(
+            env, job["folder"], episode_trigger=lambda episode: True, name_prefix=job["prefix"]
+        )
     returns = []
     try:
         for actions in episodes:

@@ -22,7 +22,7 @@ def test_the_env_id_alone_is_not_a_false_solve(tmp_path, repo):
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     env["PYTHONPATH"] = str(repo)  # this checkout's ddpg, run from tmp_path (outputs/ go there)
     overrides = ["env.id=MountainCarContinuous-v0", "trainer.total_steps=300"]
-    overrides += ["trainer.eval_episodes=1", "trainer.progress=false"]
+    overrides += ["trainer.eval_episodes=1", "trainer.progress=false", "env.warmup_steps=100"]
     done = subprocess.run(
         [sys.executable, "-m", "ddpg.run", *overrides],
         cwd=tmp_path,

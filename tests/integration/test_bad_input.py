@@ -140,6 +140,17 @@ def test_a_run_that_never_starts_leaves_no_outputs_folder(tmp_path):
     ]
 
 
+def test_a_budget_that_never_reaches_learning_starts_is_refused(tmp_path):
+    # LunarLander warms up for 10,000 steps: 2,000 used to end "completed" without an update.
+    done = command(tmp_path, "ddpg.run", "env=lunarlander", "trainer.total_steps=2000")
+    assert one_line(done) == (
+        "error: trainer.total_steps=2000 is invalid: the agent would never train, as its first "
+        "update waits for agent.learning_starts=10000 steps (raise trainer.total_steps above "
+        "10000 or lower agent.learning_starts)"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_deprecated_env_id_is_our_line_alone(tmp_path):
     done = command(tmp_path, "ddpg.run", "+experiment=smoke", "env.id=Pendulum-v0")
     assert one_line(done) == (  # gymnasium's "Pendulum-v0 is out of date" warning is not shown
@@ -189,7 +200,7 @@ def test_an_output_folder_that_cannot_be_made_is_one_line(tmp_path, args, made):
 def test_a_tune_storage_that_is_not_a_journal_leaves_no_study_folder(tmp_path):
     journal = tmp_path / "notes.txt"
     journal.write_text("not a journal\n")
-    done = command(tmp_path, "ddpg.tune", f"tune.storage={journal}", "trainer.total_steps=300")
+    done = command(tmp_path, "ddpg.tune", f"tune.storage={journal}", "trainer.total_steps=3000")
     assert one_line(done) == (
         f"error: tune.storage={journal} cannot be read as an Optuna journal: "
         "Expecting value: line 1 column 1 (char 0)"

@@ -112,6 +112,17 @@ def test_video_is_an_mp4_with_a_frame_per_step(run_dir, capsys):
     assert result(run_dir)["returns"] == returns_with_video  # recording changes nothing
 
 
+@pytest.mark.parametrize(("asked", "videos"), [([], 3), (["video_episodes=5"], 5)])
+def test_video_records_exactly_the_episodes_asked_for(run_dir, tmp_path, capsys, asked, videos):
+    run = tmp_path / "run"  # a copy: the videos of other tests must not be counted
+    shutil.copytree(run_dir, run, ignore=shutil.ignore_patterns("evaluation.json", "videos"))
+    code, _, err = evaluate(capsys, f"run_dir={run}", "episodes=5", "seed=3", "video=true", *asked)
+    assert code == 0, err
+    names = [f"eval-seed3-episode-{i}.mp4" for i in range(videos)]
+    assert sorted(path.name for path in (run / "videos").iterdir()) == names
+    assert result(run)["videos"] == [f"videos/{name}" for name in names]
+
+
 def test_not_a_run_is_a_one_line_error(tmp_path, capsys):
     code, out, err = evaluate(capsys, f"run_dir={tmp_path}")
     assert code == 2 and out == ""

@@ -37,7 +37,7 @@ def compose_run(*overrides: str) -> RunConfig:
 
 @pytest.mark.parametrize(("group", "option"), OPTIONS)
 def test_every_group_option_composes_and_builds(group, option):
-    config = compose_run(f"{group}={option}", "agent.buffer_size=1000", "agent.batch_size=8")
+    config = compose_run(f"{group}={option}", "agent.buffer_size=10000", "agent.batch_size=8")
     assert getattr(config, group).name == option
     components = build([config])
     obs, _ = components.envs[0].reset(seed=0)
@@ -232,6 +232,28 @@ def test_bad_values_raise_config_error_naming_the_key(override, key):
 def test_batch_larger_than_buffer_is_rejected():
     with pytest.raises(ConfigError, match="agent.batch_size"):
         compose_run("agent.buffer_size=10", "agent.batch_size=64")
+
+
+def test_a_budget_that_ends_before_learning_starts_is_refused_naming_both_keys():
+    # The case: LunarLander warms up for 10,000 steps, so 2,000 would never train.
+    with pytest.raises(ConfigError) as refused:
+        compose_run("env=lunarlander", "trainer.total_steps=2000")
+    assert str(refused.value) == (
+        "trainer.total_steps=2000 is invalid: the agent would never train, as its first update "
+        "waits for agent.learning_starts=10000 steps (raise trainer.total_steps above 10000 or "
+        "lower agent.learning_starts)"
+    )
+    with pytest.raises(ConfigError, match=r"total_steps=1000 .* agent\.learning_starts=1000 "):
+        compose_run("env=pendulum", "trainer.total_steps=1000")  # the last step is 999
+    assert compose_run("env=pendulum", "trainer.total_steps=1001").trainer.total_steps == 1001
+    # Below the batch size the first update waits for a full batch instead.
+    with pytest.raises(ConfigError, match=r"waits for agent\.batch_size=128 steps"):
+        compose_run("agent.learning_starts=0", "trainer.total_steps=128")
+
+
+def test_learning_starts_beyond_the_replay_capacity_is_refused():
+    with pytest.raises(ConfigError, match=r"agent\.learning_starts=1000 is invalid: .*=500\]"):
+        compose_run("agent.buffer_size=500", "agent.learning_starts=1000")
 
 
 def test_dict_observation_space_is_rejected():

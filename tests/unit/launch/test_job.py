@@ -15,7 +15,7 @@ from ddpg.launch.job import train_population
     ("change", "key"),
     [
         ({"network": NetworkConfig(name="wide", actor_hidden=[128, 128])}, "network.actor_hidden"),
-        ({"trainer": TrainerConfig(total_steps=999)}, "trainer.total_steps"),
+        ({"trainer": TrainerConfig(total_steps=1999)}, "trainer.total_steps"),
     ],
 )
 def test_configs_that_differ_in_a_shared_key_are_refused_naming_it(tmp_path, change, key):

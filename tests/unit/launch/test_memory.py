@@ -52,7 +52,9 @@ def test_available_memory_is_memavailable_from_meminfo(tmp_path):
 
 def test_a_population_larger_than_the_machine_is_refused_naming_both():
     config = RunConfig(
-        population=PopulationConfig(size=1000), trainer=TrainerConfig(total_steps=1000)
+        population=PopulationConfig(size=1000),
+        agent=AgentConfig(learning_starts=100),
+        trainer=TrainerConfig(total_steps=1000),
     )
     needed = check_memory(config, available=10**12)  # fits: returned, nothing raised
     assert needed.total_bytes == 1000 * (1000 * 36 + 9026 * 16)

@@ -23,7 +23,7 @@ def member_envs(tmp_path: Path):
             env=EnvConfig(max_episode_steps=EPISODE),
             reward_norm=RewardNormConfig(name=name),
             network=NetworkConfig(name="tiny", actor_hidden=[4], critic_hidden=[4]),
-            trainer=TrainerConfig(total_steps=100, eval_every=100, eval_episodes=1),
+            trainer=TrainerConfig(total_steps=2000, eval_every=100, eval_episodes=1),
         )
         for seed, name in ((3, "none"), (4, "episode_return"))
     ]

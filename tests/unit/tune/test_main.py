@@ -23,7 +23,8 @@ from ddpg.tune.__main__ import (
 from ddpg.tune.space import parse_space
 from ddpg.tune.storage import TuneSettings
 
-TASK = ["env=pendulum", "tune.n_trials=4", "search=ddpg", "trainer.total_steps=300"]
+RUN = ["env=pendulum", "trainer.total_steps=300", "env.warmup_steps=100"]  # reaches an update
+TASK = [*RUN[:1], "tune.n_trials=4", "search=ddpg", *RUN[1:]]
 
 
 @pytest.fixture
@@ -94,7 +95,7 @@ def test_bad_dimensions_are_refused_before_any_trial(
 
 def test_the_best_trial_command_keeps_only_run_overrides() -> None:
     task = [*TASK, "hydra.verbose=true", "tune.pruner=none", "seed=3", "+experiment=smoke"]
-    kept = ["env=pendulum", "trainer.total_steps=300", "seed=3", "+experiment=smoke"]
+    kept = [*RUN, "seed=3", "+experiment=smoke"]
     assert base_overrides(task) == kept
 
 

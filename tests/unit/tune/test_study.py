@@ -20,7 +20,14 @@ import pytest
 import yaml
 from optuna.trial import TrialState
 
-from ddpg.config.schema import ConfigError, EnvConfig, RunConfig, TrainerConfig, from_mapping
+from ddpg.config.schema import (
+    AgentConfig,
+    ConfigError,
+    EnvConfig,
+    RunConfig,
+    TrainerConfig,
+    from_mapping,
+)
 from ddpg.launch.job import params_of
 from ddpg.storage.files import write_json_atomic
 from ddpg.tune.space import parse_space
@@ -30,6 +37,7 @@ from ddpg.tune.trials import StudyInterrupted, counted_trials, recover_stale
 
 BASE = RunConfig(
     env=EnvConfig(id="Pendulum-v1", solved_score=-200.0),
+    agent=AgentConfig(learning_starts=100),
     trainer=TrainerConfig(total_steps=1000, eval_every=250, eval_episodes=1),
 )
 SPACE = parse_space(
