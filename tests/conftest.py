@@ -11,6 +11,18 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def _restore_hydra_version_base():
+    """initialize_config_dir(version_base=...) sets a process-wide singleton, and with it Hydra's
+    working-directory default: without this, a test that composes conf/ changes how a later
+    test's launcher behaves (Hydra's launcher suites expect the unspecified base)."""
+    from hydra.version import VersionBase
+
+    before = VersionBase.instance().getbase()
+    yield
+    VersionBase.instance().version_base = before
+
+
 @pytest.fixture
 def repo() -> Path:
     """The repository root (where conf/ lives)."""

@@ -290,7 +290,8 @@ class RunConfig:
                 f"trainer.early_stop={self.trainer.early_stop!r} needs a score to stop at: "
                 f"set trainer.target_score ({self.env.id} has no env.solved_score)"
             )
-        self._check_budget_reaches_learning()
+        if self.resume is None:  # a resume trains with its saved config, checked when it began
+            self._check_budget_reaches_learning()
 
     def _check_budget_reaches_learning(self) -> None:
         """Refuse a budget that ends before the first update: it would warm up, never train, and

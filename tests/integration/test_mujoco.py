@@ -31,13 +31,12 @@ def random_hopper(tmp_path: Path, max_episode_steps: int) -> tuple[np.ndarray, n
     config = RunConfig(
         env=EnvConfig(id="Hopper-v5", max_episode_steps=max_episode_steps),
         network=NetworkConfig(name="tiny", actor_hidden=[8], critic_hidden=[8]),
-        agent=AgentConfig(batch_size=8, buffer_size=1000),
+        agent=AgentConfig(batch_size=8, buffer_size=1000, learning_starts=8),
         trainer=TrainerConfig(total_steps=STEPS, eval_every=10 * STEPS, eval_episodes=1),
     )
     config.trainer.progress = False
-    config.agent.learning_starts = (
-        10 * STEPS
-    )  # set past validation, which refuses a run that never trains
+    # No update at all: set after validation, which refuses a run that never trains.
+    config.agent.learning_starts = 10 * STEPS
     trainer = population_trainer([config], [tmp_path])
     trainer.train()
     trainer.close()

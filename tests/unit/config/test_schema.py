@@ -249,6 +249,10 @@ def test_a_budget_that_ends_before_learning_starts_is_refused_naming_both_keys()
     # Below the batch size the first update waits for a full batch instead.
     with pytest.raises(ConfigError, match=r"waits for agent\.batch_size=128 steps"):
         compose_run("agent.learning_starts=0", "trainer.total_steps=128")
+    # A resume trains with the run's saved config: the defaults composed beside `resume=` (here
+    # learning_starts=1000) say nothing about the run's own warm-up, so they are not checked.
+    resume = compose_run("resume=outputs/runs/a_run", "trainer.total_steps=400")
+    assert (resume.resume, resume.trainer.total_steps) == ("outputs/runs/a_run", 400)
 
 
 def test_learning_starts_beyond_the_replay_capacity_is_refused():
