@@ -11,13 +11,17 @@ newest step at which all of their checkpoints verify, and one line says so.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ddpg.config.schema import ConfigError
+from ddpg.config.schema import ConfigError, RunConfig
 from ddpg.launch.job import DIVERGED, ResumePlan, params_of, plan_resume, train_population
 from ddpg.population.keys import group_jobs
 from ddpg.storage.checkpoint import DamagedCheckpoint, list_checkpoints, verify_checkpoint
+
+#: How a population trains: (configs, run dirs) -> each member's summary, in order.
+Train = Callable[[list[RunConfig], list[Path]], list[dict[str, Any]]]
 
 
 def plan_resumes(resume: str | Path, changes: dict[str, Any]) -> list[ResumePlan]:
@@ -59,15 +63,19 @@ def plan_runs(resume: str | Path, changes: dict[str, Any]) -> list[ResumePlan]:
     return [_plan_member(run, changes) for run in runs]
 
 
-def resume_populations(plans: list[ResumePlan], max_members: int) -> list[dict[str, Any]]:
+def resume_populations(
+    plans: list[ResumePlan], max_members: int, train: Train = train_population
+) -> list[dict[str, Any]]:
     """Train the unfinished `plans` on, as populations of runs that share their shapes and
-    their checkpoint's step; returns their summaries."""
+    their checkpoint's step (each population by `train(configs, run_dirs)`: here, or in a
+    child); returns their summaries in the order of the unfinished plans."""
     todo = [p for p in plans if not p.finished]
-    summaries = []
+    summaries: dict[int, dict[str, Any]] = {}
     for members in group_jobs(_grouping(todo), max_members):
         chosen = [todo[i] for i in members]
-        summaries += train_population([p.config for p in chosen], [p.run_dir for p in chosen])
-    return summaries
+        ended = train([p.config for p in chosen], [p.run_dir for p in chosen])
+        summaries.update(zip(members, ended, strict=True))
+    return [summaries[i] for i in range(len(todo))]
 
 
 def nothing_to_do(where: Path, plans: list[ResumePlan]) -> str:

@@ -91,13 +91,14 @@ def test_a_damaged_newest_checkpoint_steps_every_member_back_and_stays_bit_ident
         assert_same_run(reference / f"m{k}", tmp_path / f"m{k}")
 
 
-@pytest.mark.parametrize("named", ["runs", "folder"])
-def test_through_the_population_launcher_a_damaged_member_steps_every_member_back(
-    reference, tmp_path, named
+@pytest.mark.parametrize("launcher", ["population:runs", "population:folder", "basic:folder"])
+def test_a_sweep_of_resumes_steps_a_damaged_members_population_back_together(
+    reference, tmp_path, launcher
 ):
-    """As above, resumed by `python -m ddpg.run -m hydra/launcher=population` with resume= the
-    three runs (three jobs, one population) or their folder (one job): the same line, and every
-    member ends as the uninterrupted run."""
+    """As above, resumed by `python -m ddpg.run -m` under the population launcher with resume=
+    the three runs (three jobs, one population) or their folder (one job), or under Hydra's
+    basic launcher with the folder (one job, its population in one child): the same line, and
+    every member ends as the uninterrupted run."""
     root = tmp_path / "runs"
     child = run_child(root)
     wait_for_step(root / "m0", 600, child)
@@ -107,10 +108,17 @@ def test_through_the_population_launcher_a_damaged_member_steps_every_member_bac
     arrays = find_checkpoint(root / "m1") / "arrays.npz"
     assert arrays.parent.name == "step_000000500"
     arrays.write_bytes(arrays.read_bytes()[: arrays.stat().st_size // 2])
-    resume = ",".join(str(root / f"m{k}") for k in range(len(MEMBERS)))
-    command = [sys.executable, "-m", "ddpg.run", "-m", "hydra/launcher=population"]
-    command += [f"resume={resume if named == 'runs' else root}"]
+    kind, named = launcher.split(":")
+    runs = ",".join(str(root / f"m{k}") for k in range(len(MEMBERS)))
+    command = [
+        sys.executable,
+        "-m",
+        "ddpg.run",
+        "-m",
+        f"resume={runs if named == 'runs' else root}",
+    ]
     command += [f"hydra.sweep.dir={tmp_path / 'sweep'}"]
+    command += ["hydra/launcher=population"] if kind == "population" else []
     resumed = subprocess.run(command, cwd=HERE.parents[1], capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     line = (
@@ -118,8 +126,9 @@ def test_through_the_population_launcher_a_damaged_member_steps_every_member_bac
         "step_000000250, the newest step at which every member's checkpoint verifies"
     )
     assert resumed.stderr.splitlines().count(line) == 1, resumed.stderr[-3000:]
-    logs = list((tmp_path / "sweep" / "populations").glob("*.log"))
-    assert [log.name for log in logs] == ["0.log"]  # one population, as it was interrupted
+    logs = list((tmp_path / "sweep").rglob("population*/*.log"))
+    logs += list((tmp_path / "sweep").rglob("population_*.log"))
+    assert len(logs) == 1, logs  # one population, as it was interrupted
     for k in range(len(MEMBERS)):
         summary = json.loads((root / f"m{k}" / "summary.json").read_text())
         assert (summary["status"], summary["env_steps"]) == ("completed", 900)
