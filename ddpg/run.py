@@ -20,6 +20,7 @@ Keras state, writers, seeds) reaches the next, and this process never imports Te
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import sys
 from pathlib import Path
@@ -50,7 +51,7 @@ from ddpg.launch.memory import check_memory
 from ddpg.launch.population_task import mark_population_task
 from ddpg.launch.resume import nothing_to_do, plan_resumes, resume_populations
 from ddpg.launch.run_folders import hydra_run_dir, remove_unstarted
-from ddpg.launch.sweep import train_in_child
+from ddpg.launch.sweep import train_in_child, train_population_in_child
 
 __all__ = ["cli", "hydra_run_dir", "main", "to_run_config"]
 
@@ -79,7 +80,9 @@ def main(cfg: DictConfig) -> float:
                 where = Path(config.resume) if len(plans) > 1 else plans[0].run_dir
                 print(nothing_to_do(where, plans))
                 return final_eval(read_summary(plans[0].run_dir / "summary.json"))
-            if len(plans) > 1 and not multirun:
+            if len(plans) > 1:  # a population's or a sweep's folder
+                if multirun:
+                    return _resume_folder_in_children(Path(config.resume), plans, hydra_dir)
                 return _resume_population_here(Path(config.resume), plans)
             config, run_dir = plans[0].config, plans[0].run_dir
             print(f"resuming {run_dir} from {plans[0].checkpoint.name}", file=sys.stderr)
@@ -137,6 +140,23 @@ def _resume_population_here(folder: Path, plans: list[ResumePlan]) -> float:
     print(f"resuming {len(todo)} runs in {folder}", file=sys.stderr)
     summaries = resume_populations(plans, max_members=64)
     return _report_population(folder, summaries, [plan.run_dir for plan in todo])
+
+
+def _resume_folder_in_children(folder: Path, plans: list[ResumePlan], hydra_dir: Path) -> float:
+    """A sweep job's resume of a folder: each population in a child of its own (its log in the
+    job's folder), as any sweep job trains; the mean final eval of the runs it trained."""
+    todo = [plan for plan in plans if not plan.finished]
+    print(f"resuming {len(todo)} runs in {folder}", file=sys.stderr)
+    logs = itertools.count()
+
+    def train(configs: list[RunConfig], run_dirs: list[Path]) -> list[dict]:
+        log = hydra_dir / f"population_{next(logs)}.log"
+        return train_population_in_child(configs, run_dirs, log)
+
+    summaries = resume_populations(plans, max_members=64, train=train)
+    values = [job_value(p.run_dir, s) for p, s in zip(todo, summaries, strict=True)]
+    finite = [value for value in values if not math.isnan(value)]
+    return sum(finite) / len(finite) if finite else math.nan
 
 
 def _report_population(folder: Path, summaries: list[dict], dirs: list[Path]) -> float:

@@ -11,13 +11,17 @@ newest step at which all of their checkpoints verify, and one line says so.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ddpg.config.schema import ConfigError
+from ddpg.config.schema import ConfigError, RunConfig
 from ddpg.launch.job import DIVERGED, ResumePlan, params_of, plan_resume, train_population
 from ddpg.population.keys import group_jobs
 from ddpg.storage.checkpoint import DamagedCheckpoint, list_checkpoints, verify_checkpoint
+
+#: How a population trains: (configs, run dirs) -> each member's summary, in order.
+Train = Callable[[list[RunConfig], list[Path]], list[dict[str, Any]]]
 
 
 def plan_resumes(resume: str | Path, changes: dict[str, Any]) -> list[ResumePlan]:
@@ -32,25 +36,46 @@ def plan_resumes(resume: str | Path, changes: dict[str, Any]) -> list[ResumePlan
     path = Path(resume)
     if (path / "manifest.json").is_file() or (path / "checkpoints").is_dir():
         return [plan_resume(path, changes)]
-    runs = sorted(p for p in path.glob("*") if (p / "checkpoints").is_dir())
-    if not runs:
-        return [plan_resume(path, changes)]  # raises the error naming what is missing
-    plans = [_plan_member(run, changes) for run in runs]
+    plans = plan_runs(path, changes)
     todo = [p for p in plans if not p.finished]
     for members in group_jobs(_grouping(todo), max_members=max(len(todo), 1)):
         step_back_together(path, [todo[i] for i in members])
     return plans
 
 
-def resume_populations(plans: list[ResumePlan], max_members: int) -> list[dict[str, Any]]:
+def plan_runs(resume: str | Path, changes: dict[str, Any]) -> list[ResumePlan]:
+    """The plan of each run `resume=` names (a checkpoint, a run folder, or a folder of run
+    folders), each run at its newest checkpoint even when that one is damaged, so that it stays
+    grouped with the runs it was interrupted with: `step_back_together` then moves the runs
+    that train together to a step where all of them verify.
+
+    Raises:
+        ConfigError: As plan_resume (a folder with no run folder in it holds no checkpoint).
+    """
+    path = Path(resume)
+    if (path / "manifest.json").is_file():  # a checkpoint the user chose
+        return [plan_resume(path, changes)]
+    if (path / "checkpoints").is_dir():
+        return [_plan_member(path, changes)]
+    runs = sorted(p for p in path.glob("*") if (p / "checkpoints").is_dir())
+    if not runs:
+        return [plan_resume(path, changes)]  # raises the error naming what is missing
+    return [_plan_member(run, changes) for run in runs]
+
+
+def resume_populations(
+    plans: list[ResumePlan], max_members: int, train: Train = train_population
+) -> list[dict[str, Any]]:
     """Train the unfinished `plans` on, as populations of runs that share their shapes and
-    their checkpoint's step; returns their summaries."""
+    their checkpoint's step (each population by `train(configs, run_dirs)`: here, or in a
+    child); returns their summaries in the order of the unfinished plans."""
     todo = [p for p in plans if not p.finished]
-    summaries = []
+    summaries: dict[int, dict[str, Any]] = {}
     for members in group_jobs(_grouping(todo), max_members):
         chosen = [todo[i] for i in members]
-        summaries += train_population([p.config for p in chosen], [p.run_dir for p in chosen])
-    return summaries
+        ended = train([p.config for p in chosen], [p.run_dir for p in chosen])
+        summaries.update(zip(members, ended, strict=True))
+    return [summaries[i] for i in range(len(todo))]
 
 
 def nothing_to_do(where: Path, plans: list[ResumePlan]) -> str:
@@ -82,13 +107,13 @@ def _plan_member(run: Path, changes: dict[str, Any]) -> ResumePlan:
     return plan_resume(run, changes)  # raises, naming the newest checkpoint's damage
 
 
-def step_back_together(folder: Path, members: list[ResumePlan]) -> None:
+def step_back_together(resume: str | Path, members: list[ResumePlan]) -> None:
     """Point `members` (runs that will train as one population, all at one checkpoint step) at
     the newest step, no later than theirs, at which every member's checkpoint verifies; print
     one line if that is an earlier one.
 
     Raises:
-        ConfigError: No such step (named with `folder`, what resume= gave).
+        ConfigError: No such step (named with `resume`, what resume= gave).
     """
     newest = members[0].checkpoint.name
     shared = set.intersection(
@@ -102,7 +127,7 @@ def step_back_together(folder: Path, members: list[ResumePlan]) -> None:
         damaged += found
     else:
         raise ConfigError(
-            f"resume={folder} is invalid: {_named(damaged)}, and its population "
+            f"resume={resume} is invalid: {_named(damaged)}, and its population "
             f"({len(members)} runs) has no earlier step at which every member's checkpoint "
             "verifies"
         )
@@ -111,9 +136,10 @@ def step_back_together(folder: Path, members: list[ResumePlan]) -> None:
     for member in members:
         member.checkpoint = member.run_dir / "checkpoints" / name
         member.config.resume = str(member.checkpoint)
+    who = f"{len(members)} runs resume together" if len(members) > 1 else "1 run resumes"
     print(
-        f"{_named(damaged)}; {len(members)} runs resume together from {name}, the newest step "
-        "at which every member's checkpoint verifies",
+        f"{_named(damaged)}; {who} from {name}, the newest step at which every member's "
+        "checkpoint verifies",
         file=sys.stderr,
     )
 

@@ -1,11 +1,16 @@
-"""One sweep job as the population launcher sees it: set up, validated, and its return value.
+"""One sweep job as the population launcher sees it: set up, validated, the runs it trains,
+and its value.
 
 ddpg.run.main's sweep path up to training, split so that training can wait for a population:
-validation records a rejected job "failed" (with its raw params) exactly as ddpg.run does, a
-resume trains in the resumed run's folder, and a finished job's value is what ddpg.run returns.
-It calls the helpers ddpg.run calls (ddpg.launch.job_outcome, ddpg.launch.run_folders), so a job's
-record and its printed line are those of any other launcher, not a copy that could drift. It never
-imports ddpg.run: that is the command, and the launcher may serve any Hydra app.
+validation records a rejected job "failed" (with its raw params) exactly as ddpg.run does; a
+resume trains in the resumed runs' folders: one run, or every unfinished run of the population's
+or sweep's folder that resume= names (as `python -m ddpg.run resume=<folder>` does), and runs
+that will train together step back together past a damaged checkpoint
+(ddpg.launch.resume.step_back_together), whichever jobs named them. A finished job's value is
+what ddpg.run returns. It calls the helpers ddpg.run calls (ddpg.launch.job_outcome,
+ddpg.launch.resume, ddpg.launch.run_folders), so a job's record and its printed line are those
+of any other launcher, not a copy that could drift. It never imports ddpg.run: that is the
+command, and the launcher may serve any Hydra app.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import contextlib
 import math
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +30,29 @@ from hydra.types import HydraContext
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from ddpg.config.schema import ConfigError, RunConfig
-from ddpg.launch.job import params_of, plan_resume, read_summary
+from ddpg.launch.job import ResumePlan, params_of, read_summary
 from ddpg.launch.job_outcome import (
     check_sweep_job,
     command_line_values,
     fail,
     final_eval,
+    job_value,
     to_run_config,
     write_raw_params,
 )
-from ddpg.launch.job_outcome import job_value as job_value
+from ddpg.launch.resume import nothing_to_do, plan_runs, step_back_together
 from ddpg.launch.run_folders import remove_unstarted
-from ddpg.storage.checkpoint import read_checkpoint_state
+from ddpg.population.keys import group_jobs
+
+
+@dataclass
+class Member:
+    """One run a job trains: its config and folder; for resume=, the plan it continues."""
+
+    run_config: RunConfig
+    run_dir: Path
+    plan: ResumePlan | None = None
+    summary: dict[str, Any] | None = None  # how it ended, once its population has
 
 
 @dataclass
@@ -46,10 +62,9 @@ class Job:
     num: int
     config: DictConfig  # the job's full config, hydra.runtime.output_dir set (for callbacks)
     job_return: JobReturn
-    run_dir: Path  # its sweep folder; for resume=, the resumed run's folder
-    run_config: RunConfig | None = None  # None: recorded already, nothing to train
+    run_dir: Path  # its sweep folder; for resume=, the run or the folder of runs it names
+    members: list[Member] = field(default_factory=list)  # none: recorded already
     value: float = math.nan
-    resume_step: int | None = None  # the env step its checkpoint holds, for resume=
 
     @property
     def env_set(self) -> dict[str, str]:
@@ -59,13 +74,30 @@ class Job:
         assert isinstance(env_set, dict)
         return {str(key): str(value) for key, value in env_set.items()}
 
-    def grouping_params(self) -> dict[str, Any]:
-        """What decides its population: its params, its env_set (one process has one
-        environment), and for a resume the checkpoint's env step
+    def grouping_params(self, member: Member) -> dict[str, Any]:
+        """What decides a member's population: its params, the job's env_set (one process has
+        one environment), and for a resume its checkpoint's step
         (ddpg.launch.job.train_population resumes its members together, from one step)."""
-        assert self.run_config is not None
-        extra = {"resume_step": self.resume_step, "hydra.job.env_set": self.env_set}
-        return params_of(self.run_config) | extra
+        checkpoint = member.plan.checkpoint.name if member.plan is not None else None
+        extra = {"checkpoint": checkpoint, "hydra.job.env_set": self.env_set}
+        return params_of(member.run_config) | extra
+
+    @property
+    def ended(self) -> bool:
+        return all(member.summary is not None for member in self.members)
+
+    def end_value(self) -> float:
+        """Its value once every member has ended: each member that did not succeed prints its
+        line; the mean final eval of the others (as ddpg.run returns for a folder of runs)."""
+        values = [job_value(m.run_dir, m.summary or {}) for m in self.members]
+        finite = [value for value in values if not math.isnan(value)]
+        return sum(finite) / len(finite) if finite else math.nan
+
+    def reject(self, message: str) -> None:
+        """Fail it before training, recorded in its own sweep folder (never in a resumed run)."""
+        own = Path(str(self.config.hydra.runtime.output_dir))
+        self.members, self.value = [], fail(own, message, multirun=True)
+        self.job_return.return_value = self.value
 
 
 def set_up(
@@ -85,37 +117,37 @@ def set_up(
         job_dir_key="hydra.sweep.dir",
         job_subdir_key="hydra.sweep.subdir",
     )
-    run_config, run_dir, value, resume_step = job_return._return_value  # never raises
+    members, run_dir, value = job_return._return_value  # never raises
     job_return.status, job_return.return_value = JobStatus.COMPLETED, value
-    return Job(num, config, job_return, run_dir, run_config, value, resume_step)
+    return Job(num, config, job_return, run_dir, members, value)
 
 
-def validate(cfg: DictConfig) -> tuple[RunConfig | None, Path, float, int | None]:
-    """(RunConfig or None, where it trains, value, resume step): ddpg.run.main up to training,
-    for one job of a sweep. A rejected job is recorded "failed" with its raw params; a resume
-    of a finished run is left as it is, with the final eval it has."""
+def validate(cfg: DictConfig) -> tuple[list[Member], Path, float]:
+    """(the runs it trains, where, value): ddpg.run.main up to training, for one job of a sweep.
+    A rejected job is recorded "failed" with its raw params; a resume with nothing to train
+    leaves the runs as they are and says so, with the final eval there is."""
     hydra_cfg = HydraConfig.get()
     run_dir = hydra_dir = Path(hydra_cfg.runtime.output_dir)
     try:
         config = to_run_config(cfg)
         check_sweep_job(config)
         if config.resume is None:
-            return config, run_dir, math.nan, None
-        plan = plan_resume(config.resume, command_line_values(cfg, hydra_cfg.overrides.task))
-        if plan.finished:
+            return [Member(config, run_dir)], run_dir, math.nan
+        changes = command_line_values(cfg, hydra_cfg.overrides.task)
+        plans = plan_runs(config.resume, changes)
+        where = Path(config.resume) if len(plans) > 1 else plans[0].run_dir
+        if all(plan.finished for plan in plans):
             remove_unstarted(hydra_dir)
-            print(f"{plan.run_dir} already finished; nothing to do", file=sys.stderr)
-            final = final_eval(read_summary(plan.run_dir / "summary.json"))
-            return None, plan.run_dir, final, None
-        print(f"resuming {plan.run_dir} from {plan.checkpoint.name}", file=sys.stderr)
-        step = int(read_checkpoint_state(plan.checkpoint)["train"]["step"])
-        return plan.config, plan.run_dir, math.nan, step
+            print(nothing_to_do(where, plans))
+            return [], where, final_eval(read_summary(plans[0].run_dir / "summary.json"))
+        todo = [Member(p.config, p.run_dir, p) for p in plans if not p.finished]
+        return todo, where, math.nan
     except ConfigError as error:
         write_raw_params(cfg, run_dir)
-        return None, run_dir, fail(run_dir, f"error: {error}", multirun=True), None
+        return [], run_dir, fail(run_dir, f"error: {error}", multirun=True)
     except Exception as error:
         message = f"error: {type(error).__name__}: {error}"
-        return None, run_dir, fail(run_dir, message, multirun=True), None
+        return [], run_dir, fail(run_dir, message, multirun=True)
 
 
 def refuse_shared_run_dirs(jobs: list[Job]) -> None:
@@ -123,14 +155,35 @@ def refuse_shared_run_dirs(jobs: list[Job]) -> None:
     (recorded in its own sweep folder, never in the resumed run)."""
     claimed: dict[Path, int] = {}
     for job in jobs:
-        if job.run_config is None:
-            continue
-        if job.run_dir in claimed:
-            own = Path(str(job.config.hydra.runtime.output_dir))
-            message = f"error: {job.run_dir} is already trained by job {claimed[job.run_dir]}"
-            job.run_config, job.value = None, fail(own, message, multirun=True)
-            job.job_return.return_value = job.value
-        claimed.setdefault(job.run_dir, job.num)
+        taken = [member.run_dir for member in job.members if member.run_dir in claimed]
+        if taken:
+            job.reject(f"error: {taken[0]} is already trained by job {claimed[taken[0]]}")
+        for member in job.members:
+            claimed[member.run_dir] = job.num
+
+
+def step_back(jobs: list[Job]) -> None:
+    """Resumed runs that will train together (equal grouping, at one step; populations that
+    max_members splits included) step back together past a damaged checkpoint, whichever jobs
+    named them; then each resuming job says from where. Where they cannot, every job with a run
+    among them fails with the one line."""
+    resuming = [(job, m) for job in jobs for m in job.members if m.plan is not None]
+    grouping = [job.grouping_params(member) for job, member in resuming]
+    for group in group_jobs(grouping, max_members=max(len(resuming), 1)):
+        owners = list({resuming[i][0].num: resuming[i][0] for i in group}.values())
+        named = ",".join(str(job.config.resume) for job in owners)  # as the command line
+        try:
+            step_back_together(named, [resuming[i][1].plan for i in group])  # type: ignore[misc]
+        except ConfigError as error:
+            for job in owners:
+                if job.members:  # not yet rejected for another of its runs
+                    job.reject(f"error: {error}")
+    for job in jobs:
+        plans = [member.plan for member in job.members if member.plan is not None]
+        if len(plans) == 1 and plans[0].run_dir == job.run_dir:
+            print(f"resuming {job.run_dir} from {plans[0].checkpoint.name}", file=sys.stderr)
+        elif plans:
+            print(f"resuming {len(plans)} runs in {job.run_dir}", file=sys.stderr)
 
 
 @contextlib.contextmanager

@@ -112,7 +112,7 @@ class PopulationLauncher(Launcher):
         from ddpg.population.keys import group_jobs
 
         from ._backends import Population, train_local, train_slurm
-        from ._jobs import callbacks_of, job_value, refuse_shared_run_dirs, set_up
+        from ._jobs import callbacks_of, refuse_shared_run_dirs, set_up, step_back
 
         assert self.config is not None and self.hydra_context is not None
         task_function = self.task_function
@@ -127,45 +127,58 @@ class PopulationLauncher(Launcher):
         ]
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         refuse_shared_run_dirs(jobs)
+        step_back(jobs)
         for job in jobs:  # a rejected job's callbacks, as any launcher would call them
-            if job.run_config is None:
+            if not job.members:
                 with callbacks_of(job):
                     self._callbacks.on_job_start(config=job.config, task_function=task_function)
                     self._callbacks.on_job_end(config=job.config, job_return=job.job_return)
-        trainable = [(job, job.run_config) for job in jobs if job.run_config is not None]
+        # A job that resumes a folder of runs has several members, maybe in several populations.
+        trainable = [(job, member) for job in jobs for member in job.members]
         max_members = self.max_members
         if self.backend == "local" and self.n_workers > 1 and trainable:
             # Every worker gets a population: a group is split rather than a core left idle.
             max_members = min(max_members, math.ceil(len(trainable) / self.n_workers))
-        grouping = group_jobs([job.grouping_params() for job, _ in trainable], max_members)
-        groups = [[trainable[i][0] for i in group] for group in grouping]
-        populations = [
-            Population(
-                [member.run_config for member in members],  # type: ignore[misc]
-                [member.run_dir for member in members],
-                sweep_dir / "populations" / f"{members[0].num}.log",
-                members[0].env_set,  # equal within a population: it is a grouping key
+        grouping = group_jobs([job.grouping_params(m) for job, m in trainable], max_members)
+        groups = [[trainable[i] for i in group] for group in grouping]
+        populations: list[Population] = []
+        logs: dict[int, int] = {}  # job number -> populations it leads so far
+        for members in groups:
+            num = members[0][0].num
+            logs[num] = logs.get(num, -1) + 1  # a job resuming a folder can lead several
+            name = f"{num}_{logs[num]}" if logs[num] else f"{num}"
+            populations.append(
+                Population(
+                    [member.run_config for _, member in members],
+                    [member.run_dir for _, member in members],
+                    sweep_dir / "populations" / f"{name}.log",
+                    members[0][0].env_set,  # equal within a population: it is a grouping key
+                )
             )
-            for members in groups
-        ]
         log.info(
             f"Launching {len(jobs)} jobs as {len(groups)} populations "
             f"(at most {self.max_members} members, backend {self.backend})"
         )
         for members in groups:
-            log.info(f"\t#{', '.join(str(m.num) for m in members)}")
+            log.info(f"\t#{', '.join(str(job.num) for job, _ in members)}")
+        started: set[int] = set()
 
         def on_start(index: int) -> None:
-            for member in groups[index]:
-                with callbacks_of(member):
-                    self._callbacks.on_job_start(config=member.config, task_function=task_function)
+            for job, _ in groups[index]:
+                if job.num not in started:
+                    started.add(job.num)
+                    with callbacks_of(job):
+                        self._callbacks.on_job_start(config=job.config, task_function=task_function)
 
         def on_end(index: int, summaries: list[dict[str, Any]]) -> None:
-            for member, summary in zip(groups[index], summaries, strict=True):
-                member.value = job_value(member.run_dir, summary)
-                member.job_return.return_value = member.value
-                with callbacks_of(member):
-                    self._callbacks.on_job_end(config=member.config, job_return=member.job_return)
+            for (_, member), summary in zip(groups[index], summaries, strict=True):
+                member.summary = summary
+            for job in {job.num: job for job, _ in groups[index]}.values():
+                if job.ended:  # its last population: every run of it has ended
+                    job.value = job.end_value()
+                    job.job_return.return_value = job.value
+                    with callbacks_of(job):
+                        self._callbacks.on_job_end(config=job.config, job_return=job.job_return)
 
         try:
             if self.backend == "slurm":

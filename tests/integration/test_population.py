@@ -91,6 +91,50 @@ def test_a_damaged_newest_checkpoint_steps_every_member_back_and_stays_bit_ident
         assert_same_run(reference / f"m{k}", tmp_path / f"m{k}")
 
 
+@pytest.mark.parametrize("launcher", ["population:runs", "population:folder", "basic:folder"])
+def test_a_sweep_of_resumes_steps_a_damaged_members_population_back_together(
+    reference, tmp_path, launcher
+):
+    """As above, resumed by `python -m ddpg.run -m` under the population launcher with resume=
+    the three runs (three jobs, one population) or their folder (one job), or under Hydra's
+    basic launcher with the folder (one job, its population in one child): the same line, and
+    every member ends as the uninterrupted run."""
+    root = tmp_path / "runs"
+    child = run_child(root)
+    wait_for_step(root / "m0", 600, child)
+    assert child.poll() is None, "the population finished before it could be killed"
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=60)
+    arrays = find_checkpoint(root / "m1") / "arrays.npz"
+    assert arrays.parent.name == "step_000000500"
+    arrays.write_bytes(arrays.read_bytes()[: arrays.stat().st_size // 2])
+    kind, named = launcher.split(":")
+    runs = ",".join(str(root / f"m{k}") for k in range(len(MEMBERS)))
+    command = [
+        sys.executable,
+        "-m",
+        "ddpg.run",
+        "-m",
+        f"resume={runs if named == 'runs' else root}",
+    ]
+    command += [f"hydra.sweep.dir={tmp_path / 'sweep'}"]
+    command += ["hydra/launcher=population"] if kind == "population" else []
+    resumed = subprocess.run(command, cwd=HERE.parents[1], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    line = (
+        f"damaged checkpoint file {arrays}: checksum mismatch; 3 runs resume together from "
+        "step_000000250, the newest step at which every member's checkpoint verifies"
+    )
+    assert resumed.stderr.splitlines().count(line) == 1, resumed.stderr[-3000:]
+    logs = list((tmp_path / "sweep").rglob("population*/*.log"))
+    logs += list((tmp_path / "sweep").rglob("population_*.log"))
+    assert len(logs) == 1, logs  # one population, as it was interrupted
+    for k in range(len(MEMBERS)):
+        summary = json.loads((root / f"m{k}" / "summary.json").read_text())
+        assert (summary["status"], summary["env_steps"]) == ("completed", 900)
+        assert_same_run(reference / f"m{k}", root / f"m{k}")
+
+
 def _small(seed: int, **agent) -> RunConfig:
     return RunConfig(
         seed=seed,

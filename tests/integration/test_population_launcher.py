@@ -438,15 +438,20 @@ def test_resuming_members_group_by_their_checkpoint_step() -> None:
     from hydra.core.utils import JobReturn
 
     from ddpg.config.schema import RunConfig
+    from ddpg.launch.job import ResumePlan
     from ddpg.population.keys import group_jobs
-    from hydra_plugins.ddpg_population_launcher._jobs import Job
+    from hydra_plugins.ddpg_population_launcher._jobs import Job, Member
 
-    def job(seed: int, step: int | None) -> Job:
-        config = RunConfig(seed=seed, resume=None if step is None else f"/runs/{seed}")
-        return Job(seed, OmegaConf.create(), JobReturn(), Path(f"/runs/{seed}"), config, 0.0, step)
+    def member(seed: int, step: int | None) -> Member:
+        run_dir = Path(f"/runs/{seed}")
+        config = RunConfig(seed=seed, resume=None if step is None else str(run_dir))
+        checkpoint = run_dir / "checkpoints" / f"step_{step or 0:09d}"
+        plan = None if step is None else ResumePlan(config, run_dir, checkpoint, False)
+        return Member(config, run_dir, plan)
 
-    jobs = [job(0, 100), job(1, 200), job(2, 100), job(3, None), job(4, None)]
-    assert group_jobs([j.grouping_params() for j in jobs], 64) == [[0, 2], [1], [3, 4]]
+    job = Job(0, OmegaConf.create(), JobReturn(), Path("/runs"))
+    members = [member(0, 100), member(1, 200), member(2, 100), member(3, None), member(4, None)]
+    assert group_jobs([job.grouping_params(m) for m in members], 64) == [[0, 2], [1], [3, 4]]
 
 
 @pytest.mark.slow
@@ -484,3 +489,46 @@ def test_a_population_cancelled_on_slurm_is_recorded_and_the_other_completes(
     for d in long_dirs:  # never left "running"
         assert jobs[d.name]["status"] in ("interrupted", "failed"), jobs[d.name]
         assert jobs[d.name]["env_steps"] < 100_000
+
+
+def fake_run(run_dir: Path, seed: int, steps: tuple[int, ...]) -> None:
+    """An interrupted run with a checkpoint (a one-number payload) at each of `steps`."""
+    import dataclasses
+
+    import numpy as np
+
+    from ddpg.config.schema import RunConfig
+    from ddpg.storage.checkpoint import save_checkpoint
+
+    config = dataclasses.asdict(RunConfig(seed=seed))
+    for step in steps:
+        state = {"config": config, "train": {"step": step}}
+        save_checkpoint(run_dir / "checkpoints", step, {"x": np.full(3, step)}, state, keep=9)
+    summary = {"status": "interrupted", "env_steps": steps[-1]}
+    (run_dir / "summary.json").write_text(json.dumps(summary))
+
+
+@pytest.mark.parametrize("named", ["runs", "folder"])
+def test_resumed_runs_with_no_step_to_share_fail_their_jobs_in_one_line(tmp_path, named):
+    """m1's only checkpoint is damaged, and m0 has none at an earlier step: they cannot resume
+    together. Named one by one (two jobs) or by their folder (one job), each job fails with one
+    line naming the file, recorded in its own sweep folder; the runs are left as they were."""
+    runs = tmp_path / "runs"
+    fake_run(runs / "m0", 0, (250, 500))
+    fake_run(runs / "m1", 1, (500,))
+    arrays = runs / "m1" / "checkpoints" / "step_000000500" / "arrays.npz"
+    arrays.write_bytes(arrays.read_bytes()[:-5])
+    before = {p: p.read_bytes() for p in runs.rglob("*") if p.is_file()}
+    resume = f"{runs / 'm0'},{runs / 'm1'}" if named == "runs" else str(runs)
+    output = finish(start(tmp_path / "sweep", f"resume={resume}"), timeout=120)
+    problem = (
+        f"resume={resume} is invalid: damaged checkpoint file {arrays}: checksum mismatch, and "
+        "its population (2 runs) has no earlier step at which every member's checkpoint verifies"
+    )
+    jobs = summaries(tmp_path / "sweep")
+    assert len(jobs) == (2 if named == "runs" else 1), output[-3000:]
+    for name, summary in jobs.items():
+        assert summary == {"status": "failed", "error": problem}
+        assert f"error: job {name}: {problem}" in output.splitlines()
+    assert "Traceback" not in output
+    assert {p: p.read_bytes() for p in runs.rglob("*") if p.is_file()} == before

@@ -177,7 +177,11 @@ def test_resume_with_nothing_to_do_changes_nothing_and_leaves_nothing(tmp_path):
         ([f"resume={sweep / 'a'}", "trainer.total_steps=400"], [a_line]),
         ([f"resume={sweep}"], [f"{sweep} already finished; nothing to do (raise"]),
         (["-m", f"resume={sweep / 'a'},{sweep / 'b'}"], [a_line, b_line]),
-        (["-m", "hydra/launcher=population", f"resume={sweep / 'a'},{sweep / 'b'}"], []),
+        (
+            ["-m", "hydra/launcher=population", f"resume={sweep / 'a'},{sweep / 'b'}"],
+            [a_line, b_line],
+        ),
+        (["-m", "hydra/launcher=population", f"resume={sweep}"], [f"{sweep} already finished;"]),
     ]
     for args, lines in cases:
         cwd.mkdir()
@@ -185,7 +189,7 @@ def test_resume_with_nothing_to_do_changes_nothing_and_leaves_nothing(tmp_path):
         output = done.stdout + done.stderr
         assert done.returncode == 0, output
         assert all(line in output for line in lines), output
-        assert output.count("already finished") == 2 if "-m" in args else 1, output
+        assert output.count("already finished") == 2 if "," in args[-1] else 1, output
         assert "Traceback" not in output and "Sweep finished" not in output, output
         assert tree(sweep) == before, args  # no checkpoint, summary or Hydra record added
         assert list(cwd.iterdir()) == [], args  # no outputs/multirun/<time>/ left

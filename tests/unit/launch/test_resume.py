@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ddpg.config.schema import ConfigError, RunConfig
-from ddpg.launch.resume import nothing_to_do, plan_resumes
+from ddpg.launch.resume import nothing_to_do, plan_resumes, plan_runs, step_back_together
 from ddpg.storage.checkpoint import save_checkpoint
 
 
@@ -124,4 +124,34 @@ def test_a_diverged_run_is_finished_even_with_a_raised_budget(tmp_path):
     assert nothing_to_do(tmp_path, [plan, done]) == (
         f"{tmp_path} already finished; nothing to do (raise trainer.total_steps to train it "
         "further)"
+    )
+
+
+def test_plan_runs_keeps_each_run_at_its_newest_checkpoint_until_the_step_back(tmp_path, capsys):
+    """What the population launcher plans per job: a folder's runs, or one run, each at its
+    newest checkpoint even when damaged (config from an older one); the launcher then steps
+    back the runs it will train together."""
+    for k in range(2):
+        make_run(tmp_path / f"m{k}", k, (250, 500))
+    damaged = damage(tmp_path / "m1", 500, "state.json")
+    (one,) = plan_runs(tmp_path / "m1", {})
+    assert (one.checkpoint.name, one.config.seed) == ("step_000000500", 1)
+    plans = plan_runs(tmp_path, {})
+    assert steps_of(plans) == ["step_000000500"] * 2
+    step_back_together("the runs", plans)
+    assert steps_of(plans) == ["step_000000250"] * 2
+    assert [p.config.resume for p in plans] == [str(p.checkpoint) for p in plans]
+    assert capsys.readouterr().err.startswith(f"damaged checkpoint file {damaged}")
+    with pytest.raises(ConfigError, match="holds no checkpoint"):
+        plan_runs(tmp_path / "m0" / "checkpoints", {})
+
+
+def test_a_run_alone_steps_back_in_a_line_of_its_own(tmp_path, capsys):
+    make_run(tmp_path / "m0", 0, (250, 500))
+    damaged = damage(tmp_path / "m0", 500)
+    plans = plan_runs(tmp_path / "m0", {})
+    step_back_together(tmp_path / "m0", plans)
+    assert capsys.readouterr().err == (
+        f"damaged checkpoint file {damaged}: checksum mismatch; 1 run resumes from "
+        "step_000000250, the newest step at which every member's checkpoint verifies\n"
     )
