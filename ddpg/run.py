@@ -32,7 +32,7 @@ from omegaconf import DictConfig, OmegaConf
 
 import ddpg.algo.tf_startup  # noqa: F401  # notes whether the user set TF_CPP_MIN_LOG_LEVEL
 from ddpg.config.schema import ConfigError, PopulationConfig, RunConfig
-from ddpg.launch.console import run_report, sweep_report
+from ddpg.launch.console import interrupted_line, run_report, sweep_report
 from ddpg.launch.hydra_errors import one_line_errors
 from ddpg.launch.job import ResumePlan, read_summary, train_population, train_run
 from ddpg.launch.job_names import job_dirname  # noqa: F401  # registers the job-folder resolver
@@ -63,6 +63,8 @@ def main(cfg: DictConfig) -> float:
     hydra_cfg = HydraConfig.get()
     run_dir = hydra_dir = Path(hydra_cfg.runtime.output_dir)
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    # What resume= continues after Ctrl-C: this run's folder, or every job of the sweep.
+    resume_with = Path(hydra_cfg.sweep.dir) if multirun else None
     try:
         config = to_run_config(cfg)
         if not multirun:  # quietly, before a resume's checkpoint code imports it
@@ -80,14 +82,16 @@ def main(cfg: DictConfig) -> float:
                 print(nothing_to_do(where, plans))
                 return final_eval(read_summary(plans[0].run_dir / "summary.json"))
             if len(plans) > 1 and not multirun:
-                return _resume_population_here(Path(config.resume), plans)
+                resume_with = Path(config.resume)
+                return _resume_population_here(resume_with, plans)
             config, run_dir = plans[0].config, plans[0].run_dir
             print(f"resuming {run_dir} from {plans[0].checkpoint.name}", file=sys.stderr)
         if config.population.size > 1:
             return _train_population_here(config, run_dir)
         summary = train_in_child(config, run_dir) if multirun else _train_here(config, run_dir)
     except KeyboardInterrupt:  # the job recorded "interrupted"; stop without a traceback
-        print(f"interrupted: {run_dir}", file=sys.stderr)
+        stopped = run_dir if resume_with is None or multirun else resume_with
+        print(interrupted_line(stopped, resume_with), file=sys.stderr)
         raise SystemExit(130) from None
     except ConfigError as error:
         if multirun:  # the sweep keeps the record of its rejected job
