@@ -33,7 +33,7 @@ from omegaconf import DictConfig, OmegaConf
 
 import ddpg.algo.tf_startup  # noqa: F401  # notes whether the user set TF_CPP_MIN_LOG_LEVEL
 from ddpg.config.schema import ConfigError, PopulationConfig, RunConfig
-from ddpg.launch.console import run_report, sweep_report
+from ddpg.launch.console import interrupted_line, run_report, sweep_report
 from ddpg.launch.hydra_errors import one_line_errors
 from ddpg.launch.job import ResumePlan, read_summary, train_population, train_run
 from ddpg.launch.job_names import job_dirname  # noqa: F401  # registers the job-folder resolver
@@ -64,6 +64,8 @@ def main(cfg: DictConfig) -> float:
     hydra_cfg = HydraConfig.get()
     run_dir = hydra_dir = Path(hydra_cfg.runtime.output_dir)
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    # What resume= continues after Ctrl-C: this run's folder, or every job of the sweep.
+    resume_with = Path(hydra_cfg.sweep.dir) if multirun else None
     try:
         config = to_run_config(cfg)
         if not multirun:  # quietly, before a resume's checkpoint code imports it
@@ -90,7 +92,8 @@ def main(cfg: DictConfig) -> float:
             return _train_population_here(config, run_dir)
         summary = train_in_child(config, run_dir) if multirun else _train_here(config, run_dir)
     except KeyboardInterrupt:  # the job recorded "interrupted"; stop without a traceback
-        print(f"interrupted: {run_dir}", file=sys.stderr)
+        stopped = run_dir if resume_with is None or multirun else resume_with
+        print(interrupted_line(stopped, resume_with), file=sys.stderr)
         raise SystemExit(130) from None
     except ConfigError as error:
         if multirun:  # the sweep keeps the record of its rejected job

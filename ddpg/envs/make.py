@@ -64,13 +64,25 @@ def _versioned(env_id: str) -> bool:
 
 def _mujoco_warnings_to_python() -> None:
     """Route MuJoCo's warnings to Python's `warnings`: without a handler MuJoCo appends them to
-    MUJOCO_LOG.TXT in the working directory (HalfCheetah-v5 warns on every build)."""
+    MUJOCO_LOG.TXT in the working directory.
+
+    One is silenced: MuJoCo 4 finds `settotalmass` deprecated in gymnasium's own HalfCheetah
+    model (half_cheetah.xml), and says so at every build of the env, for every run and every
+    evaluation, about a file the user cannot change. Only that message, attributed to
+    gymnasium's MujocoEnv, is ignored; every other MuJoCo warning still shows.
+    """
     import mujoco
 
     def warn(message: str) -> None:
         warnings.warn(f"MuJoCo: {message.strip()}", stacklevel=2)
 
     mujoco.set_mju_user_warning(warn)
+    warnings.filterwarnings(  # an equal filter is replaced, not added again
+        "ignore",
+        message=r"MuJoCo: compiler attribute 'settotalmass' is deprecated",
+        category=UserWarning,
+        module=r"gymnasium\.envs\.mujoco\.mujoco_env",
+    )
 
 
 def obs_dim(env: gym.Env) -> int:

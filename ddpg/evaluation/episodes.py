@@ -9,6 +9,7 @@ TensorFlow.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -60,7 +61,7 @@ def play_episodes(
     act: Act,
     episodes: int,
     keep_actions: int = 0,
-    on_return: Callable[[int, float], None] = lambda episode, episode_return: None,
+    on_return: Callable[[int, float, int, float], None] = lambda episode, ret, steps, s: None,
 ) -> tuple[list[float], list[list[np.ndarray]]]:
     """Play `episodes` full episodes in `env` acting with `act`, without noise.
 
@@ -69,7 +70,8 @@ def play_episodes(
         act: From :func:`compiled_act`.
         episodes: How many to play.
         keep_actions: Keep the actions of this many first episodes (for video).
-        on_return: Called with (episode index, its return) as soon as each episode ends.
+        on_return: Called with (episode index, its return, its steps, its seconds) as soon as
+            each episode ends.
 
     Returns:
         The episodes' returns, and the kept episodes' actions in order (each [A], in [-1, 1]).
@@ -79,11 +81,13 @@ def play_episodes(
     returns: list[float] = []
     kept: list[list[np.ndarray]] = []
     for episode in range(episodes):
-        play = act
+        actions: list[np.ndarray] = []  # kept for video, else only counted
         if episode < keep_actions:
-            kept.append([])
-            play = keeping(act, kept[-1])
-        (episode_return,) = evaluate_policy(env, play, 1)
+            kept.append(actions)
+        start = time.perf_counter()
+        (episode_return,) = evaluate_policy(env, keeping(act, actions), 1)
         returns.append(float(episode_return))
-        on_return(episode, returns[-1])
+        on_return(episode, returns[-1], len(actions), time.perf_counter() - start)
+        if episode >= keep_actions:
+            actions.clear()
     return returns, kept

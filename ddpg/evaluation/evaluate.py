@@ -104,8 +104,9 @@ def evaluate_run(options: EvalOptions, echo: bool = True) -> dict[str, Any]:
     seed, episodes = options.seed, f"{options.episodes} episode{'s' * (options.episodes != 1)}"
     say(f"Evaluating {policy_dir} ({policy.env.id}): {episodes}, seed {seed}")
 
-    def show(episode: int, episode_return: float) -> None:
-        say(f"episode {episode + 1:3d}  return {episode_return:10.2f}")
+    def show(episode: int, episode_return: float, steps: int, seconds: float) -> None:
+        line = f"episode {episode + 1:3d}  return {episode_return:10.2f}"
+        say(f"{line}  {steps} steps, {seconds:.1f} s")
 
     try:  # the actions of the episodes to record are kept and replayed for video
         act, n_videos = compiled_act(policy), len(options.video_paths)
@@ -115,7 +116,9 @@ def evaluate_run(options: EvalOptions, echo: bool = True) -> dict[str, Any]:
     if kept:
         try:
             folder, prefix = options.run_dir / VIDEO_DIR, options.video_prefix
-            record_videos(policy.env, options.seed, kept, folder, prefix, returns[: len(kept)])
+            say(f"recording {len(kept)} video{'s' * (len(kept) != 1)} (replayed off-screen)")
+            played = returns[: len(kept)]
+            record_videos(policy.env, options.seed, kept, folder, prefix, played, say)
         except RenderError as error:
             raise EvaluateError(f"video=true: {error}") from None
     mean, std = float(np.mean(returns)), float(np.std(returns))

@@ -3,8 +3,9 @@
 A run ends with its directory, status, final and best evaluation, steps to solve, wall time and
 speed, and how to look at it (TensorBoard, ddpg.evaluate). A sweep ends with one line per job
 (status, final eval) and the ddpg.compare command for it (:class:`SweepReportCallback`, a Hydra
-callback in conf/hydra/default.yaml); a sweep whose jobs made no folder leaves none behind. Reads
-only summary.json files: no TensorFlow.
+callback in conf/hydra/default.yaml); a sweep whose jobs made no folder leaves none behind. One that
+is interrupted names the `resume=` command that continues it. Reads only summary.json files: no
+TensorFlow.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from ddpg.launch.job import read_summary
+
+#: Statuses of a run that resume= continues from its last checkpoint.
+RESUMABLE = ("interrupted",)
 
 
 def _number(value: Any, digits: int = 1) -> str:
@@ -47,12 +51,19 @@ def run_report(run_dir: Path, summary: dict[str, Any]) -> str:
     ]
     if summary.get("error"):
         lines.append(f"  error        {summary['error']}")
-    lines += [
-        "Next:",
-        f"  tensorboard --logdir {where}",
-        f"  python -m ddpg.evaluate run_dir={where}",
-    ]
+    lines.append("Next:")
+    if summary.get("status") in RESUMABLE:
+        lines.append(f"  python -m ddpg.run resume={where}   # continue from its checkpoint")
+    lines += [f"  tensorboard --logdir {where}", f"  python -m ddpg.evaluate run_dir={where}"]
     return "\n".join(lines)
+
+
+def interrupted_line(stopped: Path, resume: Path | None = None) -> str:
+    """The line for a run, population or sweep stopped by Ctrl-C or SIGTERM: what stopped, and
+    the command that continues it from its checkpoints (`resume`: a folder holding `stopped`,
+    such as its sweep's, to continue with it)."""
+    where = shlex.quote(str(stopped if resume is None else resume))
+    return f"interrupted: {stopped}; continue with: python -m ddpg.run resume={where}"
 
 
 def _natural(path: Path) -> list[Any]:
@@ -66,12 +77,17 @@ def sweep_report(sweep_dir: Path, what: str = "Sweep") -> str:
     width = max((len(p.name) for p in jobs), default=3)
     lines = [f"{what} finished: {sweep_dir} ({len(jobs)} jobs)"]
     lines.append(f"  {'job':<{width}}  {'status':<13}  final eval")
+    resumable = 0
     for job in jobs:
         summary = read_summary(job / "summary.json") or {"status": "unreadable"}
         final = summary.get("final_eval_return")
+        resumable += summary.get("status") in RESUMABLE
         lines.append(f"  {job.name:<{width}}  {summary.get('status', '?'):<13}  {_number(final)}")
     where = shlex.quote(str(sweep_dir))
-    lines += ["Next:", f"  python -m ddpg.compare {where}", f"  tensorboard --logdir {where}"]
+    lines.append("Next:")
+    if resumable:
+        lines.append(f"  python -m ddpg.run resume={where}   # continue the interrupted jobs")
+    lines += [f"  python -m ddpg.compare {where}", f"  tensorboard --logdir {where}"]
     return "\n".join(lines)
 
 

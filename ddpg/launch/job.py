@@ -114,14 +114,18 @@ def train_run(config: RunConfig, run_dir: Path) -> dict[str, Any]:
 
 
 def train_population(
-    configs: list[RunConfig], run_dirs: list[Path], on_eval: OnEval | None = None
+    configs: list[RunConfig],
+    run_dirs: list[Path],
+    on_eval: OnEval | None = None,
+    status_path: Path | None = None,
 ) -> list[dict[str, Any]]:
     """Train members `configs` together, member k into `run_dirs[k]`; return their summaries.
 
     Each member's summary.json says "running" while it trains, then how it ended: completed,
     stopped_early, diverged (frozen; the others train on), interrupted or failed (the traceback
     goes to error.log), or pruned (`on_eval`, called after each member's periodic eval, said
-    stop). Members that resume (config.resume) must all be at the same env step.
+    stop). Members that resume (config.resume) must all be at the same env step. `status_path`:
+    the progress kept for a launcher to show (ddpg.population.progress).
     Exceptions other than an interruption propagate after every member is recorded.
 
     Raises:
@@ -170,7 +174,7 @@ def train_population(
         write_json_atomic(run_dirs[k] / "summary.json", summary)
         summaries[k] = summary
 
-    trainer = Trainer(configs, components, run_dirs, writers, started, record, on_eval)
+    trainer = Trainer(configs, components, run_dirs, writers, started, record, on_eval, status_path)
     records = trainer.records
 
     if loaded:

@@ -8,8 +8,9 @@ output to ``<run_dir>/train.log``. The launching process never imports TensorFlo
 compiled functions, writers and seeds cannot leak from one job to the next, with any launcher.
 The population launcher (hydra_plugins.ddpg_population_launcher) uses the same child for K jobs
 at once (:class:`TrainingChild` with ``population=True``: ``ddpg.launch.job.train_population``),
-with one log file for the population. Job folder names are ddpg.launch.job_names'; the sweep's
-HParams config is ddpg.launch.sweep_hparams'.
+with one log file for the population, and beside it the population's progress
+(:func:`progress_path`), which the launcher shows while it waits. Job folder names are
+ddpg.launch.job_names'; the sweep's HParams config is ddpg.launch.sweep_hparams'.
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ FINAL_STATUSES = ("completed", "stopped_early", "pruned", "diverged", "failed", 
 STOP_GRACE_S = 30.0  # time for a signalled child to finish its episode and checkpoint
 
 
+def progress_path(log_path: Path) -> Path:
+    """Where a population's child keeps its progress (ddpg.population.progress's status file):
+    beside its log, `<n>.log` -> `<n>.progress.json`."""
+    return Path(log_path).with_suffix(".progress.json")
+
+
 class TrainingChild:
     """A started `python -m ddpg.launch.sweep` training `run_dirs` (one job, or one population).
 
@@ -63,6 +70,9 @@ class TrainingChild:
         self.population = population
         for run_dir in (*self.run_dirs, self.log_path.parent):
             run_dir.mkdir(parents=True, exist_ok=True)
+        status = progress_path(self.log_path) if population else None
+        if status is not None:  # a resumed sweep's: never shown as this training's
+            status.unlink(missing_ok=True)
         with open(self.log_path, "ab") as log:
             if population:  # which jobs this log belongs to
                 log.write(
@@ -81,7 +91,8 @@ class TrainingChild:
             {"config": dataclasses.asdict(config), "run_dir": str(run_dir)}
             for config, run_dir in zip(configs, self.run_dirs, strict=True)
         ]
-        payload = json.dumps({"jobs": jobs, "population": population}).encode()
+        request = {"jobs": jobs, "population": population, "status": status and str(status)}
+        payload = json.dumps(request).encode()
         threading.Thread(target=self._send, args=(payload,), daemon=True).start()
 
     def _send(self, payload: bytes) -> None:
@@ -195,8 +206,8 @@ def finish_summary(run_dir: Path, status: str, error: str) -> dict[str, Any]:
 
 
 def _child_main(parent_pid: int) -> int:
-    """The child: train the {"jobs": [(config, run_dir)...], "population"} JSON from stdin; the
-    exit code says how."""
+    """The child: train the {"jobs": [(config, run_dir)...], "population", "status"} JSON from
+    stdin (status: where a population keeps its progress, or null); the exit code says how."""
     with contextlib.suppress(OSError, AttributeError):  # Linux: SIGTERM us if the launcher dies
         ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
     if os.getppid() != parent_pid:  # it died before prctl took effect
@@ -228,7 +239,10 @@ def _child_main(parent_pid: int) -> int:
         if request["population"]:
             from ddpg.launch.job import train_population
 
-            summaries = train_population(configs, run_dirs)
+            status = request.get("status")
+            summaries = train_population(
+                configs, run_dirs, status_path=None if status is None else Path(status)
+            )
         else:
             summaries = [train_run(configs[0], run_dirs[0])]
         for run_dir, summary in zip(run_dirs, summaries, strict=True):

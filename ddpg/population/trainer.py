@@ -48,9 +48,11 @@ class Trainer:
         started: float | None = None,
         on_end: OnEnd | None = None,
         on_eval: OnEval | None = None,
+        status_path: Path | None = None,
     ) -> None:
         """Member k trains under `configs[k]` into `run_dirs[k]`, logging through `writers[k]`;
-        `started`: the perf_counter() reading this segment's wall time counts from."""
+        `started`: the perf_counter() reading this segment's wall time counts from;
+        `status_path`: where the progress is kept for a launcher to show (None: nowhere)."""
         self.configs, self.c = configs, components
         self.config = configs[0]  # budget, cadence and shapes are the same in every member
         self.members = len(configs)
@@ -69,6 +71,7 @@ class Trainer:
         self.targets = [self._target(config) for config in configs]
         self.signals = StopSignals()
         self.loop_seconds = 0.0  # the last train() call's env loop alone (no closing work)
+        self.status_path = status_path
 
     @property
     def running(self) -> np.ndarray:
@@ -114,7 +117,7 @@ class Trainer:
         agent, buffer, normalizer = c.agent, c.replay_buffer, c.reward_normalizer
         batch_size, n_updates = cfg.agent.batch_size, cfg.agent.updates_per_step
         learning_starts = max(cfg.agent.learning_starts, batch_size)
-        progress = PopulationProgress(cfg.trainer, self.states)
+        progress = PopulationProgress(cfg.trainer, self.states, self.status_path)
         self.signals.__enter__()  # SIGINT/SIGTERM: checkpoint every running member and stop
         loop_start = time.perf_counter()
         running = self.running

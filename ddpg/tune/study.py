@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import optuna
 from optuna.trial import TrialState
+from tqdm import tqdm
 
 from ddpg.config.schema import ConfigError, RunConfig
 from ddpg.launch.job import params_of, read_summary
@@ -55,9 +56,10 @@ def run_study(
     build: TrialBuilder,
     base_overrides: list[str],
     train: Train | None = None,
-    log: Log = print,
+    log: Log = tqdm.write,
 ) -> None:
-    """Ask, train and tell trials until the study has `settings.n_trials`.
+    """Ask, train and tell trials until the study has `settings.n_trials`. `log` gets the
+    study's lines; the default writes them above the training's progress bar, never into it.
 
     Raises:
         StudyInterrupted: SIGINT/SIGTERM stopped training (or Ctrl-C came between

@@ -2,7 +2,8 @@
 
 Both backends call `on_start(i)` when population i starts (SLURM: when it is submitted) and
 `on_end(i, summaries)` with each member's summary when it has ended, from the calling (main)
-thread, so the launcher's Hydra callbacks never run concurrently. On Ctrl-C or SIGTERM every
+thread, so the launcher's Hydra callbacks never run concurrently; between polls they call
+`wait(seconds)` (the launcher shows the populations' progress meanwhile). On Ctrl-C or SIGTERM every
 running population is stopped, its unrecorded members are marked "interrupted", and the
 exception propagates.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from ddpg.config.schema import RunConfig
 from ddpg.launch.sweep import (
     TrainingChild,
     finish_summary,
+    progress_path,
     raise_on_sigterm,
     stop_children,
     train_population_in_child,
@@ -43,6 +45,7 @@ _GENERIC = (
 
 OnStart = Callable[[int], None]
 OnEnd = Callable[[int, list[dict[str, Any]]], None]
+Wait = Callable[[float], None]
 
 
 @dataclass
@@ -55,9 +58,18 @@ class Population:
     log_path: Path
     env_set: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def status_path(self) -> Path:
+        """Where its child keeps its progress (beside the log)."""
+        return progress_path(self.log_path)
+
 
 def train_local(
-    populations: list[Population], n_workers: int, on_start: OnStart, on_end: OnEnd
+    populations: list[Population],
+    n_workers: int,
+    on_start: OnStart,
+    on_end: OnEnd,
+    wait: Wait = time.sleep,
 ) -> None:
     """Train each population in a fresh child process, at most `n_workers` at once, in order."""
     pending = list(range(len(populations)))
@@ -78,7 +90,7 @@ def train_local(
                     del running[index]
                     on_end(index, child.finish())
             if running:
-                time.sleep(POLL_S)
+                wait(POLL_S)
     except BaseException as stop:
         children = list(running.values())
         stop_children(children, signal.SIGINT if isinstance(stop, KeyboardInterrupt) else None)
@@ -107,6 +119,7 @@ def train_slurm(
     on_start: OnStart,
     on_end: OnEnd,
     cluster: str = "slurm",
+    wait: Wait = time.sleep,
 ) -> None:
     """Submit each population as one task of a SLURM job array and wait for them all.
 
@@ -127,6 +140,8 @@ def train_slurm(
     if not populations:  # every job was rejected or had nothing to train
         return
     settings = dict(settings)
+    for p in populations:  # a resumed sweep's: never shown while this one waits in the queue
+        p.status_path.unlink(missing_ok=True)
     executor = submitit.AutoExecutor(folder=settings.pop("submitit_folder"), cluster=cluster)
     executor.update_parameters(
         **{k if k in _GENERIC else f"slurm_{k}": value for k, value in settings.items()}
@@ -149,13 +164,11 @@ def train_slurm(
             ]
             on_end(i, summaries)
         return
-    index = {job.job_id: i for i, job in enumerate(jobs)}
     ended: set[int] = set()
     for i in range(len(jobs)):
         on_start(i)
     try:
-        for job in submitit.helpers.as_completed(jobs, poll_frequency=SLURM_POLL_S):
-            i = index[job.job_id]
+        for i, job in _as_completed(jobs, wait):
             try:
                 summaries = job.result()
             except Exception as error:  # submitit's UncompletedJobError, FailedJobError, ...
@@ -175,3 +188,16 @@ def train_slurm(
                 for run_dir in populations[i].run_dirs:
                     finish_summary(run_dir, "interrupted", "interrupted by the user")
         raise
+
+
+def _as_completed(jobs: list[Any], wait: Wait) -> Iterator[tuple[int, Any]]:
+    """(index, job) of each submitit job as it ends; as submitit.helpers.as_completed, asking
+    SLURM every SLURM_POLL_S, but waiting through `wait`."""
+    pending = list(range(len(jobs)))
+    while pending:
+        for i in list(pending):
+            if jobs[i].done():
+                pending.remove(i)
+                yield i, jobs[i]
+        if pending:
+            wait(SLURM_POLL_S)

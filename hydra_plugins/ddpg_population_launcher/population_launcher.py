@@ -24,8 +24,12 @@ ddpg.run returns it) and its status COMPLETED, as with every other launcher: a F
 would make Hydra's sweeper re-raise after the batch, ending the sweep without its report.
 
 One log per population: <sweep dir>/populations/<first member's job number>.log, starting with
-a line naming its members' folders. A population whose process is killed (SIGKILL, the OOM
-killer) leaves its unfinished members "interrupted", which `resume=<sweep>` continues.
+a line naming its members' folders; beside it the child keeps its progress (<n>.progress.json),
+which the launcher draws while it waits (ddpg.launch.sweep_progress: one bar per running
+population, or a line now and then where the output is not a terminal), after printing each
+log's path once. A population whose process is killed (SIGKILL, the OOM
+killer) leaves its unfinished members "interrupted", which `resume=<sweep>` continues; so does
+Ctrl-C, whose line gives that command.
 """
 
 from __future__ import annotations
@@ -109,6 +113,8 @@ class PopulationLauncher(Launcher):
     def _launch_populations(
         self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
     ) -> Sequence[JobReturn]:
+        from ddpg.launch.console import interrupted_line
+        from ddpg.launch.sweep_progress import SweepProgress
         from ddpg.population.keys import group_jobs
 
         from ._backends import Population, train_local, train_slurm
@@ -163,31 +169,46 @@ class PopulationLauncher(Launcher):
             log.info(f"\t#{', '.join(str(job.num) for job, _ in members)}")
         started: set[int] = set()
 
+        progress = SweepProgress()
+
         def on_start(index: int) -> None:
-            for job, _ in groups[index]:
-                if job.num not in started:
-                    started.add(job.num)
-                    with callbacks_of(job):
-                        self._callbacks.on_job_start(config=job.config, task_function=task_function)
+            p = populations[index]
+            with progress.writing():
+                progress.started(
+                    index, f"population {index}", len(p.run_dirs), p.log_path, p.status_path
+                )
+                for job, _ in groups[index]:
+                    if job.num not in started:
+                        started.add(job.num)
+                        with callbacks_of(job):
+                            self._callbacks.on_job_start(
+                                config=job.config, task_function=task_function
+                            )
 
         def on_end(index: int, summaries: list[dict[str, Any]]) -> None:
-            for (_, member), summary in zip(groups[index], summaries, strict=True):
-                member.summary = summary
-            for job in {job.num: job for job, _ in groups[index]}.values():
-                if job.ended:  # its last population: every run of it has ended
-                    job.value = job.end_value()
-                    job.job_return.return_value = job.value
-                    with callbacks_of(job):
-                        self._callbacks.on_job_end(config=job.config, job_return=job.job_return)
+            with progress.writing():
+                progress.ended(index, summaries)
+                for (_, member), summary in zip(groups[index], summaries, strict=True):
+                    member.summary = summary
+                for job in {job.num: job for job, _ in groups[index]}.values():
+                    if job.ended:  # its last population: every run of it has ended
+                        job.value = job.end_value()
+                        job.job_return.return_value = job.value
+                        with callbacks_of(job):
+                            self._callbacks.on_job_end(config=job.config, job_return=job.job_return)
 
         try:
             if self.backend == "slurm":
-                train_slurm(populations, self._slurm_settings(), on_start, on_end)
+                settings = self._slurm_settings()
+                train_slurm(populations, settings, on_start, on_end, wait=progress.wait)
             else:
-                train_local(populations, self.n_workers, on_start, on_end)
+                train_local(populations, self.n_workers, on_start, on_end, progress.wait)
         except KeyboardInterrupt:  # the members recorded "interrupted"; no traceback
-            print(f"interrupted: {sweep_dir}", file=sys.stderr)
+            progress.close()
+            print(interrupted_line(sweep_dir), file=sys.stderr)
             raise SystemExit(130) from None
+        finally:
+            progress.close()
         for job in jobs:
             job.job_return.return_value = job.value
         return [job.job_return for job in jobs]

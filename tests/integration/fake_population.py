@@ -26,8 +26,10 @@ from ddpg.storage.files import write_json_atomic
 RECORD = Path(os.environ.get("DDPG_FAKE_POPULATIONS", "/nonexistent"))
 
 
-def train_population(configs: list[RunConfig], run_dirs: list[Path]) -> list[dict[str, Any]]:
-    """Each member's final eval is 1000 * tau + seed; status completed."""
+def train_population(
+    configs: list[RunConfig], run_dirs: list[Path], status_path: Path | None = None
+) -> list[dict[str, Any]]:
+    """Each member's final eval is 1000 * tau + seed; status completed; no progress kept."""
     with open(RECORD / "populations.jsonl", "a") as f:
         record = {"pid": os.getpid(), "run_dirs": [str(d) for d in run_dirs]}
         record["env"] = os.environ.get("DDPG_FAKE_ENV")  # hydra.job.env_set reaches us?

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -156,6 +158,28 @@ def test_a_rejected_value_fails_alone_and_network_sizes_split_populations(tmp_pa
         "agent.tau=0.001,network.actor_hidden=[32]",
     ]
     assert sorted(population_logs(tmp_path).values()) == [[name] for name in completed]
+
+
+@pytest.mark.slow
+def test_the_terminal_shows_each_populations_log_and_progress_before_the_end_table(tmp_path):
+    """Output that is not a terminal (a pipe here): the log's path once per population, then
+    whole lines of its steps and members, never a carriage return, before the sweep's table."""
+    overrides = [*TINY, "network.actor_hidden=[16],[32]", "seed=0,1"]
+    output = finish(start(tmp_path, *overrides))
+    assert "\r" not in output
+    before_table = output.split(f"Sweep finished: {tmp_path}")[0]
+    for index, log in enumerate(("0.log", "2.log")):  # logs are named by their first job
+        assert f"population {index} (2 jobs) log: {tmp_path / 'populations' / log}\n" in output
+        live = re.findall(
+            rf"^population {index}: (\d+)/100 steps \(\d+%\), running (\d), done (\d), "
+            r"diverged 0, best \S+, median \S+",
+            before_table,
+            re.MULTILINE,
+        )
+        assert live, output[-3000:]
+        assert all(int(running) + int(done) == 2 for _, running, done in live)
+        ended = rf"^population {index} ended at env step 100: done 2, diverged 0, best -?\d"
+        assert re.search(ended, before_table, re.MULTILINE), output[-3000:]
 
 
 def population_child(launcher_pid: int) -> int | None:
@@ -343,7 +367,8 @@ def test_ctrl_c_stops_running_populations_and_records_them_interrupted(fake, tmp
     output, _ = process.communicate(timeout=60)
 
     assert process.returncode == 130, output[-3000:]
-    assert f"interrupted: {sweep_dir}" in output
+    resume = f"python -m ddpg.run resume={shlex.quote(str(sweep_dir))}"
+    assert f"interrupted: {sweep_dir}; continue with: {resume}\n" in output
     jobs = summaries(sweep_dir)
     assert jobs["0_agent.tau=0.8"] == {"error": "interrupted", "status": "interrupted"}
     assert jobs["1_agent.tau=0.005"]["status"] == "completed"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shlex
+import signal
 import stat
 import subprocess
 import sys
@@ -291,3 +293,22 @@ def test_the_slurm_preset_composes() -> None:
     assert launcher._target_.endswith("SlurmLauncher")
     assert {"partition", "timeout_min", "cpus_per_task", "mem_gb"} <= set(launcher)
     assert launcher.cpus_per_task == 2
+
+
+def test_ctrl_c_in_a_sweep_names_the_command_that_continues_it(tmp_path: Path) -> None:
+    """The basic launcher: SIGINT stops the running job (recorded interrupted, checkpointed),
+    and the last line gives `resume=` with the sweep's folder, quoted for the shell."""
+    sweep_dir = tmp_path / "a sweep"
+    process = launch(sweep_dir, "trainer.total_steps=100000", "seed=0,1")
+    job = sweep_dir / "0_seed=0"
+    deadline = time.monotonic() + 120
+    while not (job / "scalars.csv").exists():  # training has begun (past TF's start-up)
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[0]
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 130, output[-3000:]
+    resume = f"python -m ddpg.run resume={shlex.quote(str(sweep_dir))}"
+    assert output.splitlines()[-1] == f"interrupted: {job}; continue with: {resume}"
+    assert json.loads((job / "summary.json").read_text())["status"] == "interrupted"
+    assert not (sweep_dir / "1_seed=1").exists()

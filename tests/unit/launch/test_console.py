@@ -1,10 +1,12 @@
 """The closing blocks of a run and of a sweep; a sweep that made no job folder leaves none."""
 
 import json
+import shlex
+import subprocess
 
 from omegaconf import OmegaConf
 
-from ddpg.launch.console import SweepReportCallback, run_report, sweep_report
+from ddpg.launch.console import SweepReportCallback, interrupted_line, run_report, sweep_report
 
 
 def test_run_report_names_the_outcome_and_the_next_commands(tmp_path):
@@ -58,6 +60,35 @@ def test_sweep_report_lists_jobs_in_job_order(tmp_path):
         ["10_seed=1", "completed", "-150.0"],
     ]
     assert lines[-2] == f"  python -m ddpg.compare {tmp_path}"
+
+
+def test_the_interrupt_line_gives_the_resume_command_quoted_for_the_shell(tmp_path):
+    stopped = tmp_path / "multirun" / "it's a sweep"
+    line = interrupted_line(stopped)
+    assert line.startswith(f"interrupted: {stopped}; continue with: python -m ddpg.run resume=")
+    command = line.split("; continue with: ", 1)[1]
+    # The shell hands ddpg.run the folder itself, quote and space included.
+    argv = subprocess.run(
+        ["sh", "-c", f'printf "%s\\n" {command}'], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert argv == ["python", "-m", "ddpg.run", f"resume={stopped}"]
+    job = stopped / "0_seed=0"  # a sweep's job: the sweep's folder continues every job
+    assert interrupted_line(job, stopped) == (
+        f"interrupted: {job}; continue with: python -m ddpg.run resume={shlex.quote(str(stopped))}"
+    )
+
+
+def test_an_interrupted_run_and_sweep_end_with_the_resume_command(tmp_path):
+    summary = {"status": "interrupted", "env_steps": 400, "error": "stopped by SIGINT"}
+    lines = run_report(tmp_path, summary).splitlines()
+    assert lines[lines.index("Next:") + 1].startswith(f"  python -m ddpg.run resume={tmp_path}")
+    for name, status in (("0_seed=0", "completed"), ("1_seed=1", "interrupted")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "summary.json").write_text(json.dumps({"status": status}))
+    lines = sweep_report(tmp_path).splitlines()
+    assert lines[lines.index("Next:") + 1].startswith(f"  python -m ddpg.run resume={tmp_path}")
+    (tmp_path / "1_seed=1" / "summary.json").write_text(json.dumps({"status": "completed"}))
+    assert "resume=" not in sweep_report(tmp_path)  # nothing left to continue
 
 
 def _sweep(callback, sweep_dir, jobs=()):
