@@ -180,9 +180,17 @@ def test_hparams_table_as_tensorboard_shows_it_without_a_root_run(basic_sweep) -
         params = json.loads((sweep_dir / name / "params.json").read_text())
         assert row.hparams["seed"].string_value == str(params["seed"])
         assert row.hparams["agent.tau"].number_value == pytest.approx(params["agent.tau"])
-        (final,) = [m for m in row.metric_values if m.name.tag == "hparams/final_eval_return"]
-        assert final.training_step == 100
-        assert final.value == pytest.approx(jobs[name]["final_eval_return"], rel=1e-5)
+        metrics = {m.name.tag: m for m in row.metric_values}
+        # Every metric, even with no run solving (100 steps), or the parallel coordinates
+        # view draws no line at all.
+        assert sorted(metrics) == sorted(sweep_hparams.HPARAM_METRICS)
+        assert metrics["hparams/final_eval_return"].training_step == 100
+        final = metrics["hparams/final_eval_return"].value
+        assert final == pytest.approx(jobs[name]["final_eval_return"], rel=1e-5)
+        assert (metrics["hparams/solved"].value, metrics["hparams/steps_to_solve"].value) == (
+            0.0,
+            100.0,
+        )
 
 
 def test_joblib_runs_jobs_in_parallel_and_records_a_job_that_fails_in_training(tmp_path: Path):
