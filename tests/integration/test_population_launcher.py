@@ -98,7 +98,7 @@ def test_every_member_writes_the_run_dir_contract(real_sweep) -> None:
         for part in CONTRACT + HYDRA_RECORD:
             assert (sweep_dir / name / part).exists(), (name, part)
         params = json.loads((sweep_dir / name / "params.json").read_text())
-        assert f"agent.tau={params['agent.tau']:g},seed={params['seed']}" in name
+        assert name.startswith(f"tau={params['agent.tau']:g},s={params['seed']},job")
     assert population_logs(sweep_dir) == {"0.log": sorted(jobs)}  # one population of four
     assert f"Sweep finished: {sweep_dir} (4 jobs)" in output
 
@@ -151,9 +151,9 @@ def test_a_rejected_value_fails_alone_and_network_sizes_split_populations(tmp_pa
         else:
             assert summary["status"] == "completed", summary
     completed = sorted(name for name in jobs if "tau=7" not in name)
-    assert [name.split("_", 1)[1] for name in completed] == [
-        "agent.tau=0.001,network.actor_hidden=[16]",
-        "agent.tau=0.001,network.actor_hidden=[32]",
+    assert [name.rsplit(",job", 1)[0] for name in completed] == [
+        "tau=0.001,actor_hidden=[16]",
+        "tau=0.001,actor_hidden=[32]",
     ]
     assert sorted(population_logs(tmp_path).values()) == [[name] for name in completed]
 
@@ -248,7 +248,7 @@ def test_jobs_sharing_shapes_train_together_and_each_gets_its_callbacks(fake, tm
     populations = [
         [Path(d).name for d in p["run_dirs"]] for p in records(record, "populations.jsonl")
     ]
-    names = sorted(summaries(sweep_dir), key=lambda n: int(n.split("_")[0]))
+    names = sorted(summaries(sweep_dir), key=lambda n: int(n.rsplit(",job", 1)[1]))
     assert len(names) == 8 and len({p["pid"] for p in records(record, "populations.jsonl")}) == 2
     assert populations == [
         [n for n in names if "mlp64" in n],  # sweep order within each; by first job
@@ -285,7 +285,7 @@ def test_rejected_jobs_get_their_callbacks_and_env_set_reaches_training(fake, tm
     output = finish(start(sweep_dir, *overrides, PROBE, env_set, env=env))
 
     jobs = summaries(sweep_dir)
-    names = sorted(jobs, key=lambda n: int(n.split("_")[0]))
+    names = sorted(jobs, key=lambda n: int(n.rsplit(",job", 1)[1]))
     assert len(names) == 8, output[-3000:]
     trained = names[:2]  # tau 0.001, size 1, seeds 0 and 1 (size is not in a job's name)
     assert [jobs[n]["status"] for n in names] == ["completed"] * 2 + ["failed"] * 6
