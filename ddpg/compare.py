@@ -5,7 +5,9 @@
 
 The work is ddpg.analysis.compare's (ddpg.analysis.across's with ``--across``: the ``--by``
 settings compared over several tasks on a normalized score); this module parses the command
-line. `load_runs` and `load_curves` are re-exported for notebooks
+line and hands compare TensorBoard's writer of the group curves (ddpg.storage.group_curves:
+`<out>/compare/tb/<group>`, each group's mean eval curve and CI as a margin chart), which
+ddpg.analysis may not import. `load_runs` and `load_curves` are re-exported for notebooks
 (`ddpg.compare.load_runs(path)`). User errors print one line to stderr and exit with 2.
 """
 
@@ -13,11 +15,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from ddpg.analysis.across import compare_across
 from ddpg.analysis.compare import compare, load_curves, load_runs
+from ddpg.analysis.plots import Band
 from ddpg.analysis.runs import CompareError
+from ddpg.storage.group_curves import GroupCurve, write_group_curves
 
 __all__ = ["load_curves", "load_runs", "main"]
 
@@ -41,13 +46,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.across:
             text, written = compare_across(args.paths, args.by, args.across, *common)
         else:
-            text, written = compare(args.paths, args.by, *common)
+            text, written = compare(args.paths, args.by, *common, write_bands=write_tensorboard)
     except (CompareError, OSError) as e:
         print(f"compare: error: {e}", file=sys.stderr)
         return 2
     print(text)
     print(f"wrote {', '.join(str(path) for path in written)}")
     return 0
+
+
+def write_tensorboard(bands: Mapping[str, Band], out: Path) -> Path:
+    """Each group's learning-curve band as a TensorBoard run under `out/compare/tb/`."""
+    curves = {group: GroupCurve(b.steps, b.mean, b.low, b.high) for group, b in bands.items()}
+    return write_group_curves(out, curves)
 
 
 if __name__ == "__main__":

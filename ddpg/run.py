@@ -119,7 +119,7 @@ def _train_here(config: RunConfig, run_dir: Path) -> dict:
     )
 
     summary = train_run(config, run_dir)
-    write_final_metrics(run_dir, summary)
+    write_final_metrics(run_dir, summary, config.trainer.total_steps)
     return summary
 
 
@@ -135,14 +135,15 @@ def _train_population_here(config: RunConfig, run_dir: Path) -> float:
     """Train `population.size` seeds together, one folder each; the mean final eval."""
     members = _population_members(config)
     dirs = [run_dir / f"seed{member.seed}" for member in members]
-    return _report_population(run_dir, train_population(members, dirs), dirs)
+    return _report_population(run_dir, train_population(members, dirs), dirs, members)
 
 
 def _resume_population_here(folder: Path, plans: list[ResumePlan]) -> float:
     todo = [plan for plan in plans if not plan.finished]
     print(f"resuming {len(todo)} runs in {folder}", file=sys.stderr)
     summaries = resume_populations(plans, max_members=64)
-    return _report_population(folder, summaries, [plan.run_dir for plan in todo])
+    dirs, configs = [plan.run_dir for plan in todo], [plan.config for plan in todo]
+    return _report_population(folder, summaries, dirs, configs)
 
 
 def _resume_folder_in_children(folder: Path, plans: list[ResumePlan], hydra_dir: Path) -> float:
@@ -162,12 +163,14 @@ def _resume_folder_in_children(folder: Path, plans: list[ResumePlan], hydra_dir:
     return sum(finite) / len(finite) if finite else math.nan
 
 
-def _report_population(folder: Path, summaries: list[dict], dirs: list[Path]) -> float:
+def _report_population(
+    folder: Path, summaries: list[dict], dirs: list[Path], configs: list[RunConfig]
+) -> float:
     """Final HParams metrics per member, the sweep-style closing block, the mean final eval."""
     from ddpg.storage.metrics import write_final_metrics
 
-    for run_dir, summary in zip(dirs, summaries, strict=True):
-        write_final_metrics(run_dir, summary)
+    for run_dir, summary, config in zip(dirs, summaries, configs, strict=True):
+        write_final_metrics(run_dir, summary, config.trainer.total_steps)
     print(sweep_report(folder, "Population"), flush=True)
     finals = [final_eval(s) for s in summaries]
     failed = [s for s in summaries if s["status"] in UNSUCCESSFUL]

@@ -21,6 +21,7 @@ stderr and exit with 2.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -128,10 +129,14 @@ def compare(
     metric: str = "final_eval_return",
     n_resamples: int = 2000,
     seed: int = 0,
+    write_bands: Callable[[Mapping[str, Band], Path], Path] | None = None,
 ) -> tuple[str, list[Path]]:
     """Compare the runs below `paths`: write compare.csv, compare.md, learning_curves.png,
     learning_curves.csv and runs.csv (:mod:`ddpg.analysis.results`) into `out` (default: the
-    first path); returns the markdown report and the written files.
+    first path); returns the markdown report and the written files. `write_bands`, if given,
+    also writes the learning curves' bands (the numbers of learning_curves.csv) elsewhere, into
+    `out`: the command passes TensorBoard's (ddpg.storage.group_curves), which analysis may not
+    import.
 
     Raises:
         CompareError: No run could be read, or a grouping key is unknown.
@@ -155,4 +160,6 @@ def compare(
     written = [out / "compare.csv", out / "compare.md", out / "learning_curves.png"]
     # Per-run and per-step numbers for checkers (ddpg.analysis.results).
     written += [write_curve_table(bands, out), write_run_table(runs, scalars, keys, paths, out)]
+    if write_bands is not None:
+        written.append(write_bands(bands, out))
     return text, written

@@ -10,6 +10,7 @@ TensorFlow.
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 from pathlib import Path
@@ -66,9 +67,12 @@ def interrupted_line(stopped: Path, resume: Path | None = None) -> str:
     return f"interrupted: {stopped}; continue with: python -m ddpg.run resume={where}"
 
 
-def _natural(path: Path) -> list[Any]:
-    """Numbers in a folder name compare as numbers: 2_... before 10_..., seed2 before seed10."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
+def _natural(path: Path) -> tuple[float, list[Any]]:
+    """Job order: by the job number a sweep's folder ends with (`...,job10` after `...,job2`,
+    ddpg.launch.job_names), else numbers in the name compare as numbers (seed2 before seed10)."""
+    job = re.search(r"(?:^|,)job(\d+)$", path.name)
+    parts = [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
+    return (int(job[1]) if job else math.inf, parts)
 
 
 def sweep_report(sweep_dir: Path, what: str = "Sweep") -> str:

@@ -1,4 +1,10 @@
-"""Job folder names of a sweep: `<job number>_<the swept key=value pairs>`, one safe component.
+"""Job folder names of a sweep: `<the swept values, short>,job<number>`, one safe component.
+
+TensorBoard names a run after its folder and cuts long names short, so the values that tell
+jobs apart come first, with short keys (:data:`SHORT_KEYS`, else the key's last part) and short
+numbers (`1e-4`): `alr=1e-4,tau=0.001,rn=running,s=0,job7`. Treatments come first, in the order
+the sweep declares them, then the seed, then locations such as `resume`; the job number last
+keeps every folder unique (a repeated value, a swept key the name leaves out).
 
 Also reads what a sweep declares (:func:`sweep_overrides`, shared with ddpg.launch.sweep_hparams);
 which of its keys a name shows is ddpg.analysis.swept's rule
@@ -11,17 +17,33 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf
 
 from ddpg.analysis.swept import JOB_NAME_ROLES, role
 
+#: Short names of keys that sweeps often vary; any other key shows its last dotted part, and
+#: keys whose short names coincide show in full.
+SHORT_KEYS = {
+    "agent.actor_lr": "alr",
+    "agent.critic_lr": "clr",
+    "agent.critic_weight_decay": "wd",
+    "agent.batch_size": "bs",
+    "reward_norm": "rn",
+    "seed": "s",
+    "experiment": "exp",
+}
+_ROLE_ORDER = {"treatment": 0, "seed": 1, "location": 2}
 NAME_MAX = 200  # job folder names stay well under the usual 255-byte limit
-_swept_by_dir: dict[str, set[str]] = {}
+_swept_by_dir: dict[str, list[str]] = {}
 
 
 def sweep_overrides(config: DictConfig) -> dict[str, list[Any] | None]:
@@ -46,7 +68,7 @@ def sweep_overrides(config: DictConfig) -> dict[str, list[Any] | None]:
 
 
 def job_dirname(num: int, task: Sequence[str], sweep_dir: str) -> str:
-    """A job's folder name: `<num>_<key=value,...>` for the keys the sweep varies.
+    """A job's folder name: `<key=value,...>,job<num>` for the keys the sweep varies.
 
     The swept keys come from the sweep's multirun.yaml, which Hydra writes before any job
     starts (without one, every override is a candidate); of those, the name shows treatments,
@@ -58,18 +80,42 @@ def job_dirname(num: int, task: Sequence[str], sweep_dir: str) -> str:
         with contextlib.suppress(Exception):  # no record of the sweep: every override
             multirun = OmegaConf.load(Path(sweep_dir) / "multirun.yaml")
             assert isinstance(multirun, DictConfig)
-            _swept_by_dir[sweep_dir] = set(sweep_overrides(multirun))
+            _swept_by_dir[sweep_dir] = list(sweep_overrides(multirun))
     swept = _swept_by_dir.get(sweep_dir)
-    shown = sorted(
-        f"{o.get_key_element()}={o.get_value_element_as_str()}"
+    overrides = [
+        o
         for o in OverridesParser.create().parse_overrides(list(task))
         if (swept is None or o.key_or_group in swept) and role(o.key_or_group) in JOB_NAME_ROLES
+    ]
+    declared = swept or [o.key_or_group for o in overrides]
+    overrides.sort(
+        key=lambda o: (_ROLE_ORDER[role(o.key_or_group)], declared.index(o.key_or_group))
     )
+    keys = _short_keys([o.key_or_group for o in overrides])
+    shown = [f"{keys[o.key_or_group]}={_short_value(o)}" for o in overrides]
     name = "".join("_" if c == "/" or ord(c) < 32 else c for c in ",".join(shown))
     if len(name.encode()) > NAME_MAX:
         digest = hashlib.sha1(name.encode()).hexdigest()[:8]
         name = name.encode()[: NAME_MAX - 9].decode(errors="ignore") + "~" + digest
-    return f"{num}_{name}" if name else str(num)
+    return f"{name},job{num}" if name else f"job{num}"
+
+
+def _short_keys(keys: Sequence[str]) -> dict[str, str]:
+    """Each key's short name; keys whose short names coincide keep their full names."""
+    short = {key: SHORT_KEYS.get(key, key.rsplit(".", 1)[-1]) for key in keys}
+    counts = Counter(short.values())
+    return {key: name if counts[name] == 1 else key for key, name in short.items()}
+
+
+def _short_value(override: Override) -> str:
+    """A float in the shortest form that reads back the same (`0.0001` as `1e-4`), else the
+    value as written."""
+    value = override.value()
+    if isinstance(value, float) and math.isfinite(value) and value != 0:
+        if abs(value) < 1e-3 or abs(value) >= 1e5:
+            return np.format_float_scientific(value, trim="-", exp_digits=1)
+        return repr(value)
+    return override.get_value_element_as_str()
 
 
 OmegaConf.register_new_resolver("ddpg_job_dirname", job_dirname, replace=True)

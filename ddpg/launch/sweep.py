@@ -245,8 +245,8 @@ def _child_main(parent_pid: int) -> int:
             )
         else:
             summaries = [train_run(configs[0], run_dirs[0])]
-        for run_dir, summary in zip(run_dirs, summaries, strict=True):
-            write_final_metrics(run_dir, summary)
+        for run_dir, summary, config in zip(run_dirs, summaries, configs, strict=True):
+            write_final_metrics(run_dir, summary, config.trainer.total_steps)
         return 0
     except BaseException as error:  # recorded here unless training did
         if isinstance(error, KeyboardInterrupt):

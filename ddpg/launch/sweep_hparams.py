@@ -35,7 +35,8 @@ from ddpg.launch.job_names import sweep_overrides
 HPARAM_METRICS = {
     "hparams/final_eval_return": "final eval return",
     "hparams/best_eval_return": "best eval return",
-    "hparams/steps_to_solve": "env steps to solve",
+    "hparams/steps_to_solve": "env steps to solve (budget if unsolved)",
+    "hparams/solved": "solved (1) or not (0)",
 }
 
 

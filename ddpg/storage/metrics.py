@@ -46,12 +46,14 @@ SCALAR_KEYS = frozenset(
         "perf/steps_per_sec",
     }
 )
-#: HParams metric tag -> the summary.json number it reports.
-FINAL_METRICS = {
-    "hparams/final_eval_return": "final_eval_return",
-    "hparams/best_eval_return": "best_eval_return",
-    "hparams/steps_to_solve": "steps_to_solve",
-}
+#: HParams metric tags, in the order the sweep's HParams config lists them
+#: (ddpg.launch.sweep_hparams.HPARAM_METRICS); :func:`final_metrics` gives their values.
+FINAL_METRICS = (
+    "hparams/final_eval_return",
+    "hparams/best_eval_return",
+    "hparams/steps_to_solve",
+    "hparams/solved",
+)
 #: Custom-scalars dashboard: category -> chart title -> regex of the tags drawn together.
 LAYOUT = {
     "train": {
@@ -109,18 +111,37 @@ class MetricsWriter:
         self._csv_file.close()
 
 
-def write_final_metrics(run_dir: Path, summary: Mapping[str, Any]) -> None:
-    """Log the summary's final numbers under FINAL_METRICS tags at its last env step.
+def final_metrics(summary: Mapping[str, Any], budget: int) -> dict[str, float]:
+    """The HParams metrics of a run from its summary.json record and its env-step budget.
 
-    These are the metric columns of the HParams table; a number the run never reached (no
-    evaluation, never solved) is left out rather than logged as NaN. Uses a writer of its own,
-    so it can run after the run's MetricsWriter is closed.
+    TensorBoard's parallel coordinates view draws a run only if it has a value for every metric
+    shown, and draws no line at all when one metric has no value in any run. So every run gets
+    every metric that it can have: `hparams/solved` is 1 if some eval reached the solved score,
+    else 0 (also for envs without one), and `hparams/steps_to_solve` is the first such eval's env
+    step, or the budget (`trainer.total_steps`) for a run that never solved: censored at the
+    budget, as a run that needed all of it. The eval returns are left out only for a run with no
+    evaluation at all (it diverged before its first): no number stands for them.
+    """
+    solved = summary.get("steps_to_solve")
+    numbers = {
+        "hparams/final_eval_return": summary.get("final_eval_return"),
+        "hparams/best_eval_return": summary.get("best_eval_return"),
+        "hparams/steps_to_solve": budget if solved is None else solved,
+        "hparams/solved": 0.0 if solved is None else 1.0,
+    }
+    return {tag: float(v) for tag, v in numbers.items() if v is not None and math.isfinite(v)}
+
+
+def write_final_metrics(run_dir: Path, summary: Mapping[str, Any], budget: int) -> None:
+    """Log :func:`final_metrics` at the run's last env step: the HParams table's metric columns.
+
+    Every finished run is logged through here (single runs, populations, sweep jobs). Uses a
+    writer of its own, so it can run after the run's MetricsWriter is closed.
     """
     writer = EventFileWriter(str(Path(run_dir) / "tb"))
-    numbers = {tag: summary.get(key) for tag, key in FINAL_METRICS.items()}
-    finite = {tag: float(v) for tag, v in numbers.items() if v is not None and math.isfinite(v)}
-    if finite:
-        _write(writer, _scalars_pb(finite), int(summary.get("env_steps") or 0))
+    metrics = final_metrics(summary, budget)
+    if metrics:
+        _write(writer, _scalars_pb(metrics), int(summary.get("env_steps") or 0))
     writer.close()
 
 

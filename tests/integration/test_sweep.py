@@ -115,12 +115,12 @@ def test_basic_sweep_records_every_job_and_goes_on_after_a_failure(basic_sweep) 
     sweep_dir, output, tf_mapped, maps_after_job = basic_sweep
     jobs = summaries(sweep_dir)
     assert sorted(jobs) == [
-        "0_agent.tau=0.005,seed=0",
-        "1_agent.tau=0.005,seed=1",
-        "2_agent.tau=0.01,seed=0",
-        "3_agent.tau=0.01,seed=1",
-        "4_agent.tau=5,seed=0",
-        "5_agent.tau=5,seed=1",
+        "tau=0.005,s=0,job0",
+        "tau=0.005,s=1,job1",
+        "tau=0.01,s=0,job2",
+        "tau=0.01,s=1,job3",
+        "tau=5,s=0,job4",
+        "tau=5,s=1,job5",
     ]
     for name, summary in jobs.items():
         if "tau=5," in name:
@@ -132,14 +132,15 @@ def test_basic_sweep_records_every_job_and_goes_on_after_a_failure(basic_sweep) 
             run_dir = sweep_dir / name
             for part in ("params.json", "scalars.csv", "tb", "policy", ".hydra/overrides.yaml"):
                 assert (run_dir / part).exists(), part
-    assert "error: job 4_agent.tau=5,seed=0: agent.tau=5.0 is invalid" in output
+    assert "error: job tau=5,s=0,job4: agent.tau=5.0 is invalid" in output
     # The closing table: one line per job in job order, then how to compare the sweep.
     table = output[output.index(f"Sweep finished: {sweep_dir} (6 jobs)") :].splitlines()
     rows = [line.split() for line in table[2:8]]
     assert [row[:2] for row in rows] == [
-        [name, jobs[name]["status"]] for name in sorted(jobs, key=lambda n: int(n.split("_")[0]))
+        [name, jobs[name]["status"]]
+        for name in sorted(jobs, key=lambda n: int(n.rsplit(",job", 1)[1]))
     ]
-    assert rows[0][2] == f"{jobs['0_agent.tau=0.005,seed=0']['final_eval_return']:.1f}"
+    assert rows[0][2] == f"{jobs['tau=0.005,s=0,job0']['final_eval_return']:.1f}"
     assert f"  python -m ddpg.compare {sweep_dir}" in table
     assert not tf_mapped, "the launching process imported TensorFlow"
     # Training in-process added ~200 mappings per job (XLA); the launcher's count stays flat.
@@ -182,9 +183,17 @@ def test_hparams_table_as_tensorboard_shows_it_without_a_root_run(basic_sweep) -
         params = json.loads((sweep_dir / name / "params.json").read_text())
         assert row.hparams["seed"].string_value == str(params["seed"])
         assert row.hparams["agent.tau"].number_value == pytest.approx(params["agent.tau"])
-        (final,) = [m for m in row.metric_values if m.name.tag == "hparams/final_eval_return"]
-        assert final.training_step == 100
-        assert final.value == pytest.approx(jobs[name]["final_eval_return"], rel=1e-5)
+        metrics = {m.name.tag: m for m in row.metric_values}
+        # Every metric, even with no run solving (100 steps), or the parallel coordinates
+        # view draws no line at all.
+        assert sorted(metrics) == sorted(sweep_hparams.HPARAM_METRICS)
+        assert metrics["hparams/final_eval_return"].training_step == 100
+        final = metrics["hparams/final_eval_return"].value
+        assert final == pytest.approx(jobs[name]["final_eval_return"], rel=1e-5)
+        assert (metrics["hparams/solved"].value, metrics["hparams/steps_to_solve"].value) == (
+            0.0,
+            100.0,
+        )
 
 
 def test_joblib_runs_jobs_in_parallel_and_records_a_job_that_fails_in_training(tmp_path: Path):
@@ -238,9 +247,10 @@ def test_job_dirname_shows_the_swept_values_in_one_safe_path_component(tmp_path:
     OmegaConf.save({"hydra": hydra_node}, tmp_path / "multirun.yaml")
     task = ["agent.tau=0.01", "+experiment=smoke", "seed=1", "resume=b/c"]
 
-    assert job_names.job_dirname(3, task, str(tmp_path)) == "3_agent.tau=0.01,resume=b_c,seed=1"
-    assert job_names.job_dirname(3, ["seed=1"], str(tmp_path / "none")) == "3_seed=1"
-    assert job_names.job_dirname(0, [], str(tmp_path)) == "0"
+    # Treatments first with short keys, then the seed, then locations; the job number last.
+    assert job_names.job_dirname(3, task, str(tmp_path)) == "tau=0.01,s=1,resume=b_c,job3"
+    assert job_names.job_dirname(3, ["seed=1"], str(tmp_path / "none")) == "s=1,job3"
+    assert job_names.job_dirname(0, [], str(tmp_path)) == "job0"
     long_a = job_names.job_dirname(2, ["x=" + "a" * 400], str(tmp_path / "none"))
     long_b = job_names.job_dirname(2, ["x=" + "a" * 401], str(tmp_path / "none"))
     assert len(long_a.encode()) <= 255 and long_a != long_b

@@ -45,9 +45,9 @@ def test_run_report_of_a_diverged_run_without_evaluations(tmp_path):
 
 def test_sweep_report_lists_jobs_in_job_order(tmp_path):
     for name, status, final in (
-        ("10_seed=1", "completed", -150.04),
-        ("2_seed=0", "failed", None),
-        ("1_seed=2", "diverged", -900.0),
+        ("tau=0.001,s=1,job10", "completed", -150.04),
+        ("tau=0.01,s=0,job2", "failed", None),
+        ("tau=0.005,s=2,job1", "diverged", -900.0),
     ):
         (tmp_path / name).mkdir()
         record = {"status": status, "final_eval_return": final}
@@ -55,9 +55,9 @@ def test_sweep_report_lists_jobs_in_job_order(tmp_path):
     lines = sweep_report(tmp_path).splitlines()
     assert lines[0] == f"Sweep finished: {tmp_path} (3 jobs)"
     assert [line.split() for line in lines[2:5]] == [
-        ["1_seed=2", "diverged", "-900.0"],
-        ["2_seed=0", "failed", "-"],
-        ["10_seed=1", "completed", "-150.0"],
+        ["tau=0.005,s=2,job1", "diverged", "-900.0"],
+        ["tau=0.01,s=0,job2", "failed", "-"],
+        ["tau=0.001,s=1,job10", "completed", "-150.0"],
     ]
     assert lines[-2] == f"  python -m ddpg.compare {tmp_path}"
 

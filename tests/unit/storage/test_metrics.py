@@ -18,6 +18,7 @@ from ddpg.storage.metrics import (
     LAYOUT,
     SCALAR_KEYS,
     MetricsWriter,
+    final_metrics,
     write_final_metrics,
 )
 
@@ -146,17 +147,42 @@ def test_hparams_session_holds_the_values_integers_as_strings(tmp_path: Path) ->
     assert start.hparams["bad"].string_value == "nan"
 
 
-def test_final_metrics_at_the_last_step_and_unreached_ones_left_out(tmp_path: Path) -> None:
+def test_an_unsolved_run_logs_every_metric_steps_to_solve_censored_at_the_budget(
+    tmp_path: Path,
+) -> None:
+    """No run of a sweep solving must not blank TensorBoard's parallel coordinates: every
+    metric the sweep's HParams config lists gets a finite value."""
     summary = {
-        "env_steps": 3000,
+        "env_steps": 3000,  # stopped early, before the 5000-step budget
         "final_eval_return": -180.0,
         "best_eval_return": -150.0,
         "steps_to_solve": None,
     }
-    write_final_metrics(tmp_path, summary)
+    write_final_metrics(tmp_path, summary, budget=5000)
 
     events = read_tb(tmp_path)
     assert values(events, "hparams/final_eval_return") == [(3000, -180.0)]
     assert values(events, "hparams/best_eval_return") == [(3000, -150.0)]
-    assert "hparams/steps_to_solve" not in events.Tags()["tensors"]
+    assert values(events, "hparams/steps_to_solve") == [(3000, 5000.0)]
+    assert values(events, "hparams/solved") == [(3000, 0.0)]
     assert list(FINAL_METRICS) == list(HPARAM_METRICS)  # what the sweep's HParams config lists
+    assert set(events.Tags()["tensors"]) >= set(HPARAM_METRICS)
+
+
+def test_a_solved_run_logs_its_first_solving_step() -> None:
+    summary = {"final_eval_return": -120.0, "best_eval_return": -110.0, "steps_to_solve": 4000}
+    assert final_metrics(summary, budget=20000) == {
+        "hparams/final_eval_return": -120.0,
+        "hparams/best_eval_return": -110.0,
+        "hparams/steps_to_solve": 4000.0,
+        "hparams/solved": 1.0,
+    }
+
+
+def test_a_run_without_any_evaluation_has_no_eval_return_metrics() -> None:
+    """Diverged before its first evaluation: no number stands for its return."""
+    summary = {"final_eval_return": None, "best_eval_return": None, "steps_to_solve": None}
+    assert final_metrics(summary, budget=20000) == {
+        "hparams/steps_to_solve": 20000.0,
+        "hparams/solved": 0.0,
+    }
