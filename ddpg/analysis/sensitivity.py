@@ -2,8 +2,8 @@
 
 A sweep over lr x tau x reward_norm asks how the score depends on each setting. One subplot per
 numeric key with two values or more puts that key's values on the x-axis (log-scaled for rates:
-a key named like ``lr`` or ``learning_rate``, or values spanning a factor of 10 or more) and the
-table's score with its interval on the y-axis, one line per combination of the other keys'
+a key named ``lr``, ``learning_rate`` or ``*_lr``, or values spanning a factor of 10 or more)
+and the table's score with its interval on the y-axis, one line per combination of the other keys'
 values: "which tau, for which reward_norm" is one look. Lines at the same x are shifted apart a
 little so their intervals do not hide each other; the ticks sit at the swept values.
 
@@ -64,8 +64,8 @@ def log_scale(key: str, values: pd.Series) -> bool:
     if (values <= 0).any():
         return False
     last = key.rsplit(".", 1)[-1]
-    rate = any(last == w or last.endswith(f"_{w}") or last.startswith(f"{w}_") for w in RATE_WORDS)
-    return rate or values.max() / values.min() >= 10
+    rate = any(last == w or last.endswith(f"_{w}") for w in RATE_WORDS)
+    return bool(rate or values.max() / values.min() >= 10)
 
 
 def sensitivity_figure(table: pd.DataFrame, keys: list[str], metric: str) -> Any | None:
