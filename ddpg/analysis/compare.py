@@ -5,8 +5,9 @@
 run (:mod:`ddpg.analysis.runs`). Runs are grouped (:mod:`ddpg.analysis.grouping`) by the swept keys
 (the rule of :mod:`ddpg.analysis.swept`) or by ``--by`` keys, dotted or short (``reward_norm`` ->
 ``reward_norm.name``, ``tau`` -> ``agent.tau``). ``compare.csv``, ``compare.md``
-(:mod:`ddpg.analysis.report`) and ``learning_curves.png`` go to ``--out`` (default: the first PATH);
-the markdown report is also printed.
+(:mod:`ddpg.analysis.report`), ``learning_curves.png`` and, where a numeric key was swept,
+``sensitivity.png`` (:mod:`ddpg.analysis.sensitivity`) go to ``--out`` (default: the first
+PATH); the markdown report is also printed.
 
 Statistics (:mod:`ddpg.analysis.stats`) count completed, stopped-early and diverged runs, each
 scored by one rule (:mod:`ddpg.analysis.scores`); failed, unfinished and damaged runs are listed
@@ -34,6 +35,7 @@ from ddpg.analysis.report import report
 from ddpg.analysis.results import write_curve_table, write_run_table
 from ddpg.analysis.runs import EVAL_KEY, CompareError, Paths, long_curves, read_runs
 from ddpg.analysis.scores import COUNTED, curve_matrix, floor_score
+from ddpg.analysis.sensitivity import SENSITIVITY_FILE, save_sensitivity
 from ddpg.analysis.table import TABLE_COLUMNS, eval_curves, summarize
 
 __all__ = [
@@ -132,11 +134,12 @@ def compare(
     write_bands: Callable[[Mapping[str, Band], Path], Path] | None = None,
 ) -> tuple[str, list[Path]]:
     """Compare the runs below `paths`: write compare.csv, compare.md, learning_curves.png,
-    learning_curves.csv and runs.csv (:mod:`ddpg.analysis.results`) into `out` (default: the
-    first path); returns the markdown report and the written files. `write_bands`, if given,
-    also writes the learning curves' bands (the numbers of learning_curves.csv) elsewhere, into
-    `out`: the command passes TensorBoard's (ddpg.storage.group_curves), which analysis may not
-    import.
+    sensitivity.png (:mod:`ddpg.analysis.sensitivity`, only when a numeric key was swept over
+    two values or more), learning_curves.csv and runs.csv (:mod:`ddpg.analysis.results`) into
+    `out` (default: the first path); returns the markdown report and the written files.
+    `write_bands`, if given, also writes the learning curves' bands (the numbers of
+    learning_curves.csv) elsewhere, into `out`: the command passes TensorBoard's
+    (ddpg.storage.group_curves), which analysis may not import.
 
     Raises:
         CompareError: No run could be read, or a grouping key is unknown.
@@ -158,6 +161,8 @@ def compare(
     bands = learning_curve_bands(runs, scalars, keys)
     save_learning_curves(bands, out / "learning_curves.png", EVAL_KEY)
     written = [out / "compare.csv", out / "compare.md", out / "learning_curves.png"]
+    sensitivity = save_sensitivity(table, keys, metric, out / SENSITIVITY_FILE)
+    written += [sensitivity] if sensitivity else []
     # Per-run and per-step numbers for checkers (ddpg.analysis.results).
     written += [write_curve_table(bands, out), write_run_table(runs, scalars, keys, paths, out)]
     if write_bands is not None:

@@ -1,8 +1,9 @@
-"""The run's score plot, returns.png: training episode returns, their EMA and eval means.
+"""The score plots: a run's returns.png (training episode returns, their EMA and eval means)
+and compare's learning_curves.png (each group's mean eval curve with its CI band).
 
-Read from `<run_dir>/scalars.csv` (long format `step,key,value`, x-axis = env step), with the
-env id, seed and solved score from `params.json`. Runs headless: matplotlib draws through its
-Agg canvas and never touches pyplot's global state.
+returns.png is read from `<run_dir>/scalars.csv` (long format `step,key,value`, x-axis = env
+step), with the env id, seed and solved score from `params.json`. Runs headless: matplotlib
+draws through its Agg canvas and never touches pyplot's global state.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ EVAL_MEAN_KEY = "eval/return_mean"
 EVAL_STD_KEY = "eval/return_std"
 
 Series = tuple[list[float], list[float]]  # (env steps, values)
+#: Size (inches) of learning_curves.png's axes; the figure adds its legend's width.
+AXES_SIZE = (7.0, 4.2)
 
 
 def read_series(path: Path, keys: Collection[str]) -> dict[str, Series]:
@@ -186,38 +189,41 @@ def _mark_n_changes(ax: Any, band: Band, colour: Any) -> None:
 
 
 def save_learning_curves(bands: Mapping[str, Band], path: Path, ylabel: str) -> Path:
-    """Draw each group's mean curve with its CI band and write the PNG atomically.
+    """Draw :func:`learning_curves_figure` and write the PNG atomically; returns `path`."""
+    return save_png(learning_curves_figure(bands, ylabel), path)
 
-    The statistics come computed (``ddpg.compare.learning_curve_bands``: the same bootstrap
-    CI of the mean as the table); this only draws. The legend gives each group's counted and
-    diverged runs, so a curve that includes diverged runs says so; where the number of runs
-    with data changes along a curve (``Band.n``), a dotted line and ``n=<runs>`` mark it.
+
+def learning_curves_figure(bands: Mapping[str, Band], ylabel: str) -> Any:
+    """Each group's mean curve with its CI band, as a matplotlib Figure.
+
+    The statistics come computed (``ddpg.compare.learning_curve_bands``: the same CI of the
+    mean as the table); this only draws. Each group has a colour of its own and faint bands
+    (:mod:`ddpg.analysis.group_style`); the legend, beside the axes and whole, gives each
+    group's counted and diverged runs, so a curve that includes diverged runs says so; where
+    the number of runs with data changes along a curve (``Band.n``), a dotted line and
+    ``n=<runs>`` mark it.
 
     Args:
         bands: Group label -> its band, drawn in the mapping's order.
-        path: Where to write the PNG.
         ylabel: The y-axis label (the scalar's key).
-
-    Returns:
-        `path`.
     """
-    from matplotlib import colormaps
     from matplotlib.figure import Figure
 
-    many = len(bands) > 10  # past tab10, colours would repeat: tab20 keeps groups apart
-    fig = Figure(figsize=(11 if many else 8, 5), layout="constrained")
+    from ddpg.analysis.group_style import band_alpha, colours, legends_beside, line_styles
+
+    fig = Figure(layout="constrained")
     ax = fig.subplots()
-    colours = colormaps["tab20" if many else "tab10"].colors  # type: ignore[attr-defined]
-    for i, (label, band) in enumerate(bands.items()):
+    n = len(bands)
+    alpha = band_alpha(n)
+    for (label, band), colour, style in zip(bands.items(), colours(n), line_styles(n), strict=True):
         diverged = f", {band.n_diverged} diverged" if band.n_diverged else ""
-        colour = colours[i % len(colours)]
         runs = f"{band.n_runs}" if band.n is None else _n_range(band.n)
-        ax.plot(band.steps, band.mean, color=colour, label=f"{label} (n={runs}{diverged})")
-        ax.fill_between(band.steps, band.low, band.high, color=colour, alpha=0.15)
+        label = f"{label} (n={runs}{diverged})"
+        ax.plot(band.steps, band.mean, color=colour, ls=style, label=label)
+        ax.fill_between(band.steps, band.low, band.high, color=colour, alpha=alpha, lw=0)
         _mark_n_changes(ax, band, colour)
     title = f"{ylabel}: mean and 95% CI over runs (diverged runs counted)"
     ax.set(xlabel="environment steps", ylabel=ylabel, title=title)
     ax.grid(alpha=0.3)
-    if ax.lines:  # beside the axes, so no curve hides behind it
-        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return save_png(fig, path)
+    legends_beside(fig, [ax], AXES_SIZE)  # beside the axes, so no curve hides behind it
+    return fig

@@ -32,16 +32,17 @@ def save_performance_profiles(
     Returns:
         `path`.
     """
-    from matplotlib import colormaps
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(8, 5), layout="constrained")
+    from ddpg.analysis.group_style import band_alpha, colours, legends_beside, line_styles
+
+    fig = Figure(layout="constrained")
     ax = fig.subplots()
-    colours = colormaps["tab20" if len(profiles) > 10 else "tab10"].colors  # type: ignore[attr-defined]
-    for i, (label, (fraction, low, high)) in enumerate(profiles.items()):
-        colour = colours[i % len(colours)]
-        ax.plot(taus, fraction, color=colour, label=label)
-        ax.fill_between(taus, low, high, color=colour, alpha=0.2)
+    n = len(profiles)
+    styles = zip(profiles.items(), colours(n), line_styles(n), strict=True)
+    for (label, (fraction, low, high)), colour, style in styles:
+        ax.plot(taus, fraction, color=colour, ls=style, label=label)
+        ax.fill_between(taus, low, high, color=colour, alpha=band_alpha(n), lw=0)
     for x, name, side in ((0.0, "random", "left"), (1.0, "reference", "right")):
         ax.axvline(x, color="gray", ls=":", lw=1)
         shift = 3 if side == "left" else -3  # inside the axes, at the foot of the line
@@ -55,6 +56,5 @@ def save_performance_profiles(
         title=title,
     )
     ax.grid(alpha=0.3)
-    if ax.lines:
-        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    legends_beside(fig, [ax], (7.0, 4.2))
     return save_png(fig, path)

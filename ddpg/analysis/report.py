@@ -2,7 +2,8 @@
 runs.
 
 The header defines every column in words, so a compare.md read months later (or in an
-experiments/ folder) says what its numbers mean without the code at hand.
+experiments/ folder) says what its numbers mean without the code at hand. Swept values print as
+in the group labels (:func:`ddpg.analysis.grouping.value_labels`), not rounded like statistics.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ddpg.analysis.grouping import value_labels
 from ddpg.analysis.intervals import CHOSEN, LEVEL
 from ddpg.analysis.scores import COUNTED, PRUNED
 
@@ -38,6 +40,13 @@ def fmt(v: object) -> str:
     if x.is_integer() or abs(x) >= 1000:
         return f"{x:.0f}"
     return f"{x:.2f}" if abs(x) >= 1 else f"{x:.3g}"
+
+
+def with_values_shown(runs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """`runs` with each key column as compare prints swept values (:func:`value_labels`: gamma
+    0.99985 as 0.99985, not the table's rounded 1), blank where a run has no value."""
+    shown = {k: np.where(runs[k].isna(), "", value_labels(runs[k])) for k in keys}
+    return runs.assign(**shown)
 
 
 def _with_ci(value: float, low: float, high: float) -> str:
@@ -188,6 +197,7 @@ def report(
         seed: Bootstrap seed used, for the header.
     """
     body = _group_table(table) if len(table) else "No run can be counted: see Problems."
+    runs = with_values_shown(runs, keys)
     # The peak is the group's, not a run's: a diverged run is listed with its best eval.
     per_run = "best_eval_return" if metric == "peak_of_mean_curve" else metric
     diverged = _diverged(runs, keys, per_run, floor)

@@ -524,3 +524,19 @@ def test_a_blown_up_value_is_printed_short(tmp_path: Path, capsys) -> None:
     assert compare_command.main([str(tmp_path), "--resamples", "50"]) == 0
     out = capsys.readouterr().out
     assert "-1e+30" in out and "1000000000000000019884624838656" not in out
+
+
+def test_tables_print_swept_values_as_the_labels_do(tmp_path: Path) -> None:
+    # A search's trials: gamma 0.99985 was pruned; the statistics' rounding would show it as 1.
+    for seed, (gamma, lr) in enumerate([(0.99, 0.001127188175138778), (0.995, 3e-4)]):
+        extra = {"agent.gamma": gamma, "agent.actor_lr": lr}
+        write_run(tmp_path / f"t{seed}", "none", seed, [(1000, -300.0)], -300.0, extra=extra)
+    extra = {"agent.gamma": 0.99985, "agent.actor_lr": 1e-4}
+    write_run(tmp_path / "t2", "none", 2, [(1000, -900.0)], -900.0, "pruned", extra=extra)
+    assert compare_command.main([str(tmp_path), "--resamples", "50"]) == 0
+    md = (tmp_path / "compare.md").read_text()
+    pruned = md.split("## Pruned runs")[1].split("## Problems")[0]
+    assert f"| {tmp_path / 't2'} | 1e-4 | 0.99985 |" in pruned
+    table = md.split("## Diverged runs")[0]
+    assert "| actor_lr=0.001127, gamma=0.99 |" in table
+    assert "| actor_lr=3e-4, gamma=0.995 |" in table
