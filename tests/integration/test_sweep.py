@@ -223,7 +223,7 @@ def test_joblib_runs_jobs_in_parallel_and_records_a_job_that_fails_in_training(t
 def test_submitit_local_launcher(tmp_path: Path) -> None:
     finish(launch(tmp_path, "hydra/launcher=submitit_local", "seed=3"))
     ((name, summary),) = summaries(tmp_path).items()
-    assert name == "0"  # nothing is swept
+    assert name == "job0"  # nothing is swept: the job number alone
     assert summary["status"] == "completed"
     assert (tmp_path / ".submitit").is_dir()
 
