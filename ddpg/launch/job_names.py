@@ -19,7 +19,7 @@ import contextlib
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,7 @@ def job_dirname(num: int, task: Sequence[str], sweep_dir: str) -> str:
     overrides.sort(
         key=lambda o: (_ROLE_ORDER[role(o.key_or_group)], declared.index(o.key_or_group))
     )
-    keys = _short_keys([o.key_or_group for o in overrides])
+    keys = short_keys([o.key_or_group for o in overrides])
     shown = [f"{keys[o.key_or_group]}={_short_value(o)}" for o in overrides]
     name = "".join("_" if c == "/" or ord(c) < 32 else c for c in ",".join(shown))
     if len(name.encode()) > NAME_MAX:
@@ -100,9 +100,10 @@ def job_dirname(num: int, task: Sequence[str], sweep_dir: str) -> str:
     return f"{name},job{num}" if name else f"job{num}"
 
 
-def _short_keys(keys: Sequence[str]) -> dict[str, str]:
-    """Each key's short name; keys whose short names coincide keep their full names."""
-    short = {key: SHORT_KEYS.get(key, key.rsplit(".", 1)[-1]) for key in keys}
+def short_keys(keys: Sequence[str], names: Mapping[str, str] = SHORT_KEYS) -> dict[str, str]:
+    """Each key's short name (from `names`, else its last dotted part); keys whose short names
+    coincide keep their full names. Tune's trial folders share it (ddpg.tune.trial_names)."""
+    short = {key: names.get(key, key.rsplit(".", 1)[-1]) for key in keys}
     counts = Counter(short.values())
     return {key: name if counts[name] == 1 else key for key, name in short.items()}
 

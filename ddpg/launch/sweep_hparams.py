@@ -35,8 +35,16 @@ from ddpg.launch.job_names import sweep_overrides
 HPARAM_METRICS = {
     "hparams/final_eval_return": "final eval return",
     "hparams/best_eval_return": "best eval return",
-    "hparams/steps_to_solve": "env steps to solve (budget if unsolved)",
-    "hparams/solved": "solved (1) or not (0)",
+    "hparams/steps_to_solve": "steps to solve",
+    "hparams/solved": "solved",
+}
+#: What a metric means, shown when the pointer rests on its name; the names stay short, since
+#: the parallel coordinates view writes them side by side above its axes (long ones overlapped).
+HPARAM_DESCRIPTIONS = {
+    "hparams/final_eval_return": "the last evaluation's mean return",
+    "hparams/best_eval_return": "the best evaluation's mean return",
+    "hparams/steps_to_solve": "env steps to the first eval at the solved score, else the budget",
+    "hparams/solved": "1 if some evaluation reached the env's solved score, else 0",
 }
 
 
@@ -62,7 +70,10 @@ class HParamsCallback(Callback):
         except Exception as error:  # an HParams table is not worth failing a job for
             print(f"warning: no HParams config for this sweep: {error}", file=sys.stderr)
             return
-        metrics = [hp.Metric(tag, display_name=name) for tag, name in HPARAM_METRICS.items()]
+        metrics = [
+            hp.Metric(tag, display_name=name, description=HPARAM_DESCRIPTIONS[tag])
+            for tag, name in HPARAM_METRICS.items()
+        ]
         write_summary_event(tb_dir, hp.hparams_config_pb(hparams, metrics))
 
 

@@ -25,7 +25,6 @@ composed exactly as ``python -m ddpg.run <overrides>`` would compose it.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -39,7 +38,6 @@ TYPES = ("float", "int", "categorical")
 #: discount searched as its distance to 1, on a log scale).
 TRANSFORMS = ("value", "one_minus")
 FIELDS = ("name", "type", "low", "high", "log", "choices", "sets", "when")
-NAME_MAX = 200  # trial folder names stay well under the usual 255-byte limit
 _PLAIN = re.compile(r"^[A-Za-z0-9_.\-+]+$")
 
 
@@ -243,17 +241,3 @@ def override_value(value: Any) -> str:
     return (
         text if _PLAIN.match(text) else "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
     )
-
-
-def trial_dirname(number: int, values: Mapping[str, Any]) -> str:
-    """`<trial number>_<name=value,...>`, values to 3 significant digits; one safe component."""
-    shown = ",".join(f"{name}={_short(value)}" for name, value in values.items())
-    name = "".join("_" if c in "/\\" or ord(c) < 32 else c for c in shown)
-    if len(name.encode()) > NAME_MAX:
-        digest = hashlib.sha1(name.encode()).hexdigest()[:8]
-        name = name.encode()[: NAME_MAX - 9].decode(errors="ignore") + "~" + digest
-    return f"{number}_{name}" if name else str(number)
-
-
-def _short(value: Any) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else str(value)

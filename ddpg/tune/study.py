@@ -22,8 +22,9 @@ from tqdm import tqdm
 from ddpg.config.schema import ConfigError, RunConfig
 from ddpg.launch.job import params_of, read_summary
 from ddpg.population.keys import group_jobs
-from ddpg.tune.space import SearchSpace, overrides, sample, trial_dirname
+from ddpg.tune.space import SearchSpace, overrides, sample
 from ddpg.tune.storage import TuneSettings
+from ddpg.tune.trial_names import trial_dirname
 from ddpg.tune.trials import (
     StudyInterrupted,
     counted_trials,

@@ -48,8 +48,9 @@ def test_a_tiny_study_end_to_end(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr[-3000:]
     assert "Best trial" in first.stdout and "python -m ddpg.run env=pendulum" in first.stdout
 
-    runs = sorted(study_dir.glob("[0-9]*"), key=lambda p: int(p.name.split("_")[0]))
-    assert [int(p.name.split("_")[0]) for p in runs] == [0, 1, 2, 3]
+    runs = sorted(study_dir.glob("*trial[0-9]*"), key=lambda p: int(p.name.rsplit("trial")[-1]))
+    assert [int(p.name.rsplit("trial")[-1]) for p in runs] == [0, 1, 2, 3]
+    assert all(p.name.startswith("1-gamma=") for p in runs)  # values first (trial_names.py)
     storage = JournalStorage(JournalFileBackend(str(study_dir / "journal.log")))
     study = optuna.load_study(study_name="pendulum_ddpg", storage=storage)
     for run, trial in zip(runs, study.get_trials(), strict=True):
@@ -70,7 +71,7 @@ def test_a_tiny_study_end_to_end(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr[-3000:]
     study = optuna.load_study(study_name="pendulum_ddpg", storage=storage)
     assert [t.number for t in study.get_trials()] == list(range(6))
-    assert len(list(study_dir.glob("[45]_*"))) == 2
+    assert len(list(study_dir.glob("*,trial[45]"))) == 2
 
     compared = subprocess.run(
         [sys.executable, "-m", "ddpg.compare", str(study_dir), "--resamples", "100"],

@@ -29,3 +29,11 @@ def test_hparams_show_treatments_and_seed_as_params_json_names_them() -> None:
     assert list(hparams) == ["reward_norm.name", "trainer.max_episodes", "seed"]
     assert hparams["trainer.max_episodes"].values == ["10", "20"]  # integers as strings
     assert hparams["seed"].values == ["3"]
+
+
+def test_metric_names_are_short_enough_to_sit_side_by_side_and_each_is_described() -> None:
+    # The parallel coordinates view writes the names above its axes, about 100 px apart: the
+    # long ones ("env steps to solve (budget if unsolved)") ran into each other.
+    assert all(len(name) <= 17 for name in sweep_hparams.HPARAM_METRICS.values())
+    assert list(sweep_hparams.HPARAM_DESCRIPTIONS) == list(sweep_hparams.HPARAM_METRICS)
+    assert all(sweep_hparams.HPARAM_DESCRIPTIONS.values())

@@ -1,4 +1,4 @@
-"""ddpg.tune.space: the search space as data, its checks, sampling, overrides, folder names."""
+"""ddpg.tune.space: the search space as data, its checks, sampling, overrides."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from ddpg.config.schema import ConfigError
-from ddpg.tune.space import overrides, parse_space, sample, trial_dirname
+from ddpg.tune.space import overrides, parse_space, sample
 
 TAU = {"name": "agent.tau", "type": "float", "low": 0.001, "high": 0.08, "log": True}
 NOISE = {"name": "noise", "type": "categorical", "choices": ["ou", "gaussian", "none"]}
@@ -126,12 +126,3 @@ def test_overrides_apply_transforms_at_full_precision() -> None:
         "env.max_episode_steps=null",
         "noise='odd name'",
     ]
-
-
-def test_trial_folder_names() -> None:
-    values = {"agent.tau": 0.0123456, "noise": "ou", "agent.batch_size": 64}
-    assert trial_dirname(7, values) == "7_agent.tau=0.0123,noise=ou,agent.batch_size=64"
-    assert trial_dirname(3, {}) == "3"
-    long = trial_dirname(12, {f"key{i}": "x" * 20 for i in range(20)})
-    assert len(long.encode()) <= 203 and long.startswith("12_key0=") and "~" in long
-    assert "/" not in trial_dirname(1, {"path": "a/b"})
