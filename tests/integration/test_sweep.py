@@ -310,7 +310,7 @@ def test_ctrl_c_in_a_sweep_names_the_command_that_continues_it(tmp_path: Path) -
     and the last line gives `resume=` with the sweep's folder, quoted for the shell."""
     sweep_dir = tmp_path / "a sweep"
     process = launch(sweep_dir, "trainer.total_steps=100000", "seed=0,1")
-    job = sweep_dir / "0_seed=0"
+    job = sweep_dir / "s=0,job0"
     deadline = time.monotonic() + 120
     while not (job / "scalars.csv").exists():  # training has begun (past TF's start-up)
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()[0]
@@ -321,4 +321,4 @@ def test_ctrl_c_in_a_sweep_names_the_command_that_continues_it(tmp_path: Path) -
     resume = f"python -m ddpg.run resume={shlex.quote(str(sweep_dir))}"
     assert output.splitlines()[-1] == f"interrupted: {job}; continue with: {resume}"
     assert json.loads((job / "summary.json").read_text())["status"] == "interrupted"
-    assert not (sweep_dir / "1_seed=1").exists()
+    assert not (sweep_dir / "s=1,job1").exists()
