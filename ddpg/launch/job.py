@@ -17,7 +17,7 @@ from ddpg.config.schema import ConfigError, RunConfig, TrainerConfig, flatten, f
 from ddpg.storage.files import read_json_object, write_json_atomic
 
 if TYPE_CHECKING:
-    from ddpg.population.trainer import OnEval
+    from ddpg.population.trainer import Exploit, OnEval
 
 
 def params_of(config: RunConfig) -> dict[str, Any]:
@@ -125,6 +125,7 @@ def train_population(
     on_eval: OnEval | None = None,
     status_path: Path | None = None,
     next_member: NextMember | None = None,
+    exploit: Exploit | None = None,
 ) -> list[dict[str, Any]]:
     """Train members `configs` together, member k into `run_dirs[k]`; return their summaries
     (those of members that `next_member` started in freed slots too, in the order they ended).
@@ -133,7 +134,8 @@ def train_population(
     stopped_early, diverged (frozen; the others train on), interrupted or failed (the traceback
     goes to error.log), or pruned (`on_eval`, called after each member's periodic eval, said
     stop). Members that resume (config.resume) must all be at the same env step. `status_path`:
-    the progress kept for a launcher to show (ddpg.population.progress).
+    the progress kept for a launcher to show (ddpg.population.progress). `exploit`:
+    population-based training's changes after each step's evaluations (ddpg.tune.pbt).
     Exceptions other than an interruption propagate after every member is recorded.
 
     Raises:
@@ -204,7 +206,16 @@ def train_population(
         return config, run_dirs[k], writer
 
     trainer = Trainer(
-        configs, components, run_dirs, writers, started, record, on_eval, status_path, on_free
+        configs,
+        components,
+        run_dirs,
+        writers,
+        started,
+        record,
+        on_eval,
+        status_path,
+        on_free,
+        exploit,
     )
     records = trainer.records
 

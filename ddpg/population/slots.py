@@ -13,12 +13,23 @@ and normalizer statistics in memory. Counters, records and envs mid-episode are 
 from __future__ import annotations
 
 import dataclasses
+from typing import NamedTuple
 
 from ddpg.algo.seeds import Role, generator
 from ddpg.config.schema import RunConfig, flatten
 from ddpg.envs.make import make_env
 from ddpg.population.build import Components, initial_weights
 from ddpg.population.keys import mismatched_keys
+
+
+class MemberChange(NamedTuple):
+    """What population-based training does to one member at a step: `target` copies `source`
+    (None: nothing is copied) and trains on under `config`; `scalars` are logged at that step."""
+
+    target: int
+    source: int | None
+    config: RunConfig
+    scalars: dict[str, float]
 
 
 def check_fits(population: RunConfig, config: RunConfig) -> None:
@@ -62,3 +73,18 @@ def copy_components(c: Components, source: int, target: int) -> None:
     c.agent.learner.copy_member(source, target)
     c.agent.obs_normalizer.copy_member(source, target)
     c.reward_normalizer.copy_member(source, target)
+
+
+def apply_config(c: Components, k: int, config: RunConfig, own: RunConfig, held: RunConfig) -> None:
+    """Member k trains on under `config`: its hyperparameters become the step's new runtime
+    values; its noise process restarts only if its noise config changed (from `own`, the config
+    it trained under), its normalizers only if theirs changed (from `held`, the config of the
+    statistics it holds now: its own, or the member it copied)."""
+    c.agent.learner.set_hyperparameters(k, config.agent)
+    c.agent.set_input_noise(k, config.network.input_noise_std)
+    if config.noise != own.noise:
+        c.agent.noise.replace_member(k, config.noise)
+    if config.reward_norm != held.reward_norm:
+        c.reward_normalizer.replace_member(k, config.reward_norm)
+    if config.env.obs_norm != held.env.obs_norm:
+        c.agent.obs_normalizer.reset_member(k, config.env.obs_norm == "running")

@@ -25,7 +25,13 @@ from ddpg.population.member_checkpoint import MemberStore
 from ddpg.population.member_envs import MemberEnvs
 from ddpg.population.member_records import MemberRecords
 from ddpg.population.progress import PopulationProgress
-from ddpg.population.slots import check_fits, reset_components
+from ddpg.population.slots import (
+    MemberChange,
+    apply_config,
+    check_fits,
+    copy_components,
+    reset_components,
+)
 from ddpg.population.stop_signals import StopSignals
 from ddpg.population.train_state import InterruptedRun, TrainState
 from ddpg.storage.metrics import MetricsWriter
@@ -35,6 +41,9 @@ OnEnd = Callable[[int, str, str | None], None]
 #: Called when slot k frees (its member ended): the member to start there, as
 #: (config, run dir, its metrics writer), or None to leave it empty.
 OnFree = Callable[[int], "tuple[RunConfig, Path, MetricsWriter] | None"]
+#: Called after the evaluations of a step (the members evaluated, their step): the changes
+#: population-based training makes (ddpg.population.slots.MemberChange), [] for none.
+Exploit = Callable[[np.ndarray, int], list[MemberChange]]
 #: Called after each periodic evaluation of a member: (member, env step, eval mean); True stops
 #: that member ("pruned", e.g. by a hyperparameter search), the others train on.
 OnEval = Callable[[int, int, float], bool]
@@ -54,11 +63,13 @@ class Trainer:
         on_eval: OnEval | None = None,
         status_path: Path | None = None,
         on_free: OnFree | None = None,
+        exploit: Exploit | None = None,
     ) -> None:
         """Member k trains under `configs[k]` into `run_dirs[k]`, logging through `writers[k]`;
         `started`: the perf_counter() reading this segment's wall time counts from;
         `status_path`: where the progress is kept for a launcher to show (None: nowhere);
-        `on_free`: asked for a new member each time a slot frees (None: slots stay empty)."""
+        `on_free`: asked for a new member each time a slot frees (None: slots stay empty);
+        `exploit`: population-based training's decisions after each step's evaluations."""
         self.configs, self.c = list(configs), components
         self.config = configs[0]  # budget, cadence and shapes are the same in every member
         self.members = len(configs)
@@ -78,7 +89,7 @@ class Trainer:
         self.signals = StopSignals()
         self.loop_seconds = 0.0  # the last train() call's env loop alone (no closing work)
         self.status_path = status_path
-        self.on_free = on_free
+        self.on_free, self.exploit = on_free, exploit
         self.freed: list[int] = []  # slots freed since the last refill
         # The loop's step count; member k's own step is tick - offsets[k] (a member that
         # started in a freed slot counts from 0).
@@ -212,6 +223,9 @@ class Trainer:
                 if evaluated.size:
                     self._evaluate(evaluated)
                     self._report_evals(evaluated)
+                    if self.exploit is not None:
+                        for change in self.exploit(evaluated, int(steps[0])):
+                            self.change_member(change)
                     progress.show(self.states)
                 if ended:
                     envs.end_episodes(ended)
@@ -303,6 +317,22 @@ class Trainer:
         self.records.reset_member(k, writer, config.trainer.ema_decay, config.env.solved_score)
         self.envs.reset_member(k, int_seed(config.seed, Role.ENV))
         self.offsets[k] = self.tick
+
+    def change_member(self, change: MemberChange) -> None:
+        """Population-based training's exploit and explore for one member, in memory: it copies
+        `change.source` (networks, targets, Adam state, normalizer statistics), then trains
+        under `change.config` (its new runtime hyperparameters); no file, no recompile."""
+        k, source, config, _ = change
+        check_fits(self.config, config)
+        held = self.configs[k]
+        if source is not None and source != k:
+            copy_components(self.c, source, k)
+            held = self.configs[source]
+        apply_config(self.c, k, config, self.configs[k], held)
+        self.configs[k] = self.store.configs[k] = config
+        self.targets[k] = self._target(config)
+        if change.scalars:
+            self.records.writers[k].scalars(change.scalars, self.states[k].step)
 
     def _refill(self) -> None:
         """Hand each freed slot, in order, to the member `on_free` gives (None: it stays empty)."""
