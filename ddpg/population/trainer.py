@@ -3,8 +3,11 @@
 All members advance together: one compiled call updates every learning member and returns every
 member's next action, then each running member's env takes its step. Members end on their own
 (budget, early stop, episode cap, divergence) and the rest train on; a diverged member is frozen
-with its last good checkpoint kept. A single run is a population of one. The stop rules are
-here; per-member counters and scalars are ddpg.population.member_records', the envs mid-episode
+with its last good checkpoint kept. A single run is a population of one. A slot whose member
+ended may take a fresh member at once (`on_free`, `reset_member`), which counts its own steps
+from 0 while the others go on; population-based training changes members in place after an
+evaluation (`exploit`, `change_member`); what either does to the components is
+ddpg.population.slots'. The stop rules are here; per-member counters and scalars are ddpg.population.member_records', the envs mid-episode
 ddpg.population.member_envs', policies and checkpoints ddpg.population.member_checkpoint's.
 """
 
