@@ -13,23 +13,12 @@ and normalizer statistics in memory. Counters, records and envs mid-episode are 
 from __future__ import annotations
 
 import dataclasses
-from typing import NamedTuple
 
 from ddpg.algo.seeds import Role, generator
 from ddpg.config.schema import RunConfig, flatten
 from ddpg.envs.make import make_env
 from ddpg.population.build import Components, initial_weights
 from ddpg.population.keys import mismatched_keys
-
-
-class MemberChange(NamedTuple):
-    """What population-based training does to one member at a step: `target` copies `source`
-    (None: nothing is copied) and trains on under `config`; `scalars` are logged at that step."""
-
-    target: int
-    source: int | None
-    config: RunConfig
-    scalars: dict[str, float]
 
 
 def check_fits(population: RunConfig, config: RunConfig) -> None:

@@ -7,13 +7,13 @@ with its last good checkpoint kept. A single run is a population of one. A slot 
 ended may take a fresh member at once (`on_free`, `reset_member`), which counts its own steps
 from 0 while the others go on; population-based training changes members in place after an
 evaluation (`exploit`, `change_member`); what either does to the components is
-ddpg.population.slots'. The stop rules are here; per-member counters and scalars are ddpg.population.member_records', the envs mid-episode
-ddpg.population.member_envs', policies and checkpoints ddpg.population.member_checkpoint's.
+ddpg.population.slots'. Stop rules are ddpg.population.stop_rules', per-member counters and
+scalars ddpg.population.member_records', the envs mid-episode ddpg.population.member_envs',
+policies and checkpoints ddpg.population.member_checkpoint's.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,13 +23,14 @@ import numpy as np
 from ddpg.algo.seeds import Role, int_seed
 from ddpg.config.schema import RunConfig
 from ddpg.envs.rollout import evaluate_members
+from ddpg.population import stop_rules
 from ddpg.population.build import Components
+from ddpg.population.member_change import MemberChange
 from ddpg.population.member_checkpoint import MemberStore
 from ddpg.population.member_envs import MemberEnvs
 from ddpg.population.member_records import MemberRecords
 from ddpg.population.progress import PopulationProgress
 from ddpg.population.slots import (
-    MemberChange,
     apply_config,
     check_fits,
     copy_components,
@@ -88,7 +89,6 @@ class Trainer:
         self.states = self.records.states
         env_seeds = [int_seed(config.seed, Role.ENV) for config in configs]
         self.envs = MemberEnvs(env_seeds, components, self.states)
-        self.targets = [self._target(config) for config in configs]
         self.signals = StopSignals()
         self.loop_seconds = 0.0  # the last train() call's env loop alone (no closing work)
         self.status_path = status_path
@@ -103,32 +103,6 @@ class Trainer:
     def running(self) -> np.ndarray:
         """Indices of the members still training."""
         return np.array([k for k, s in enumerate(self.states) if s.status == "running"], int)
-
-    @staticmethod
-    def _target(config: RunConfig) -> float:
-        """The early-stop score: trainer.target_score, else the env's solved score."""
-        target = config.trainer.target_score
-        target = config.env.solved_score if target is None else target
-        # RunConfig refuses early stopping without a score; inf only keeps the type a float.
-        return math.inf if target is None else target
-
-    def _episode_ended(self, k: int) -> None:
-        """Stop rule `ema`: the return EMA passed the target at an episode's end."""
-        s = self.states[k]
-        rule = self.configs[k].trainer.early_stop
-        if rule == "ema" and s.return_ema is not None and s.return_ema > self.targets[k]:
-            s.stopped_early = True
-
-    def _evaluated(self, k: int) -> None:
-        """Stop rule `eval`: the evaluation just recorded reached the target."""
-        s = self.states[k]
-        rule, mean = self.configs[k].trainer.early_stop, s.final_eval_return
-        if rule == "eval" and mean is not None and mean >= self.targets[k]:
-            s.stopped_early = True
-
-    def _stop_rule_met(self, k: int) -> bool:
-        s, cap = self.states[k], self.config.trainer.max_episodes
-        return s.stopped_early or (cap is not None and s.episode >= cap)
 
     def restore(self, member_arrays: dict[int, dict], member_states: dict[int, dict]) -> None:
         """Continue from checkpoints (member -> arrays / state.json), envs replayed to the step."""
@@ -234,11 +208,12 @@ class Trainer:
                     envs.end_episodes(ended)
                     for k, info in ended:
                         self.records.end_episode(k, info, agent.noise.scale[k])
-                        self._episode_ended(k)
+                        stop_rules.after_episode(self.states[k], self.configs[k])
                 # Stop rules change only with an episode's end or an evaluation.
                 for k in evaluated if evaluated.size else [k for k, _ in ended]:
-                    if self.states[k].status == "running" and self._stop_rule_met(k):
-                        stopped = self.states[k].stopped_early
+                    s = self.states[k]
+                    if s.status == "running" and stop_rules.rule_met(s, self.configs[k]):
+                        stopped = s.stopped_early
                         self._finish(k, "stopped_early" if stopped else "completed")
                 if ended or evaluated.size:
                     running = self.running
@@ -261,7 +236,7 @@ class Trainer:
         )
         for i, k in enumerate(members):
             self.records.eval_result(k, returns[i])
-            self._evaluated(k)
+            stop_rules.after_eval(self.states[k], self.configs[k])
 
     def _report_evals(self, members: np.ndarray) -> None:
         if self.on_eval is None:
@@ -316,7 +291,6 @@ class Trainer:
         reset_components(self.c, k, config)
         self.configs[k] = self.store.configs[k] = config
         self.store.run_dirs[k] = Path(run_dir)
-        self.targets[k] = self._target(config)
         self.records.reset_member(k, writer, config.trainer.ema_decay, config.env.solved_score)
         self.envs.reset_member(k, int_seed(config.seed, Role.ENV))
         self.offsets[k] = self.tick
@@ -333,7 +307,6 @@ class Trainer:
             held = self.configs[source]
         apply_config(self.c, k, config, self.configs[k], held)
         self.configs[k] = self.store.configs[k] = config
-        self.targets[k] = self._target(config)
         if change.scalars:
             self.records.writers[k].scalars(change.scalars, self.states[k].step)
 

@@ -29,7 +29,7 @@ import optuna
 
 from ddpg.config.schema import ConfigError, RunConfig
 from ddpg.population.keys import may_differ
-from ddpg.population.slots import MemberChange
+from ddpg.population.member_change import MemberChange
 from ddpg.storage.files import write_json_atomic
 from ddpg.tune.space import Dimension, SearchSpace, overrides, sample
 from ddpg.tune.storage import TuneSettings

@@ -15,8 +15,8 @@ from ddpg.config.schema import (
     RunConfig,
     TrainerConfig,
 )
+from ddpg.population.member_change import MemberChange
 from ddpg.population.member_checkpoint import learner_member_states
-from ddpg.population.slots import MemberChange
 
 BASE = RunConfig(
     env=EnvConfig(max_episode_steps=50, obs_norm="running"),
