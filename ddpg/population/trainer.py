@@ -46,7 +46,7 @@ OnEnd = Callable[[int, str, str | None], None]
 #: (config, run dir, its metrics writer), or None to leave it empty.
 OnFree = Callable[[int], "tuple[RunConfig, Path, MetricsWriter] | None"]
 #: Called after the evaluations of a step (the members evaluated, their step): the changes
-#: population-based training makes (ddpg.population.slots.MemberChange), [] for none.
+#: population-based training makes (ddpg.population.member_change.MemberChange), [] for none.
 Exploit = Callable[[np.ndarray, int], list[MemberChange]]
 #: Called after each periodic evaluation of a member: (member, env step, eval mean); True stops
 #: that member ("pruned", e.g. by a hyperparameter search), the others train on.
@@ -201,7 +201,8 @@ class Trainer:
                     self._evaluate(evaluated)
                     self._report_evals(evaluated)
                     if self.exploit is not None:
-                        for change in self.exploit(evaluated, int(steps[0])):
+                        step = self.states[evaluated[0]].step  # PBT's members share it
+                        for change in self.exploit(evaluated, step):
                             self.change_member(change)
                     progress.show(self.states)
                 if ended:
@@ -289,7 +290,7 @@ class Trainer:
         shape keys (ValueError otherwise)."""
         check_fits(self.config, config)
         reset_components(self.c, k, config)
-        self.configs[k] = self.store.configs[k] = config
+        self.configs[k] = config  # the store's list too
         self.store.run_dirs[k] = Path(run_dir)
         self.records.reset_member(k, writer, config.trainer.ema_decay, config.env.solved_score)
         self.envs.reset_member(k, int_seed(config.seed, Role.ENV))
@@ -306,7 +307,7 @@ class Trainer:
             copy_components(self.c, source, k)
             held = self.configs[source]
         apply_config(self.c, k, config, self.configs[k], held)
-        self.configs[k] = self.store.configs[k] = config
+        self.configs[k] = config
         if change.scalars:
             self.records.writers[k].scalars(change.scalars, self.states[k].step)
 
