@@ -43,6 +43,11 @@ class Agent:
         self.members = learner.members
         self.action_dim = learner.action_dim
 
+    def set_input_noise(self, k: int, std: float) -> None:
+        """Member k's actor input noise scale (network.input_noise_std)."""
+        self.input_noise_std[k] = std
+        self._any_input_noise = bool((self.input_noise_std > 0).any())
+
     def _perturb(self, obs: np.ndarray, members: np.ndarray) -> np.ndarray:
         """obs [K, ..., O] plus each listed member's input noise, from its own Generator."""
         if not self._any_input_noise:

@@ -26,7 +26,7 @@ import tensorflow as tf
 from ddpg.algo import member_state
 from ddpg.algo.ddpg_update import ddpg_update
 from ddpg.algo.member_adam import MemberAdam
-from ddpg.algo.member_layers import resized
+from ddpg.algo.member_layers import resized, set_member_weights
 from ddpg.algo.member_state import MemberState
 from ddpg.algo.packed_step import compile_flat, pack_step, packed_size, unpack_step
 from ddpg.algo.replay import Batch
@@ -115,6 +115,42 @@ class Learner:
             (self.weight_decay, config.critic_weight_decay),
         ):
             variable[member].assign(value)
+
+    def reset_member(
+        self,
+        member: int,
+        actor_weights: Sequence[np.ndarray],
+        critic_weights: Sequence[np.ndarray],
+        config: AgentConfig,
+    ) -> None:
+        """Member `member` starts over: these weights (a plain model's `get_weights()`) in its
+        networks and targets, zero Adam moments and step counts, `config`'s hyperparameters.
+        Only variables' values change: nothing is retraced or recompiled."""
+        self.set_hyperparameters(member, config)  # first: a refused config changes nothing
+        for models, weights in (
+            ((self.actor, self.target_actor), actor_weights),
+            ((self.critic, self.target_critic), critic_weights),
+        ):
+            for model in models:
+                set_member_weights(model, member, weights)
+        for optimizer in (self.actor_optimizer, self.critic_optimizer):
+            for variable in (optimizer.iterations, *optimizer.momentums, *optimizer.velocities):
+                variable[member].assign(tf.zeros_like(variable[member]))
+
+    def copy_member(self, source: int, target: int) -> None:
+        """Member `target` takes `source`'s networks, targets and Adam state (moments, step
+        counts) and its hyperparameters: population-based training's exploit, within the
+        compiled state (no file, no retrace)."""
+        hyperparameters = (
+            self.actor_optimizer.learning_rate,
+            self.critic_optimizer.learning_rate,
+            self.tau,
+            self.gamma,
+            self.weight_decay,
+        )
+        for variables in (*self.stateful().values(), hyperparameters):
+            for variable in map(member_state.raw, variables):
+                variable[target].assign(variable[source])
 
     def variables(self) -> MemberState:
         """Every variable an update reads or writes (ddpg.algo.member_state)."""

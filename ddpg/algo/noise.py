@@ -35,6 +35,13 @@ class ActionNoise:
     ) -> None:
         if len(configs) != len(rngs) or not configs:
             raise ValueError(f"need one rng per noise config, got {len(rngs)} for {len(configs)}")
+        self.action_dim = action_dim
+        self._configure(list(configs), list(rngs))
+
+    def _configure(self, configs: list[NoiseConfig], rngs: list[np.random.Generator]) -> None:
+        """Every member's process as `configs` say, each at its episode start."""
+        action_dim = self.action_dim
+        self.configs = configs
         self.names = tuple(config.name for config in configs)
         self.num_members = len(configs)
         self._rngs = list(rngs)
@@ -100,10 +107,22 @@ class ActionNoise:
         """Start a new episode for the listed members: their OU state returns to mu."""
         self.x[members] = self._mu[members]
 
-    def set_progress(self, step: int) -> None:
-        """Tell the processes the current env step: sigma decays linearly to final_sigma."""
+    def replace_member(self, k: int, config: NoiseConfig) -> None:
+        """Member k becomes a fresh process of `config` (its Generator is the caller's to reset);
+        the other members' processes go on where they are."""
+        kept = {j: self.member_state(j) for j in range(self.num_members) if j != k}
+        configs = list(self.configs)
+        configs[k] = config
+        self._configure(configs, self._rngs)
+        for j, state in kept.items():
+            self.load_member_state(j, state)
+
+    def set_progress(self, step: int | np.ndarray) -> None:
+        """Tell the processes the current env step (one for all, or each member's [K]): sigma
+        decays linearly to final_sigma."""
         if len(self._decaying):
-            fraction = np.minimum(step / self._decay_steps, 1.0)
+            steps = np.broadcast_to(np.asarray(step, np.float64), (self.num_members,))
+            fraction = np.minimum(steps[self._decaying] / self._decay_steps, 1.0)
             self.sigma[self._decaying] = self._decay_from + fraction * self._decay_span
             self._set_diffusion()
 

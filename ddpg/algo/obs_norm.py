@@ -29,8 +29,7 @@ class ObsNormalizer:
         self.enabled = np.array(enabled, bool)  # [K]
         self.epsilon = epsilon
         self.num_members = len(self.enabled)
-        self._all_enabled = bool(self.enabled.all())
-        self._any_enabled = bool(self.enabled.any())
+        self._count_enabled()
         # gymnasium's RunningMeanStd(shape=(O,)) per member: mean 0, var 1, count 1e-4.
         self.mean = np.zeros((self.num_members, obs_dim))  # [K, O]
         self.var = np.ones((self.num_members, obs_dim))
@@ -39,6 +38,26 @@ class ObsNormalizer:
         # the identity on its rows without a mask.
         self._std = np.ones((self.num_members, obs_dim))
         self._set_std(np.flatnonzero(self.enabled))
+
+    def _count_enabled(self) -> None:
+        self._all_enabled = bool(self.enabled.all())
+        self._any_enabled = bool(self.enabled.any())
+
+    def reset_member(self, k: int, enabled: bool) -> None:
+        """Member k starts over: fresh statistics, normalizing only if `enabled`."""
+        self.enabled[k] = enabled
+        self._count_enabled()
+        self.mean[k], self.var[k], self.count[k], self._std[k] = 0.0, 1.0, 1e-4, 1.0
+        if enabled:
+            self._set_std(np.array([k]))
+
+    def copy_member(self, source: int, target: int) -> None:
+        """Member `target` takes `source`'s statistics and whether it normalizes (population-based
+        training's exploit: the copied networks expect the inputs they learned on)."""
+        self.enabled[target] = self.enabled[source]
+        self._count_enabled()
+        for array in (self.mean, self.var, self.count, self._std):
+            array[target] = array[source]
 
     def _set_std(self, members: np.ndarray) -> None:
         self._std[members] = np.sqrt(self.var[members] + self.epsilon)

@@ -150,6 +150,12 @@ class ReplayBuffer:
         rows[unlisted] = self._zero_row
         return rows
 
+    def clear_member(self, k: int) -> None:
+        """Empty member k's ring (a fresh member takes its slot); the others keep theirs."""
+        for name in _FIELDS:
+            getattr(self, name)[k] = 0
+        self.sizes[k] = self.positions[k] = 0
+
     def member_state(self, k: int) -> dict[str, np.ndarray]:
         """Member k's stored transitions (views) plus its cursor, for checkpoints."""
         n = int(self.sizes[k])

@@ -37,6 +37,11 @@ class RewardNormalizer:
     def __init__(self, configs: Sequence[RewardNormConfig]) -> None:
         if not configs:
             raise ValueError("need at least one reward_norm config")
+        self._configure(list(configs))
+
+    def _configure(self, configs: list[RewardNormConfig]) -> None:
+        """Every member as `configs` say, with fresh statistics."""
+        self.configs = configs
         self.names = tuple(config.name for config in configs)
         self.num_members = len(configs)
         names = np.array(self.names)
@@ -64,6 +69,21 @@ class RewardNormalizer:
     def _set_std(self) -> None:
         running = self._running_members
         self._std[running, 0] = np.sqrt(self.var[running] + self.epsilon[running])
+
+    def replace_member(self, k: int, config: RewardNormConfig) -> None:
+        """Member k normalizes as `config` says, from fresh statistics; the others keep theirs."""
+        kept = {j: self.member_state(j) for j in range(self.num_members) if j != k}
+        configs = list(self.configs)
+        configs[k] = config
+        self._configure(configs)
+        for j, state in kept.items():
+            self.load_member_state(j, state)
+
+    def copy_member(self, source: int, target: int) -> None:
+        """Member `target` takes `source`'s statistics (population-based training's exploit);
+        only where both normalize the same way."""
+        if self.names[source] == self.names[target]:
+            self.load_member_state(target, self.member_state(source))
 
     def observe(self, members: np.ndarray, reward: np.ndarray, terminated: np.ndarray) -> None:
         """Update statistics with one env step of the listed members (distinct indices).

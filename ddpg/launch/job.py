@@ -9,6 +9,7 @@ import dataclasses
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ from ddpg.config.schema import ConfigError, RunConfig, TrainerConfig, flatten, f
 from ddpg.storage.files import read_json_object, write_json_atomic
 
 if TYPE_CHECKING:
-    from ddpg.population.trainer import OnEval
+    from ddpg.population.trainer import Exploit, OnEval
 
 
 def params_of(config: RunConfig) -> dict[str, Any]:
@@ -113,19 +114,28 @@ def train_run(config: RunConfig, run_dir: Path) -> dict[str, Any]:
     return train_population([config], [run_dir])[0]
 
 
+#: Asked when slot k frees (its member ended, summary.json written): the next member to train
+#: there, (config, run dir), or None to leave the slot empty.
+NextMember = Callable[[int], "tuple[RunConfig, Path] | None"]
+
+
 def train_population(
     configs: list[RunConfig],
     run_dirs: list[Path],
     on_eval: OnEval | None = None,
     status_path: Path | None = None,
+    next_member: NextMember | None = None,
+    exploit: Exploit | None = None,
 ) -> list[dict[str, Any]]:
-    """Train members `configs` together, member k into `run_dirs[k]`; return their summaries.
+    """Train members `configs` together, member k into `run_dirs[k]`; return their summaries
+    (those of members that `next_member` started in freed slots too, in the order they ended).
 
     Each member's summary.json says "running" while it trains, then how it ended: completed,
     stopped_early, diverged (frozen; the others train on), interrupted or failed (the traceback
     goes to error.log), or pruned (`on_eval`, called after each member's periodic eval, said
     stop). Members that resume (config.resume) must all be at the same env step. `status_path`:
-    the progress kept for a launcher to show (ddpg.population.progress).
+    the progress kept for a launcher to show (ddpg.population.progress). `exploit`:
+    population-based training's changes after each step's evaluations (ddpg.tune.pbt).
     Exceptions other than an interruption propagate after every member is recorded.
 
     Raises:
@@ -137,7 +147,7 @@ def train_population(
     import_tensorflow()  # before population.build imports it: start-up notices stay quiet
     from ddpg.population.build import build, configure_tensorflow
     from ddpg.population.keys import mismatched_keys
-    from ddpg.population.train_state import InterruptedRun, summary_of
+    from ddpg.population.train_state import InterruptedRun, TrainState, summary_of
     from ddpg.population.trainer import Trainer
     from ddpg.storage.checkpoint import load_checkpoint, rewind_logs
     from ddpg.storage.metrics import MetricsWriter
@@ -148,7 +158,7 @@ def train_population(
             f"members of one population must share {', '.join(mismatched)}: train configs "
             "that differ there as separate populations (ddpg.population.keys)"
         )
-    run_dirs = [Path(d) for d in run_dirs]
+    configs, run_dirs = list(configs), [Path(d) for d in run_dirs]
     for run_dir in run_dirs:
         run_dir.mkdir(parents=True, exist_ok=True)
     configure_tensorflow(configs[0].trainer.threads)
@@ -174,7 +184,39 @@ def train_population(
         write_json_atomic(run_dirs[k] / "summary.json", summary)
         summaries[k] = summary
 
-    trainer = Trainer(configs, components, run_dirs, writers, started, record, on_eval, status_path)
+    ended: list[dict[str, Any]] = []  # summaries of members whose slot another took
+
+    def on_free(k: int) -> tuple[RunConfig, Path, MetricsWriter] | None:
+        new = next_member(k) if next_member is not None else None
+        if new is None:
+            return None
+        config, run_dir = new
+        writers[k].close()
+        _save_returns_plot(run_dirs[k])
+        if summaries[k] is not None:
+            ended.append(summaries[k])  # type: ignore[arg-type]
+        summaries[k] = None
+        configs[k], run_dirs[k] = config, Path(run_dir)
+        run_dirs[k].mkdir(parents=True, exist_ok=True)
+        write_json_atomic(run_dirs[k] / "params.json", params_of(config))
+        running = summary_of(TrainState(), config, 0.0, "running")
+        write_json_atomic(run_dirs[k] / "summary.json", running)
+        writer = MetricsWriter(run_dirs[k])
+        writer.hparams(params_of(config))
+        return config, run_dirs[k], writer
+
+    trainer = Trainer(
+        configs,
+        components,
+        run_dirs,
+        writers,
+        started,
+        record,
+        on_eval,
+        status_path,
+        on_free,
+        exploit,
+    )
     records = trainer.records
 
     if loaded:
@@ -208,7 +250,7 @@ def train_population(
         components.close()
         for run_dir in run_dirs:
             _save_returns_plot(run_dir)
-    return [s for s in summaries if s is not None]
+    return ended + [s for s in summaries if s is not None]
 
 
 def _save_returns_plot(run_dir: Path) -> None:

@@ -66,11 +66,19 @@ def build_networks(
     actor, target_actor = (build_actor(network, obs_size, action_size, 0, k) for _ in "ab")
     critic, target_critic = (build_critic(network, obs_size, action_size, 0, k) for _ in "ab")
     for member, seed in enumerate(seeds):
-        plain_actor = build_actor(network, obs_size, action_size, seed)
-        plain_critic = build_critic(network, obs_size, action_size, seed)
-        set_member_weights(actor, member, plain_actor.get_weights())
-        set_member_weights(critic, member, plain_critic.get_weights())
+        actor_weights, critic_weights = initial_weights(network, obs_size, action_size, seed)
+        set_member_weights(actor, member, actor_weights)
+        set_member_weights(critic, member, critic_weights)
     return actor, critic, target_actor, target_critic
+
+
+def initial_weights(
+    network: NetworkConfig, obs_size: int, action_size: int, seed: int
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The actor's and critic's weights a plain run with `seed` starts from."""
+    plain_actor = build_actor(network, obs_size, action_size, seed)
+    plain_critic = build_critic(network, obs_size, action_size, seed)
+    return plain_actor.get_weights(), plain_critic.get_weights()
 
 
 def build(configs: Sequence[RunConfig]) -> Components:

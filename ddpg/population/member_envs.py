@@ -39,6 +39,15 @@ class MemberEnvs:
             if self.c.reward_normalizer.per_episode[k]:
                 self.pending[k] = transitions
 
+    def reset_member(self, k: int, seed: int) -> None:
+        """Member k starts over: its next step begins a first episode, reset with `seed`."""
+        self.seeds[k] = seed
+        self.tapes[k] = None
+        self.pending[k] = []
+        self.obs[k] = 0.0
+        if k not in self.to_start:
+            self.to_start.append(k)
+
     def start_episodes(self) -> None:
         """Reset the env of every member due a new episode (the first with its reset seed)."""
         states = self.states

@@ -35,7 +35,8 @@ class MemberRecords:
         self.states = [TrainState() for _ in range(members)]
         self.window = np.zeros((members, len(WINDOW_KEYS)))
         self.window_count = np.zeros(members, np.int64)  # updates in each member's window
-        self._started = time.perf_counter() if started is None else started
+        started = time.perf_counter() if started is None else started
+        self._started = [started] * members  # a member reset later counts from its reset
         self._wall_before = [0.0] * members  # wall time of the segments before this one
         self._wall_end: list[float | None] = [None] * members
 
@@ -43,7 +44,7 @@ class MemberRecords:
         """Seconds member k has trained, summed over segments (resumes included)."""
         if self._wall_end[k] is not None:
             return float(self._wall_end[k])  # type: ignore[arg-type]
-        return self._wall_before[k] + time.perf_counter() - self._started
+        return self._wall_before[k] + time.perf_counter() - self._started[k]
 
     def stop_clock(self, k: int) -> None:
         """Member k has stopped training: its wall time stays what it is now."""
@@ -63,8 +64,22 @@ class MemberRecords:
         step = self.states[k].step
         return f"training diverged at env step {step}: {', '.join(bad)} is not finite"
 
-    def log_window(self, members: np.ndarray, step: int, steps_per_sec: float) -> None:
+    def reset_member(
+        self, k: int, writer: MetricsWriter, ema_decay: float, solved_score: float | None
+    ) -> None:
+        """Member k starts over at step 0, logging through `writer` from now on."""
+        self.writers[k] = writer
+        self.ema_decays[k], self.solved_scores[k] = ema_decay, solved_score
+        self.states[k] = TrainState()
+        self.window[k] = 0.0
+        self.window_count[k] = 0
+        self._started[k] = time.perf_counter()
+        self._wall_before[k], self._wall_end[k] = 0.0, None
+
+    def log_window(self, members: np.ndarray, steps_per_sec: float) -> None:
+        """Log the listed members' window means at each one's own step; empty the windows."""
         for k in members:
+            step = self.states[k].step
             values = {"perf/steps_per_sec": steps_per_sec}
             if self.window_count[k]:
                 means = (self.window[k] / self.window_count[k]).tolist()

@@ -3,14 +3,17 @@
 All members advance together: one compiled call updates every learning member and returns every
 member's next action, then each running member's env takes its step. Members end on their own
 (budget, early stop, episode cap, divergence) and the rest train on; a diverged member is frozen
-with its last good checkpoint kept. A single run is a population of one. The stop rules are
-here; per-member counters and scalars are ddpg.population.member_records', the envs mid-episode
-ddpg.population.member_envs', policies and checkpoints ddpg.population.member_checkpoint's.
+with its last good checkpoint kept. A single run is a population of one. A slot whose member
+ended may take a fresh member at once (`on_free`, `reset_member`), which counts its own steps
+from 0 while the others go on; population-based training changes members in place after an
+evaluation (`exploit`, `change_member`); what either does to the components is
+ddpg.population.slots'. Stop rules are ddpg.population.stop_rules', per-member counters and
+scalars ddpg.population.member_records', the envs mid-episode ddpg.population.member_envs',
+policies and checkpoints ddpg.population.member_checkpoint's.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,17 +23,31 @@ import numpy as np
 from ddpg.algo.seeds import Role, int_seed
 from ddpg.config.schema import RunConfig
 from ddpg.envs.rollout import evaluate_members
+from ddpg.population import stop_rules
 from ddpg.population.build import Components
+from ddpg.population.member_change import MemberChange
 from ddpg.population.member_checkpoint import MemberStore
 from ddpg.population.member_envs import MemberEnvs
 from ddpg.population.member_records import MemberRecords
 from ddpg.population.progress import PopulationProgress
+from ddpg.population.slots import (
+    apply_config,
+    check_fits,
+    copy_components,
+    reset_components,
+)
 from ddpg.population.stop_signals import StopSignals
 from ddpg.population.train_state import InterruptedRun, TrainState
 from ddpg.storage.metrics import MetricsWriter
 
 #: Called once per member when it stops training: (member, status, error or None).
 OnEnd = Callable[[int, str, str | None], None]
+#: Called when slot k frees (its member ended): the member to start there, as
+#: (config, run dir, its metrics writer), or None to leave it empty.
+OnFree = Callable[[int], "tuple[RunConfig, Path, MetricsWriter] | None"]
+#: Called after the evaluations of a step (the members evaluated, their step): the changes
+#: population-based training makes (ddpg.population.member_change.MemberChange), [] for none.
+Exploit = Callable[[np.ndarray, int], list[MemberChange]]
 #: Called after each periodic evaluation of a member: (member, env step, eval mean); True stops
 #: that member ("pruned", e.g. by a hyperparameter search), the others train on.
 OnEval = Callable[[int, int, float], bool]
@@ -49,11 +66,15 @@ class Trainer:
         on_end: OnEnd | None = None,
         on_eval: OnEval | None = None,
         status_path: Path | None = None,
+        on_free: OnFree | None = None,
+        exploit: Exploit | None = None,
     ) -> None:
         """Member k trains under `configs[k]` into `run_dirs[k]`, logging through `writers[k]`;
         `started`: the perf_counter() reading this segment's wall time counts from;
-        `status_path`: where the progress is kept for a launcher to show (None: nowhere)."""
-        self.configs, self.c = configs, components
+        `status_path`: where the progress is kept for a launcher to show (None: nowhere);
+        `on_free`: asked for a new member each time a slot frees (None: slots stay empty);
+        `exploit`: population-based training's decisions after each step's evaluations."""
+        self.configs, self.c = list(configs), components
         self.config = configs[0]  # budget, cadence and shapes are the same in every member
         self.members = len(configs)
         self.records = MemberRecords(
@@ -62,61 +83,43 @@ class Trainer:
             [config.env.solved_score for config in configs],
             started,
         )
-        self.store = MemberStore(components, configs, run_dirs)
+        self.store = MemberStore(components, self.configs, run_dirs)
         self.on_end = on_end or (lambda k, status, error: None)
         self.on_eval = on_eval
         self.states = self.records.states
         env_seeds = [int_seed(config.seed, Role.ENV) for config in configs]
         self.envs = MemberEnvs(env_seeds, components, self.states)
-        self.targets = [self._target(config) for config in configs]
         self.signals = StopSignals()
         self.loop_seconds = 0.0  # the last train() call's env loop alone (no closing work)
         self.status_path = status_path
+        self.on_free, self.exploit = on_free, exploit
+        self.freed: list[int] = []  # slots freed since the last refill
+        # The loop's step count; member k's own step is tick - offsets[k] (a member that
+        # started in a freed slot counts from 0).
+        self.tick = 0
+        self.offsets = np.zeros(self.members, np.int64)
 
     @property
     def running(self) -> np.ndarray:
         """Indices of the members still training."""
         return np.array([k for k, s in enumerate(self.states) if s.status == "running"], int)
 
-    @staticmethod
-    def _target(config: RunConfig) -> float:
-        """The early-stop score: trainer.target_score, else the env's solved score."""
-        target = config.trainer.target_score
-        target = config.env.solved_score if target is None else target
-        # RunConfig refuses early stopping without a score; inf only keeps the type a float.
-        return math.inf if target is None else target
-
-    def _episode_ended(self, k: int) -> None:
-        """Stop rule `ema`: the return EMA passed the target at an episode's end."""
-        s = self.states[k]
-        rule = self.configs[k].trainer.early_stop
-        if rule == "ema" and s.return_ema is not None and s.return_ema > self.targets[k]:
-            s.stopped_early = True
-
-    def _evaluated(self, k: int) -> None:
-        """Stop rule `eval`: the evaluation just recorded reached the target."""
-        s = self.states[k]
-        rule, mean = self.configs[k].trainer.early_stop, s.final_eval_return
-        if rule == "eval" and mean is not None and mean >= self.targets[k]:
-            s.stopped_early = True
-
-    def _stop_rule_met(self, k: int) -> bool:
-        s, cap = self.states[k], self.config.trainer.max_episodes
-        return s.stopped_early or (cap is not None and s.episode >= cap)
-
     def restore(self, member_arrays: dict[int, dict], member_states: dict[int, dict]) -> None:
         """Continue from checkpoints (member -> arrays / state.json), envs replayed to the step."""
         restored = self.store.restore(member_arrays, member_states)
         for k, (state, _) in restored.items():
             self.records.resume(k, state)
+            self.tick = state.step  # members resume together, from one step
         self.envs.replay({k: tape for k, (_, tape) in restored.items()})
 
     def train(self) -> list[TrainState]:
-        """Run every member until its budget, episode cap, early stop or divergence."""
+        """Run every member until its budget, episode cap, early stop or divergence; a slot
+        freed meanwhile takes the member `on_free` hands over, if any."""
         cfg, c = self.config, self.c
         agent, buffer, normalizer = c.agent, c.replay_buffer, c.reward_normalizer
         batch_size, n_updates = cfg.agent.batch_size, cfg.agent.updates_per_step
         learning_starts = max(cfg.agent.learning_starts, batch_size)
+        total, schedule = cfg.trainer.total_steps, cfg.trainer
         progress = PopulationProgress(cfg.trainer, self.states, self.status_path)
         self.signals.__enter__()  # SIGINT/SIGTERM: checkpoint every running member and stop
         loop_start = time.perf_counter()
@@ -125,18 +128,27 @@ class Trainer:
         envs.to_start = [k for k in running.tolist() if envs.tapes[k] is None]
         all_ready = False
         try:
-            while running.size:
-                step = self.states[running[0]].step
-                if step >= cfg.trainer.total_steps:
-                    self.loop_seconds = time.perf_counter() - loop_start
-                    due = [k for k in running if self.states[k].last_eval_step != step]
+            while True:
+                if self.freed:
+                    self._refill()
+                    running, all_ready = self.running, False  # a new member warms up
+                if not running.size:
+                    break
+                tick = self.tick
+                member_steps = tick - self.offsets  # [K]
+                over = running[member_steps[running] >= total]
+                if over.size:
+                    if over.size == running.size:
+                        self.loop_seconds = time.perf_counter() - loop_start
+                    due = [k for k in over if self.states[k].last_eval_step != self.states[k].step]
                     if due:  # one batched final evaluation rather than one per member
                         self._evaluate(np.array(due))
-                    for k in running:
+                    for k in over:
                         self._finish(k, "completed")
-                    break
+                    running = self.running
+                    continue
                 envs.start_episodes()  # of members whose episode ended (or never began)
-                agent.noise.set_progress(step)
+                agent.noise.set_progress(member_steps)
                 actions = np.zeros((self.members, agent.action_dim), np.float32)
                 if all_ready:  # replay only grows: once everyone is ready, all stay ready
                     learners, warm = running, running[:0]
@@ -167,7 +179,7 @@ class Trainer:
                         learners = learners[finite]
                         running = np.sort(np.concatenate([learners, warm]))
                         if not running.size:
-                            break
+                            continue  # a freed slot may take a new member
                     self.records.add_metrics(learners, metrics, batches[0].reward)
                     actions[learners] = agent.explore(policy_action, learners)[learners]
                     if warm.size and not cfg.agent.random_warmup:
@@ -178,28 +190,35 @@ class Trainer:
                 if warm.size and cfg.agent.random_warmup:
                     actions[warm] = agent.random_action(warm)[warm]
                 ended = envs.step(running, actions)
-                step += 1
-                if step % cfg.trainer.log_every == 0:
-                    self.records.log_window(running, step, progress.rate(step))
-                    progress.update(step)
-                evaluated = step % cfg.trainer.eval_every == 0
-                if evaluated:
-                    self._evaluate(running)
-                    self._report_evals(running, step)
+                self.tick = tick = tick + 1
+                steps = tick - self.offsets[running]  # [R] each running member's own step
+                logged = running[steps % schedule.log_every == 0]
+                if logged.size:
+                    self.records.log_window(logged, progress.rate(tick))
+                    progress.update(tick)
+                evaluated = running[steps % schedule.eval_every == 0]
+                if evaluated.size:
+                    self._evaluate(evaluated)
+                    self._report_evals(evaluated)
+                    if self.exploit is not None:
+                        step = self.states[evaluated[0]].step  # PBT's members share it
+                        for change in self.exploit(evaluated, step):
+                            self.change_member(change)
                     progress.show(self.states)
                 if ended:
                     envs.end_episodes(ended)
                     for k, info in ended:
                         self.records.end_episode(k, info, agent.noise.scale[k])
-                        self._episode_ended(k)
+                        stop_rules.after_episode(self.states[k], self.configs[k])
                 # Stop rules change only with an episode's end or an evaluation.
-                for k in running if evaluated else [k for k, _ in ended]:
-                    if self.states[k].status == "running" and self._stop_rule_met(k):
-                        stopped = self.states[k].stopped_early
+                for k in evaluated if evaluated.size else [k for k, _ in ended]:
+                    s = self.states[k]
+                    if s.status == "running" and stop_rules.rule_met(s, self.configs[k]):
+                        stopped = s.stopped_early
                         self._finish(k, "stopped_early" if stopped else "completed")
-                if ended or evaluated:
+                if ended or evaluated.size:
                     running = self.running
-                self._maybe_checkpoint(step, running)
+                self._maybe_checkpoint(running)
         finally:
             self.signals.__exit__()
             progress.close(self.states)
@@ -218,13 +237,13 @@ class Trainer:
         )
         for i, k in enumerate(members):
             self.records.eval_result(k, returns[i])
-            self._evaluated(k)
+            stop_rules.after_eval(self.states[k], self.configs[k])
 
-    def _report_evals(self, members: np.ndarray, step: int) -> None:
+    def _report_evals(self, members: np.ndarray) -> None:
         if self.on_eval is None:
             return
         for k in members:
-            mean = self.states[k].final_eval_return
+            mean, step = self.states[k].final_eval_return, self.states[k].step
             if mean is not None and self.on_eval(int(k), step, mean):
                 self._finish(int(k), "pruned")
 
@@ -245,16 +264,57 @@ class Trainer:
         if status != "diverged" and (eval_due or s.last_checkpoint_step != s.step):
             self._checkpoint([k])
         self.on_end(k, status, error)
+        if self.on_free is not None:
+            self.freed.append(k)
 
     def _checkpoint(self, members: list[int]) -> None:
         """Checkpoint the listed members at their current step, each into its own run dir."""
         states = {k: self.records.sync_state(k) for k in members}
         self.store.checkpoint(states, self.envs.tapes)
 
-    def _maybe_checkpoint(self, step: int, running: np.ndarray) -> None:
+    def _maybe_checkpoint(self, running: np.ndarray) -> None:
         every = self.config.trainer.checkpoint_every
         if self.signals.received is not None:
             self._checkpoint(list(running))
             raise InterruptedRun(self.signals.received)
-        if every and step % every == 0 and running.size:
-            self._checkpoint(list(running))
+        if every and running.size:
+            due = running[(self.tick - self.offsets[running]) % every == 0]
+            if due.size:
+                self._checkpoint(due.tolist())
+
+    def reset_member(self, k: int, config: RunConfig, run_dir: Path, writer: MetricsWriter) -> None:
+        """Slot k starts a fresh member trained under `config` into `run_dir`, logging through
+        `writer`: from the weights, Generators and env resets a plain run with its seed starts
+        from (ddpg.population.slots), at its own step 0 while the others go on. No recompile:
+        only the compiled step's variables change. Its config must share the population's
+        shape keys (ValueError otherwise)."""
+        check_fits(self.config, config)
+        reset_components(self.c, k, config)
+        self.configs[k] = config  # the store's list too
+        self.store.run_dirs[k] = Path(run_dir)
+        self.records.reset_member(k, writer, config.trainer.ema_decay, config.env.solved_score)
+        self.envs.reset_member(k, int_seed(config.seed, Role.ENV))
+        self.offsets[k] = self.tick
+
+    def change_member(self, change: MemberChange) -> None:
+        """Population-based training's exploit and explore for one member, in memory: it copies
+        `change.source` (networks, targets, Adam state, normalizer statistics), then trains
+        under `change.config` (its new runtime hyperparameters); no file, no recompile."""
+        k, source, config, _ = change
+        check_fits(self.config, config)
+        held = self.configs[k]
+        if source is not None and source != k:
+            copy_components(self.c, source, k)
+            held = self.configs[source]
+        apply_config(self.c, k, config, self.configs[k], held)
+        self.configs[k] = config
+        if change.scalars:
+            self.records.writers[k].scalars(change.scalars, self.states[k].step)
+
+    def _refill(self) -> None:
+        """Hand each freed slot, in order, to the member `on_free` gives (None: it stays empty)."""
+        freed, self.freed = self.freed, []
+        for k in freed:
+            new = self.on_free(k) if self.on_free is not None else None
+            if new is not None:
+                self.reset_member(k, *new)

@@ -46,6 +46,9 @@ SCALAR_KEYS = frozenset(
         "perf/steps_per_sec",
     }
 )
+#: Families of keys named by what a run searches: population-based training's `pbt/<dimension>`
+#: (ddpg.tune.pbt), one per dimension of the search space.
+SCALAR_PREFIXES = ("pbt/",)
 #: HParams metric tags, in the order the sweep's HParams config lists them
 #: (ddpg.launch.sweep_hparams.HPARAM_METRICS); :func:`final_metrics` gives their values.
 FINAL_METRICS = (
@@ -85,7 +88,7 @@ class MetricsWriter:
 
     def scalars(self, values: Mapping[str, float], step: int) -> None:
         """Log each key's value at env step `step`."""
-        unknown = values.keys() - SCALAR_KEYS
+        unknown = {k for k in values.keys() - SCALAR_KEYS if not k.startswith(SCALAR_PREFIXES)}
         if unknown:
             raise KeyError(f"unknown metric key {sorted(unknown)[0]!r}")
         self._csv.writerows([step, key, repr(float(value))] for key, value in values.items())

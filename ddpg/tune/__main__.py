@@ -41,12 +41,15 @@ from hydra.errors import HydraException
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
+from tqdm import tqdm
 
 import ddpg.algo.tf_startup  # noqa: F401  # notes whether the user set TF_CPP_MIN_LOG_LEVEL
 from ddpg.config.schema import ConfigError, RunConfig
 from ddpg.config.structured import from_mapping
 from ddpg.launch.hydra_errors import one_line_errors
+from ddpg.launch.job import read_summary
 from ddpg.run import to_run_config
+from ddpg.tune.pbt import PopulationBasedTraining, check_pbt, run_pbt
 from ddpg.tune.space import SearchSpace, overrides, parse_space
 from ddpg.tune.storage import TuneSettings, base_params, open_study
 from ddpg.tune.study import run_study
@@ -147,6 +150,12 @@ def main(cfg: DictConfig) -> float:
                 "command is run again, and tune.population sets how many trials train together"
             )
         check_space(space, cfg, build)
+        if settings.algorithm == "pbt":
+            check_pbt(space, settings, base)
+            _record_launch(Path(settings.dir), cfg, task)
+            pbt = run_pbt(settings, space, build, base, base_overrides(task), tqdm.write)
+            print(pbt_report(pbt, settings), flush=True)
+            return max(pbt.latest.values(), default=math.nan)
         study = open_study(settings, base_params(base, space), base, space)
         _record_launch(Path(settings.dir), cfg, task)
         run_study(study, settings, space, build, base_overrides(task))
@@ -209,6 +218,25 @@ def study_report(study: optuna.Study, settings: TuneSettings, base: list[str]) -
         f"  optuna-dashboard {journal}",
         f"  tensorboard --logdir {where}",
     ]
+    return "\n".join(lines)
+
+
+def pbt_report(pbt: PopulationBasedTraining, settings: TuneSettings) -> str:
+    """The members ranked by their final eval, how often each copied another, next commands."""
+    summaries = [read_summary(d / "summary.json") for d in pbt.run_dirs]
+    finals = [s.get("final_eval_return") for s in summaries]
+    score = [f if isinstance(f, float) and math.isfinite(f) else -math.inf for f in finals]
+    order = sorted(range(len(finals)), key=lambda k: (-score[k], k))
+    lines = [f"Population-based training: {len(finals)} members in {settings.dir}"]
+    for rank, k in enumerate(order, 1):
+        final = finals[k]
+        shown = "-" if final is None else f"{final:.1f}"
+        lines.append(
+            f"  {rank:>2}. member {k}: final eval {shown} ({summaries[k].get('status', '?')}), "
+            f"copied others {len(pbt.lineage[k])}x; {pbt.run_dirs[k] / 'schedule.json'}"
+        )
+    where = shlex.quote(settings.dir)
+    lines += ["Next:", f"  python -m ddpg.compare {where}", f"  tensorboard --logdir {where}"]
     return "\n".join(lines)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,25 @@ from ddpg.config.structured import check
 from ddpg.launch.job import params_of
 from ddpg.tune.space import SearchSpace
 
+ALGORITHMS = ("optuna", "pbt")
 SAMPLERS = ("tpe", "random")
 PRUNERS = ("median", "halving", "none")
+
+
+@dataclass
+class PbtSettings:
+    """The `tune.pbt:` node: population-based training's schedule (ddpg.tune.pbt)."""
+
+    interval: int | None = None  # env steps between exploit/explore; None: trainer.eval_every
+    fraction: float = 0.25  # the bottom fraction copies the top fraction
+    resample_probability: float = 0.25  # explore: resample a value rather than perturb it
+
+    def __post_init__(self) -> None:
+        if self.interval is not None:
+            check(self.interval >= 1, "tune.pbt.interval", self.interval, "an integer >= 1")
+        check(0 < self.fraction <= 0.5, "tune.pbt.fraction", self.fraction, "in (0, 0.5]")
+        p = self.resample_probability
+        check(0 <= p <= 1, "tune.pbt.resample_probability", p, "in [0, 1]")
 
 
 @dataclass
@@ -42,8 +59,13 @@ class TuneSettings:
     seed: int = 0  # the sampler's
     startup_trials: int = 10  # random trials before TPE; complete trials before median prunes
     warmup_evals: int | None = None  # evals before any pruning; None: a third (as the zoo)
+    algorithm: str = "optuna"  # optuna (sampler + pruner) | pbt (population-based training)
+    pbt: PbtSettings = field(default_factory=PbtSettings)
 
     def __post_init__(self) -> None:
+        check(
+            self.algorithm in ALGORITHMS, "tune.algorithm", self.algorithm, " or ".join(ALGORITHMS)
+        )
         check(bool(self.study), "tune.study", self.study, "a study name")
         check(self.n_trials >= 1, "tune.n_trials", self.n_trials, "an integer >= 1")
         check(self.population >= 1, "tune.population", self.population, "an integer >= 1")

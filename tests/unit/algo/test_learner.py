@@ -394,3 +394,45 @@ def test_a_member_learns_the_same_alone_and_in_company():
         np.testing.assert_array_equal(finals[8][name], value, err_msg=name)
     worst = max(float(np.max(np.abs(finals[1][n] - v))) for n, v in finals[2].items())
     assert worst < 1e-5
+
+
+def _trained_learner() -> Learner:
+    """Three members after two updates: weights, targets and Adam state all moved."""
+    learner = _learner(NetworkConfig(actor_hidden=[8], critic_hidden=[8]), CONFIGS)
+    rng = np.random.default_rng(3)
+    for _ in range(2):
+        batch = _random_batch(rng, 3, 16)
+        learner.train_and_act([batch], [batch.obs], np.ones(3, bool), batch.obs[:, 0])
+    return learner
+
+
+def test_reset_member_starts_it_over_and_leaves_the_others_alone():
+    from ddpg.population.build import initial_weights
+
+    network = NetworkConfig(actor_hidden=[8], critic_hidden=[8])
+    learner = _trained_learner()
+    before = learner_member_states(learner)
+    actor, critic = initial_weights(network, OBS_SIZE, ACTION_SIZE, seed=7)
+    learner.reset_member(1, actor, critic, CONFIGS[2])
+    after = learner_member_states(learner)
+    fresh = learner_member_states(_learner(network, CONFIGS[2:] * 2, seeds=[7, 7]))[0]
+    for name, value in fresh.items():  # a fresh member with seed 7: weights, targets, zeros
+        np.testing.assert_array_equal(after[1][name], value, err_msg=name)
+    for k in (0, 2):
+        for name, value in before[k].items():
+            np.testing.assert_array_equal(after[k][name], value, err_msg=f"member {k} {name}")
+    assert learner.tau.numpy()[1] == np.float32(CONFIGS[2].tau)
+    assert [f.experimental_get_tracing_count() for f in learner.compiled_functions] == [1, 1]
+
+
+def test_copy_member_gives_the_target_everything_of_the_source():
+    learner = _trained_learner()
+    before = learner_member_states(learner)
+    learner.copy_member(0, 2)
+    after = learner_member_states(learner)
+    for name in before[0]:
+        np.testing.assert_array_equal(after[2][name], before[0][name], err_msg=name)
+        np.testing.assert_array_equal(after[0][name], before[0][name], err_msg=name)
+        np.testing.assert_array_equal(after[1][name], before[1][name], err_msg=name)
+    assert learner.gamma.numpy()[2] == learner.gamma.numpy()[0]
+    assert learner.weight_decay.numpy()[2] == learner.weight_decay.numpy()[0]

@@ -173,3 +173,21 @@ def test_sampling_everyone_equals_sampling_them_in_parts(configs):
         np.testing.assert_array_equal(split.x, whole.x)
     for rng, clone in zip(rngs, clones, strict=True):
         assert rng.bit_generator.state == clone.bit_generator.state
+
+
+def test_a_replaced_member_starts_fresh_under_its_new_config_and_the_others_go_on():
+    noise = ActionNoise([OU, OU], action_dim=2, rngs=_rngs(0, 1))
+    for _ in range(5):
+        noise.sample(np.arange(2))
+    kept = noise.member_state(0)
+    rngs = noise._rngs
+    rngs[1].bit_generator.state = np.random.default_rng(7).bit_generator.state
+    noise.replace_member(1, GAUSSIAN)
+    fresh = ActionNoise([GAUSSIAN], action_dim=2, rngs=_rngs(7))
+    np.testing.assert_array_equal(noise.sample(np.arange(2))[1], fresh.sample(np.arange(1))[0])
+    assert noise.names == ("ou", "gaussian") and noise.sigma[1] == 0.4
+    reference = ActionNoise([OU], action_dim=2, rngs=_rngs(0))
+    for _ in range(6):
+        expected = reference.sample(np.arange(1))[0]
+    np.testing.assert_array_equal(noise.x[0], expected)  # member 0's process went on
+    assert kept["sigma"] == noise.sigma[0]

@@ -125,3 +125,21 @@ def test_state_round_trip_and_disabled_identity():
     x32 = x[:1].astype(np.float32)
     assert off.normalize(x32) is x32 and off.member_state(0) == {}
     np.testing.assert_array_equal(off.normalize_member(0, x[0]), x32[0])
+
+
+def test_reset_and_copy_move_one_members_statistics():
+    normalizer = ObsNormalizer(2, [True, True, False])
+    normalizer.update(np.arange(3), np.array([[1.0, 2.0], [3.0, 5.0], [7.0, 8.0]]))
+    normalizer.copy_member(1, 2)  # member 2 now normalizes, with member 1's statistics
+    for name, value in normalizer.member_state(1).items():
+        np.testing.assert_array_equal(normalizer.member_state(2)[name], value)
+    obs = np.array([[[2.0, 2.0]], [[2.0, 2.0]], [[2.0, 2.0]]])
+    out = normalizer.normalize(obs)
+    np.testing.assert_array_equal(out[2], out[1])
+    normalizer.reset_member(1, enabled=False)
+    assert normalizer.member_state(1) == {}
+    np.testing.assert_array_equal(normalizer.normalize(obs)[1], obs[1])  # the identity again
+    normalizer.reset_member(0, enabled=True)
+    fresh = ObsNormalizer(2, [True])
+    for name, value in fresh.member_state(0).items():
+        np.testing.assert_array_equal(normalizer.member_state(0)[name], value)

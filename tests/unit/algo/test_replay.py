@@ -193,3 +193,15 @@ def test_adding_for_one_member_equals_the_general_path():
     np.testing.assert_array_equal(single.positions[:2], general.positions[:2])
     np.testing.assert_array_equal(single.sizes[:2], general.sizes[:2])
     assert single.sizes[1] == 4 and single.positions[1] == 3
+
+
+def test_a_cleared_member_holds_nothing_and_the_others_keep_theirs():
+    buffer = ReplayBuffer(capacity=4, members=2, obs_dim=OBS, action_dim=ACT)
+    _fill(buffer, [0, 1], 3)
+    before = buffer.member_state(0)
+    before = {name: np.array(value) for name, value in before.items()}
+    buffer.clear_member(1)
+    assert buffer.sizes.tolist() == [3, 0] and buffer.positions.tolist() == [3, 0]
+    assert not buffer.obs[1].any() and not buffer.reward[1].any()
+    for name, value in buffer.member_state(0).items():
+        np.testing.assert_array_equal(value, before[name])

@@ -256,3 +256,15 @@ def test_episode_return_of_constant_returns_is_zero():
     normalizer = RewardNormalizer([RewardNormConfig(name="episode_return", gamma=0.0)])
     np.testing.assert_allclose(normalizer.normalize_episode(0, np.array([1.0, 1.0])), [0.0, 0.0])
     np.testing.assert_allclose(normalizer.normalize_episode(0, np.array([3.0])), [0.0])
+
+
+def test_replace_and_copy_member():
+    normalizer = RewardNormalizer([RewardNormConfig(name="running", gamma=0.9)] * 2)
+    normalizer.observe(np.arange(2), np.array([1.0, -3.0]), np.zeros(2))
+    normalizer.copy_member(1, 0)
+    assert normalizer.member_state(0) == normalizer.member_state(1)
+    kept = normalizer.member_state(0)
+    normalizer.replace_member(1, RewardNormConfig(name="scale", scale=2.0))
+    assert normalizer.names == ("running", "scale") and normalizer.member_state(1) == {}
+    assert normalizer.member_state(0) == kept
+    np.testing.assert_array_equal(normalizer.normalize_batch(np.ones((2, 1)))[1], [2.0])

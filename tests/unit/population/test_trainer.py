@@ -190,3 +190,74 @@ def test_members_left_after_others_end_compute_alone_and_train_bit_for_bit_the_s
     reference = learner_member_states(everyone.c.agent.learner)
     for name, value in reference[0].items():
         np.testing.assert_array_equal(ours[0][name], value, err_msg=name)
+
+
+def _tiny16(seed: int, tau: float, total_steps: int = 80) -> RunConfig:
+    """A member at widths and batch of 16 (bits independent of the member count)."""
+    return RunConfig(
+        seed=seed,
+        env=EnvConfig(max_episode_steps=EPISODE),
+        network=NetworkConfig(name="tiny", actor_hidden=[16], critic_hidden=[16]),
+        agent=AgentConfig(batch_size=16, learning_starts=20, tau=tau),
+        trainer=TrainerConfig(
+            total_steps=total_steps, eval_every=20, eval_episodes=1, progress=False
+        ),
+    )
+
+
+def _scalars(run_dir: Path) -> list[str]:
+    lines = (run_dir / "scalars.csv").read_text().splitlines()
+    return [line for line in lines if ",perf/" not in line]  # wall-clock rates differ
+
+
+def test_a_member_started_in_a_freed_slot_trains_as_it_would_in_a_fresh_population(tmp_path):
+    """Member 2 is pruned at step 20 and its slot takes a new member (seed 9, tau 0.05, OU noise
+    and running normalizers, unlike the slot's first member) while the others train on; member 0
+    completes at step 80 and its slot takes one more. Each new member's scalars, bit for bit,
+    are those of the same config in a fresh population, and nothing was recompiled."""
+    from ddpg.config.schema import NoiseConfig
+    from ddpg.storage.metrics import MetricsWriter
+
+    configs = [_tiny16(k, 0.01 * k) for k in range(1, 5)]
+    newcomer = dataclasses.replace(
+        _tiny16(9, 0.05),
+        noise=NoiseConfig(name="ou", sigma=0.3),
+        env=EnvConfig(max_episode_steps=EPISODE, obs_norm="running"),
+        reward_norm=RewardNormConfig(name="running", gamma=0.9),
+    )
+    queue = [(2, newcomer, tmp_path / "new"), (0, _tiny16(11, 0.02), tmp_path / "later")]
+
+    def on_free(k: int):
+        if not queue or queue[0][0] != k:
+            return None
+        _, config, run_dir = queue.pop(0)
+        run_dir.mkdir()
+        trainer.records.writers[k].close()  # the ended member's (close() closes the new one)
+        return config, run_dir, MetricsWriter(run_dir)
+
+    trainer = population_trainer(configs, [tmp_path / str(k) for k in range(4)])
+    trainer.on_eval = lambda k, step, mean: k == 2 and step == 20 and trainer.configs[2].seed == 3
+    trainer.on_free = on_free
+    try:
+        trainer.train()
+        traces = [
+            f.experimental_get_tracing_count() for f in trainer.c.agent.learner.compiled_functions
+        ]
+    finally:
+        trainer.close()
+    assert not queue
+    assert [s.status for s in trainer.states] == ["completed"] * 4
+    assert [s.step for s in trainer.states] == [80] * 4
+    assert trainer.tick == 160  # the second newcomer started at step 80
+    assert set(traces) == {1}  # each compiled step traced once: no recompile for a newcomer
+
+    fresh = population_trainer(
+        [newcomer, _tiny16(11, 0.02)], [tmp_path / "fresh_new", tmp_path / "fresh_later"]
+    )
+    try:
+        fresh.train()
+    finally:
+        fresh.close()
+    assert _scalars(tmp_path / "new") == _scalars(tmp_path / "fresh_new")
+    assert _scalars(tmp_path / "later") == _scalars(tmp_path / "fresh_later")
+    assert any("eval/return_mean" in line for line in _scalars(tmp_path / "new"))

@@ -75,7 +75,7 @@ class FakeTrain:
         self.status = status
 
     def __call__(
-        self, configs: list[RunConfig], run_dirs: list[Path], on_eval: Any
+        self, configs: list[RunConfig], run_dirs: list[Path], on_eval: Any, next_member: Any = None
     ) -> list[dict[str, Any]]:
         self.populations.append(configs)
         total, every = configs[0].trainer.total_steps, configs[0].trainer.eval_every
@@ -95,6 +95,45 @@ class FakeTrain:
                 summary = {"status": status, "final_eval_return": None, "env_steps": 10}
             write_json_atomic(run_dir / "params.json", params_of(config))
             write_json_atomic(run_dir / "summary.json", summary)
+        return []
+
+
+class RefillingTrain:
+    """Like FakeTrain, but as the trainer does with `next_member`: a slot whose member ended
+    (pruned, or at its budget) takes the next trial at once, which starts at its own step 0."""
+
+    def __init__(self) -> None:
+        self.populations: list[list[RunConfig]] = []
+        self.refills = 0
+
+    def __call__(
+        self, configs: list[RunConfig], run_dirs: list[Path], on_eval: Any, next_member: Any
+    ) -> list[dict[str, Any]]:
+        self.populations.append(list(configs))
+        total, every = configs[0].trainer.total_steps, configs[0].trainer.eval_every
+        slots = list(zip(configs, run_dirs, strict=True))
+        starts, active, tick = [0] * len(slots), set(range(len(slots))), 0
+        while active:
+            tick += every
+            for k in sorted(active):
+                (config, run_dir), step = slots[k], tick - starts[k]
+                value = -1000 * config.agent.tau * step / total
+                pruned = on_eval(k, step, value)
+                if not pruned and step < total:
+                    continue
+                summary = {
+                    "status": "pruned" if pruned else "completed",
+                    "final_eval_return": value,
+                    "env_steps": step,
+                }
+                write_json_atomic(run_dir / "params.json", params_of(config))
+                write_json_atomic(run_dir / "summary.json", summary)
+                new = next_member(k)
+                if new is None:
+                    active.discard(k)
+                else:
+                    slots[k], starts[k] = new, tick
+                    self.refills += 1
         return []
 
 
@@ -149,6 +188,34 @@ def test_every_trial_trains_reports_each_eval_and_is_told(tmp_path: Path) -> Non
             assert summary["status"] == "completed" and t.value == summary["final_eval_return"]
     # Worse (larger tau) trials of later populations are pruned against the complete ones.
     assert any(t.state == TrialState.PRUNED for t in trials)
+
+
+def test_freed_slots_take_the_next_trials_at_once_and_the_study_repeats(tmp_path: Path) -> None:
+    """A pruned or finished trial's slot takes the next trial while the study wants more; a
+    trial of another shape (batch size) waits for a population of its own. The same settings
+    give the same study: the same parameters, states and values, trial by trial."""
+    studies, trains = [], []
+    for name in ("a", "b"):
+        train = RefillingTrain()
+        s = settings(tmp_path / name, n_trials=12)
+        study = open_study(s, base_params(BASE, SPACE), BASE, SPACE)
+        run_study(study, s, SPACE, build, [], train, [].append)
+        studies.append(study)
+        trains.append(train)
+    trials = studies[0].get_trials()
+    assert len(trials) == 12
+    assert {t.state for t in trials} <= {TrialState.COMPLETE, TrialState.PRUNED}
+    assert trains[0].refills > 0
+    assert sum(map(len, trains[0].populations)) + trains[0].refills == 12
+    for population in trains[0].populations:
+        assert len({c.agent.batch_size for c in population}) == 1
+    for t in trials:  # each trial reports from its own first eval on, whenever it started
+        steps = sorted(t.intermediate_values)
+        assert steps == list(range(250, steps[-1] + 1, 250))
+    again = studies[1].get_trials()
+    assert [(t.params, t.state, t.value) for t in trials] == [
+        (t.params, t.state, t.value) for t in again
+    ]
 
 
 def test_no_pruner_completes_everything(tmp_path: Path) -> None:

@@ -1,0 +1,234 @@
+"""Population-based training (Jaderberg et al. 2017) inside one compiled population.
+
+`tune.population` members start from values drawn from the search space (a seeded Optuna
+RandomSampler) and train together. Every `tune.pbt.interval` env steps they are ranked by their
+latest evaluation; each member of the bottom `tune.pbt.fraction` **exploits**: it copies a top
+member drawn at random (networks, targets, Adam state, normalizer statistics, in memory:
+ddpg.population.slots; its replay, noise and envs stay its own), then **explores**: each
+dimension is resampled with probability `tune.pbt.resample_probability`, else a number is
+multiplied by 0.8 or 1.25 and clipped to its range (a categorical keeps its value). Every draw
+comes from the study's Generator (seeded by `tune.seed`), in member order, so the same command
+gives the same study.
+
+Each member's run folder (`<tune.dir>/member<k>/`, the whole run contract) records
+`schedule.json` (the values, and their overrides, in effect from each step on), `lineage.json`
+(which member it copied at which step) and, at every round, the scalars `pbt/<dimension>` in
+tb/ and scalars.csv (a categorical as the index of its choice). A search whose dimensions set a
+key that fixes the population's shapes (network, batch size: ddpg.population.keys) is refused.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+
+from ddpg.config.schema import ConfigError, RunConfig
+from ddpg.population.keys import may_differ
+from ddpg.population.member_change import MemberChange
+from ddpg.storage.files import write_json_atomic
+from ddpg.tune.space import Dimension, SearchSpace, overrides, sample
+from ddpg.tune.storage import TuneSettings
+from ddpg.tune.study import Log, TrialBuilder
+from ddpg.tune.trials import write_trial_records
+
+PERTURB = (0.8, 1.25)
+_SKIPPED = object()
+
+
+def check_pbt(space: SearchSpace, settings: TuneSettings, base: RunConfig) -> None:
+    """Refuse what population-based training cannot do, naming the key.
+
+    Raises:
+        ConfigError: A dimension sets a shape key; fewer than 2 members; an interval that is
+            not a multiple of trainer.eval_every; a study folder that holds members already.
+    """
+    for d in space.dimensions:
+        for key in d.targets():
+            if not may_differ(key):
+                raise ConfigError(
+                    f"tune.algorithm=pbt cannot search {key} (dimension {d.name!r}): it sets the "
+                    "population's shapes, which every member shares (ddpg.population.keys)"
+                )
+    if settings.population < 2:
+        raise ConfigError(
+            f"tune.population={settings.population} is invalid for tune.algorithm=pbt: "
+            "expected an integer >= 2"
+        )
+    every = base.trainer.eval_every
+    if interval(settings, base) % every:
+        raise ConfigError(
+            f"tune.pbt.interval={settings.pbt.interval} is invalid: expected a multiple of "
+            f"trainer.eval_every ({every}), so that members are ranked on fresh evaluations"
+        )
+    if any(Path(settings.dir).glob("member*/schedule.json")):
+        raise ConfigError(
+            f"tune.dir={settings.dir} holds a population-based training study already: choose "
+            "another tune.dir (continuing one is not supported yet)"
+        )
+
+
+def interval(settings: TuneSettings, base: RunConfig) -> int:
+    """Env steps between exploit/explore rounds."""
+    return settings.pbt.interval or base.trainer.eval_every
+
+
+def explore(
+    space: SearchSpace, values: dict[str, Any], rng: np.random.Generator, resample: float
+) -> dict[str, Any]:
+    """New values from `values`: each active dimension resampled with probability `resample`,
+    else perturbed (x0.8 or x1.25, clipped to its range; a categorical kept). A dimension that
+    becomes active (its `when` now holds) is drawn afresh."""
+    out: dict[str, Any] = {}
+    for d in space.dimensions:
+        if not all(out.get(other, _SKIPPED) in allowed for other, allowed in d.when):
+            continue
+        old = values.get(d.name, _SKIPPED)
+        if old is _SKIPPED or rng.random() < resample:
+            out[d.name] = _draw(d, rng)
+        elif d.type == "categorical":
+            out[d.name] = old
+        else:
+            value = min(max(old * PERTURB[int(rng.integers(2))], d.low), d.high)  # type: ignore[type-var]
+            out[d.name] = int(round(value)) if d.type == "int" else float(value)
+    return out
+
+
+def _draw(d: Dimension, rng: np.random.Generator) -> Any:
+    if d.type == "categorical":
+        return d.choices[int(rng.integers(len(d.choices)))]
+    low, high = float(d.low), float(d.high)  # type: ignore[arg-type]
+    if d.type == "int":
+        return int(rng.integers(int(low), int(high) + 1))
+    if d.log:
+        return float(math.exp(rng.uniform(math.log(low), math.log(high))))
+    return float(rng.uniform(low, high))
+
+
+def scalars(space: SearchSpace, values: dict[str, Any]) -> dict[str, float]:
+    """`pbt/<dimension>` of each value: a number as is, a categorical as its choice's index."""
+    out = {}
+    for d in space.dimensions:
+        if d.name in values:
+            value = values[d.name]
+            number = d.choices.index(value) if d.type == "categorical" else value
+            out[f"pbt/{d.name}"] = float(number)
+    return out
+
+
+class PopulationBasedTraining:
+    """Ranks, copies and explores; the trainer calls `on_eval` and `exploit` (its hooks)."""
+
+    def __init__(
+        self,
+        settings: TuneSettings,
+        space: SearchSpace,
+        build: TrialBuilder,
+        every: int,
+        members: Sequence[tuple[dict[str, Any], RunConfig, Path]],
+        log: Log,
+    ) -> None:
+        """`members`: each one's first values, config and run folder; `every`: the interval."""
+        self.space, self.build, self.every, self.log = space, build, every, log
+        self.total_steps = members[0][1].trainer.total_steps  # no round at the end: members stop
+        self.fraction = settings.pbt.fraction
+        self.resample = settings.pbt.resample_probability
+        self.rng = np.random.default_rng(settings.seed)
+        self.values = [dict(v) for v, _, _ in members]
+        self.configs = [c for _, c, _ in members]
+        self.run_dirs = [Path(d) for _, _, d in members]
+        self.latest: dict[int, float] = {}
+        self.schedules = [[self._entry(0, v)] for v in self.values]
+        self.lineage: list[list[dict[str, Any]]] = [[] for _ in members]
+        for k in range(len(members)):
+            self._write(k)
+
+    def on_eval(self, member: int, step: int, mean: float) -> bool:
+        """Keep each member's latest eval; never stops a member."""
+        self.latest[member] = mean
+        return False
+
+    def exploit(self, members: np.ndarray, step: int) -> list[MemberChange]:
+        """At every interval: the bottom fraction copies the top and explores; every member's
+        values are logged as `pbt/<dimension>` at that step."""
+        if step % self.every or step >= self.total_steps:
+            return []
+        finite = [int(k) for k in members if math.isfinite(self.latest.get(int(k), math.nan))]
+        ranked = sorted(finite, key=lambda k: (-self.latest[k], k))
+        n = max(1, int(len(ranked) * self.fraction)) if len(ranked) >= 2 else 0
+        top, bottom = ranked[:n], set(ranked[len(ranked) - n :])
+        changes = []
+        for k in sorted(int(k) for k in members):
+            if k in bottom:
+                source = top[int(self.rng.integers(n))]
+                values = explore(self.space, self.values[source], self.rng, self.resample)
+                try:
+                    config, _ = self.build(overrides(self.space, values))
+                except ConfigError as error:  # keep the copied member's values
+                    self.log(f"pbt: member {k} keeps member {source}'s values ({error})")
+                    values, config = dict(self.values[source]), self.configs[source]
+                self.values[k], self.configs[k] = values, config
+                self.schedules[k].append(self._entry(step, values))
+                self.lineage[k].append(
+                    {"step": step, "source": source, "source_run": self.run_dirs[source].name}
+                )
+                self._write(k)
+                self.log(
+                    f"pbt: step {step}: member {k} ({self.latest[k]:.1f}) copies member "
+                    f"{source} ({self.latest[source]:.1f}) and explores"
+                )
+                changes.append(MemberChange(k, source, config, scalars(self.space, values)))
+            else:
+                values = self.values[k]
+                changes.append(MemberChange(k, None, self.configs[k], scalars(self.space, values)))
+        return changes
+
+    def _entry(self, step: int, values: dict[str, Any]) -> dict[str, Any]:
+        return {"step": step, "params": values, "overrides": overrides(self.space, values)}
+
+    def _write(self, k: int) -> None:
+        folder = self.run_dirs[k]
+        folder.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(folder / "schedule.json", {"member": k, "schedule": self.schedules[k]})
+        write_json_atomic(folder / "lineage.json", {"member": k, "copies": self.lineage[k]})
+
+
+Train = Callable[..., list[dict[str, Any]]]
+
+
+def run_pbt(
+    settings: TuneSettings,
+    space: SearchSpace,
+    build: TrialBuilder,
+    base: RunConfig,
+    base_overrides: list[str],
+    log: Log,
+    train: Train | None = None,
+) -> PopulationBasedTraining:
+    """Draw `tune.population` members, write their records and train them with PBT."""
+    if train is None:
+        from ddpg.launch.job import train_population
+
+        train = train_population
+    train_members: Train = train
+    check_pbt(space, settings, base)
+    draft = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=settings.seed))
+    members = []
+    for k in range(settings.population):
+        trial = draft.ask()
+        values = sample(space, trial)
+        config, composed = build(overrides(space, values))
+        run_dir = Path(settings.dir) / f"member{k:02d}"
+        all_overrides = base_overrides + overrides(space, values)
+        write_trial_records(run_dir, settings.study, trial, all_overrides, composed)
+        members.append((values, config, run_dir))
+    every = interval(settings, base)
+    pbt = PopulationBasedTraining(settings, space, build, every, members, log)
+    log(f"pbt: {len(members)} members, exploit/explore every {every} env steps")
+    configs, run_dirs = [c for _, c, _ in members], [d for _, _, d in members]
+    train_members(configs, run_dirs, pbt.on_eval, exploit=pbt.exploit)
+    return pbt

@@ -1,0 +1,181 @@
+"""ddpg.tune.pbt: the refusal, explore's moves, and exploit's decisions and records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+
+from ddpg.config.schema import AgentConfig, ConfigError, EnvConfig, RunConfig, TrainerConfig
+from ddpg.config.structured import from_mapping
+from ddpg.launch.job import params_of
+from ddpg.tune.pbt import PopulationBasedTraining, check_pbt, explore, run_pbt
+from ddpg.tune.space import parse_space
+from ddpg.tune.storage import PbtSettings, TuneSettings
+
+BASE = RunConfig(
+    env=EnvConfig(id="Pendulum-v1", solved_score=-200.0),
+    agent=AgentConfig(learning_starts=100),
+    trainer=TrainerConfig(total_steps=1000, eval_every=250, eval_episodes=1),
+)
+SPACE = parse_space(
+    {
+        "name": "test",
+        "dimensions": [
+            {"name": "agent.tau", "type": "float", "low": 0.001, "high": 0.08, "log": True},
+            {"name": "noise", "type": "categorical", "choices": ["ou", "gaussian", "none"]},
+            {
+                "name": "noise.sigma",
+                "type": "float",
+                "low": 0.0,
+                "high": 1.0,
+                "when": {"noise": ["ou", "gaussian"]},
+            },
+        ],
+    }
+)
+
+
+def build(trial_overrides: list[str]) -> tuple[RunConfig, dict[str, Any]]:
+    """The base config with `key=value` overrides (a noise option sets noise.name)."""
+    params = params_of(BASE)
+    for item in trial_overrides:
+        key, _, value = item.partition("=")
+        params["noise.name" if key == "noise" else key] = yaml.safe_load(value)
+    nested: dict[str, Any] = {}
+    for key, value in params.items():
+        *parents, last = key.split(".")
+        node = nested
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return from_mapping(RunConfig, nested), nested
+
+
+def settings(tmp_path: Path, **pbt: Any) -> TuneSettings:
+    return TuneSettings(
+        dir=str(tmp_path), population=4, algorithm="pbt", pbt=PbtSettings(**pbt), seed=3
+    )
+
+
+def test_a_search_that_changes_shapes_is_refused_naming_the_key(tmp_path: Path) -> None:
+    for key, choices in (("agent.batch_size", [64, 128]), ("network", ["mlp64", "mlp256"])):
+        space = parse_space(
+            {"name": "s", "dimensions": [{"name": key, "type": "categorical", "choices": choices}]}
+        )
+        with pytest.raises(ConfigError, match=f"cannot search {key} "):
+            check_pbt(space, settings(tmp_path), BASE)
+    check_pbt(SPACE, settings(tmp_path), BASE)  # runtime hyperparameters and noise pass
+    with pytest.raises(ConfigError, match="tune.pbt.interval=300 is invalid"):
+        check_pbt(SPACE, settings(tmp_path, interval=300), BASE)
+
+
+def test_explore_perturbs_within_the_range_or_resamples() -> None:
+    values = {"agent.tau": 0.07, "noise": "ou", "noise.sigma": 0.5}
+    seen = set()
+    for seed in range(20):
+        out = explore(SPACE, values, np.random.default_rng(seed), resample=0.0)
+        assert out["noise"] == "ou"  # a categorical keeps its value unless resampled
+        assert out["agent.tau"] in (pytest.approx(0.056), 0.08)  # 0.07 x1.25 clips to 0.08
+        assert out["noise.sigma"] in (pytest.approx(0.4), pytest.approx(0.625))
+        seen.add(out["noise.sigma"])
+    assert len(seen) == 2
+    for seed in range(20):
+        out = explore(SPACE, values, np.random.default_rng(seed), resample=1.0)
+        assert 0.001 <= out["agent.tau"] <= 0.08
+        assert ("noise.sigma" in out) == (out["noise"] != "none")  # `when` holds
+    first = explore(SPACE, values, np.random.default_rng(5), resample=0.5)
+    assert first == explore(SPACE, values, np.random.default_rng(5), resample=0.5)
+
+
+def _pbt(tmp_path: Path) -> PopulationBasedTraining:
+    members = []
+    for k, tau in enumerate((0.01, 0.02, 0.03, 0.04)):
+        values = {"agent.tau": tau, "noise": "gaussian", "noise.sigma": 0.1 * (k + 1)}
+        members.append((values, build([f"agent.tau={tau}"])[0], tmp_path / f"member{k:02d}"))
+    return PopulationBasedTraining(
+        settings(tmp_path), SPACE, build, 250, members, lambda line: None
+    )
+
+
+def test_the_bottom_copies_the_top_and_the_records_say_so(tmp_path: Path) -> None:
+    pbt = _pbt(tmp_path)
+    for k, value in enumerate((-300.0, -100.0, -500.0, -200.0)):
+        assert pbt.on_eval(k, 250, value) is False
+    assert pbt.exploit(np.arange(4), 100) == []  # not a round's step
+    changes = pbt.exploit(np.arange(4), 250)
+    assert [c.target for c in changes] == [0, 1, 2, 3]
+    # 4 members x 0.25: member 2 (worst) copies member 1 (best); the others keep their values.
+
+    copied = [c for c in changes if c.source is not None]
+    assert [(c.target, c.source) for c in copied] == [(2, 1)]
+    new = pbt.values[2]
+    assert 0.001 <= new["agent.tau"] <= 0.08 and new != {
+        "agent.tau": 0.03,
+        "noise": "gaussian",
+        "noise.sigma": 0.30000000000000004,
+    }
+    assert copied[0].config.agent.tau == pytest.approx(new["agent.tau"])
+    assert copied[0].scalars["pbt/agent.tau"] == pytest.approx(new["agent.tau"])
+    assert changes[0].scalars == {
+        "pbt/agent.tau": 0.01,
+        "pbt/noise": 1.0,  # gaussian, the second choice
+        "pbt/noise.sigma": 0.1,
+    }
+    lineage = json.loads((tmp_path / "member02" / "lineage.json").read_text())
+    assert lineage == {
+        "member": 2,
+        "copies": [{"step": 250, "source": 1, "source_run": "member01"}],
+    }
+    schedule = json.loads((tmp_path / "member02" / "schedule.json").read_text())["schedule"]
+    assert [entry["step"] for entry in schedule] == [0, 250]
+    assert (
+        schedule[1]["params"] == new
+        and f"agent.tau={new['agent.tau']!r}" in schedule[1]["overrides"]
+    )
+    untouched = json.loads((tmp_path / "member01" / "schedule.json").read_text())["schedule"]
+    assert (
+        len(untouched) == 1
+        and not json.loads((tmp_path / "member01" / "lineage.json").read_text())["copies"]
+    )
+    assert pbt.exploit(np.arange(4), 1000) == []  # the budget's end: members stop there
+
+
+def test_the_same_seed_makes_the_same_decisions(tmp_path: Path) -> None:
+    runs = []
+    for name in ("a", "b"):
+        pbt = _pbt(tmp_path / name)
+        decisions = []
+        for step, evals in ((250, (-3, -1, -5, -2)), (500, (-1, -4, -2, -3))):
+            for k, value in enumerate(evals):
+                pbt.on_eval(k, step, float(value))
+            decisions.append(
+                [(c.target, c.source, c.config, c.scalars) for c in pbt.exploit(np.arange(4), step)]
+            )
+        runs.append(decisions)
+    assert runs[0] == runs[1]
+
+
+def test_run_pbt_draws_members_from_the_study_seed_and_hands_the_hooks_to_training(
+    tmp_path: Path,
+) -> None:
+    calls = []
+
+    def train(configs, run_dirs, on_eval, exploit):
+        calls.append((configs, run_dirs))
+        return []
+
+    pbt = run_pbt(
+        settings(tmp_path), SPACE, build, BASE, ["env=pendulum"], lambda line: None, train
+    )
+    ((configs, run_dirs),) = calls
+    assert [d.name for d in run_dirs] == ["member00", "member01", "member02", "member03"]
+    assert len({c.agent.tau for c in configs}) == 4
+    record = json.loads((run_dirs[0] / "trial.json").read_text())
+    assert record["params"] == pbt.values[0]
+    with pytest.raises(ConfigError, match="holds a population-based training study already"):
+        run_pbt(settings(tmp_path), SPACE, build, BASE, [], lambda line: None, train)
