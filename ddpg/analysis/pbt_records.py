@@ -88,6 +88,8 @@ def read_schedule(path: Path) -> list[tuple[float, dict[str, Any]]]:
         ValueError: The file is unreadable or malformed; the message starts with the path.
     """
     entries = _steps(read_json_object(path).get("schedule"), path, "schedule")
+    if not entries:
+        raise ValueError(f"{path}: the schedule is empty (it starts at step 0)")
     if not all(isinstance(e.get("params"), dict) for e in entries):
         raise ValueError(f"{path}: a schedule entry has no 'params' object")
     return sorted(((float(e["step"]), dict(e["params"])) for e in entries), key=lambda e: e[0])

@@ -54,14 +54,14 @@ def _series(
 
 
 def schedule_figure(study: Study) -> Any:
-    """pbt_schedule.png's figure (None when the winner's schedule is unreadable); the winner's
-    line in each subplot has gid ``"winner"``, the others ``"member"``."""
+    """pbt_schedule.png's figure (None when the winner's schedule is unreadable or sets
+    nothing); the winner's line in each subplot has gid ``"winner"``, the others ``"member"``."""
     from matplotlib.figure import Figure
 
     winner = study.ranking()[0]
-    if winner.schedule is None:
-        return None
     dims = dimensions(study)
+    if winner.schedule is None or not dims:
+        return None
     fig = Figure(figsize=(8, 1.9 * len(dims) + 0.8), layout="constrained")
     axes = fig.subplots(len(dims), 1, sharex=True, squeeze=False)[:, 0]
     members = [m for m in study.members if m.schedule is not None and m is not winner]

@@ -8,14 +8,14 @@ from pathlib import Path
 from matplotlib.patches import FancyArrowPatch
 
 from ddpg.analysis.compare import compare, load_runs
-from ddpg.analysis.pbt_records import find_studies
+from ddpg.analysis.pbt_records import Study, find_studies
 from ddpg.analysis.pbt_view import lineage_figure, schedule_figure, write_pbt_views
 
 from .pbt_study import MEMBERS, write_study
 from .rundirs import write_run
 
 
-def _study(tmp_path: Path):  # type: ignore[no-untyped-def]
+def _study(tmp_path: Path) -> Study:
     (study,) = find_studies(load_runs(write_study(tmp_path / "study")))
     return study
 
@@ -61,3 +61,13 @@ def test_compare_writes_the_three_files_for_a_study_and_none_for_plain_runs(
     write_run(tmp_path / "plain" / "a", [(1000, -300.0)])
     assert write_pbt_views(load_runs(tmp_path / "plain"), tmp_path / "plain") == []
     assert not (tmp_path / "plain" / "pbt.md").exists()
+
+
+def test_an_empty_schedule_is_a_problem_and_leaves_the_other_members_drawn(tmp_path: Path) -> None:
+    study_dir = write_study(tmp_path / "study")
+    empty = study_dir / "member02" / "schedule.json"
+    empty.write_text('{"member": 2, "schedule": []}')
+    (study,) = find_studies(load_runs(study_dir))
+    assert len(study.problems) == 1 and study.problems[0].startswith(f"{empty}: ")
+    for ax in schedule_figure(study).axes:  # member02 has no line; member00 still faint
+        assert [line.get_gid() for line in ax.lines] == ["member", "winner"]
