@@ -7,7 +7,8 @@ run (:mod:`ddpg.analysis.runs`). Runs are grouped (:mod:`ddpg.analysis.grouping`
 ``reward_norm.name``, ``tau`` -> ``agent.tau``). ``compare.csv``, ``compare.md``
 (:mod:`ddpg.analysis.report`), ``learning_curves.png`` and, where a numeric key was swept,
 ``sensitivity.png`` (:mod:`ddpg.analysis.sensitivity`) go to ``--out`` (default: the first
-PATH); the markdown report is also printed.
+PATH); the markdown report is also printed. Where the runs hold a population-based training
+study, ``pbt.md``, ``pbt_schedule.png`` and ``pbt_lineage.png`` too (:mod:`ddpg.analysis.pbt_view`).
 
 Statistics (:mod:`ddpg.analysis.stats`) count completed, stopped-early and diverged runs, each
 scored by one rule (:mod:`ddpg.analysis.scores`); failed, unfinished and damaged runs are listed
@@ -167,4 +168,8 @@ def compare(
     written += [write_curve_table(bands, out), write_run_table(runs, scalars, keys, paths, out)]
     if write_bands is not None:
         written.append(write_bands(bands, out))
+    # A population-based training study also gets its ranking, schedule and lineage.
+    from ddpg.analysis.pbt_view import write_pbt_views
+
+    written += write_pbt_views(runs, out)
     return text, written

@@ -164,3 +164,32 @@ def test_population_based_training_refuses_a_search_that_changes_shapes(tmp_path
         result.stderr.strip().count("\n") == 0 and "cannot search agent.batch_size" in result.stderr
     )
     assert not (tmp_path / "study").exists()
+
+
+@pytest.mark.slow
+def test_compare_on_a_pbt_study_writes_its_ranking_schedule_and_lineage(tmp_path: Path) -> None:
+    """A tiny PBT study (4 members, rounds at 200 and 400), then `python -m ddpg.compare` on it:
+    pbt.md ranks all four members and counts the copies lineage.json records; both pictures."""
+    study = tmp_path / "study"
+    result = pbt(f"tune.dir={study}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = tmp_path / "compared"
+    shown = subprocess.run(
+        [sys.executable, "-m", "ddpg.compare", str(study), "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert shown.returncode == 0, shown.stderr[-3000:]
+    for name in ("pbt.md", "pbt_schedule.png", "pbt_lineage.png"):
+        assert (out / name).stat().st_size > 0 and str(out / name) in shown.stdout
+    text = (out / "pbt.md").read_text()
+    rows = [ln.strip("| ").split(" | ") for ln in text.splitlines() if ln.startswith("| ")][2:6]
+    assert sorted(row[1] for row in rows) == [f"member{k:02d}" for k in range(4)]
+    copies = sum(
+        len(json.loads((study / f"member{k:02d}" / "lineage.json").read_text())["copies"])
+        for k in range(4)
+    )
+    assert sum(int(row[4]) for row in rows) == sum(int(row[5]) for row in rows) == copies == 2
+    assert text.rstrip().endswith("## Problems\n\nNone.")

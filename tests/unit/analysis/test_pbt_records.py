@@ -1,0 +1,70 @@
+"""Tests for ddpg.analysis.pbt_records: a PBT study's ranking, copy counts, winner's schedule
+and problems, read from hand-written member folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ddpg.analysis.compare import compare, load_runs
+from ddpg.analysis.pbt_records import find_studies, study_markdown
+
+from .pbt_study import write_study
+from .rundirs import write_run
+
+
+def test_ranking_and_copy_counts(tmp_path: Path) -> None:
+    (study,) = find_studies(load_runs(write_study(tmp_path / "study")))
+    assert study.folder == tmp_path / "study" and study.budget == 1200
+    ranking = study.ranking()
+    assert [m.name for m in ranking] == ["member01", "member02", "member00"]
+    assert [m.final_eval for m in ranking] == [-200.0, -250.0, -300.0]
+    assert [len(m.copies or []) for m in ranking] == [2, 0, 1]
+    assert [study.times_copied(m.name) for m in ranking] == [1, 2, 0]
+    assert study.problems == []
+    text = study_markdown(study)
+    assert "| 1 | member01 | -200.0 | completed | 2 | 1 |" in text
+    assert "| 2 | member02 | -250.0 | completed | 0 | 2 |" in text
+    assert "| 3 | member00 | -300.0 | completed | 1 | 0 |" in text
+
+
+def test_the_winners_schedule_is_a_table_of_step_and_values(tmp_path: Path) -> None:
+    (study,) = find_studies(load_runs(write_study(tmp_path / "study")))
+    text = study_markdown(study)
+    assert "## The winner's schedule (member01)" in text
+    assert "| step | agent.tau | learning_rate | noise |" in text
+    rows = [line for line in text.splitlines() if line.startswith(("| 0 |", "| 300 |", "| 900 |"))]
+    assert rows == [
+        "| 0 | 0.005 | 0.0002 | none |",
+        "| 300 | 0.004 | 1e-05 | gaussian |",
+        "| 900 | 0.004 | 1.25e-05 | ou |",
+    ]
+
+
+def test_plain_runs_are_no_study(tmp_path: Path) -> None:
+    write_run(tmp_path / "a", [(1000, -300.0)])
+    assert find_studies(load_runs(tmp_path)) == []
+
+
+def test_a_damaged_lineage_is_one_problem_line_and_nothing_crashes(tmp_path: Path) -> None:
+    study_dir = write_study(tmp_path / "study")
+    damaged = study_dir / "member00" / "lineage.json"
+    damaged.write_text("{not json")
+    text, written = compare([study_dir], out=tmp_path / "out")
+    assert tmp_path / "out" / "pbt.md" in written
+    pbt = (tmp_path / "out" / "pbt.md").read_text()
+    problems = pbt.split("## Problems\n\n", 1)[1].strip().splitlines()
+    assert len(problems) == 1 and problems[0].startswith(f"- {damaged}: ")
+    # Its own copies are unknown; member01 is no longer counted as copied by it.
+    assert "| 3 | member00 | -300.0 | completed | ? | 0 |" in pbt
+    assert "| 1 | member01 | -200.0 | completed | 2 | 0 |" in pbt
+
+
+def test_a_malformed_schedule_is_one_problem_line(tmp_path: Path) -> None:
+    study_dir = write_study(tmp_path / "study")
+    bad = study_dir / "member01" / "schedule.json"
+    bad.write_text('{"member": 1, "schedule": [{"params": {}}]}')
+    (study,) = find_studies(load_runs(study_dir))
+    assert len(study.problems) == 1 and study.problems[0].startswith(f"{bad}: ")
+    assert "## The winner's schedule (member01)\n\nUnreadable: see Problems." in (
+        study_markdown(study)
+    )
