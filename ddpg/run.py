@@ -78,7 +78,7 @@ def main(cfg: DictConfig) -> float:
             check_sweep_job(config)
         replay = None
         if config.pbt_schedule is not None:  # trains its step-0 config, switching later
-            config, replay = plan_replay(config, list(hydra_cfg.overrides.task), multirun)
+            config, replay = plan_replay(config, list(hydra_cfg.overrides.task))
         if config.resume is not None:  # continue that run with its own saved config
             changes = command_line_values(cfg, hydra_cfg.overrides.task)
             plans = plan_resumes(config.resume, changes)

@@ -43,18 +43,15 @@ class ScheduleEntry:
     scalars: dict[str, float]
 
 
-def plan_replay(
-    config: RunConfig, task: Sequence[str], multirun: bool
-) -> tuple[RunConfig, ScheduleReplay]:
+def plan_replay(config: RunConfig, task: Sequence[str]) -> tuple[RunConfig, ScheduleReplay]:
     """For `python -m ddpg.run pbt_schedule=...` (`task`: its command-line overrides): the
     step-0 config to train and the hook that switches to the later ones.
 
+    A sweep's job never gets here: ddpg.launch.job_outcome.check_sweep_job refuses it.
+
     Raises:
-        ConfigError: In a sweep, or anything read_schedule, check_schedule or replay_configs
-            refuse.
+        ConfigError: Anything read_schedule, check_schedule or replay_configs refuse.
     """
-    if multirun:
-        raise ConfigError("pbt_schedule replays one run: give each seed a command of its own")
     path = str(config.pbt_schedule)
     entries = read_schedule(path)
     check_schedule(path, entries, task)

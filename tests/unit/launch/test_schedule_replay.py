@@ -178,3 +178,11 @@ def test_the_hook_switches_at_listed_steps_and_stops_at_the_budget(tmp_path):
     replay.write(tmp_path)
     written = json.loads((tmp_path / "schedule.json").read_text())
     assert [e["step"] for e in written["schedule"]] == [0, 600]
+
+
+def test_a_sweep_job_with_a_schedule_is_refused_whichever_launcher_runs_it():
+    from ddpg.launch.job_outcome import check_sweep_job
+
+    check_sweep_job(config())
+    with pytest.raises(ConfigError, match="^pbt_schedule replays one run"):
+        check_sweep_job(dataclasses.replace(config(), pbt_schedule="s.json"))
