@@ -4,6 +4,7 @@
     python -m ddpg.run -m agent.tau=0.001,0.005 seed=0,1,2
     python -m ddpg.run resume=outputs/runs/<run>       # continue from its newest checkpoint
     python -m ddpg.run resume=outputs/runs/<run> trainer.total_steps=40000   # train it further
+    python -m ddpg.run pbt_schedule=<study>/member00/schedule.json seed=7   # replay a PBT schedule
 
 A bad value ends a single run with one line naming the key (exit code 2) and leaves no run
 folder behind; a traceback, if any, goes to <run_dir>/error.log. Every run that started training
@@ -51,6 +52,7 @@ from ddpg.launch.memory import check_memory
 from ddpg.launch.population_task import mark_population_task
 from ddpg.launch.resume import nothing_to_do, plan_resumes, resume_populations
 from ddpg.launch.run_folders import hydra_run_dir, remove_unstarted
+from ddpg.launch.schedule_replay import ScheduleReplay, plan_replay
 from ddpg.launch.sweep import train_in_child, train_population_in_child
 
 __all__ = ["cli", "hydra_run_dir", "main", "to_run_config"]
@@ -74,6 +76,9 @@ def main(cfg: DictConfig) -> float:
                 check_memory(config)
         if multirun:
             check_sweep_job(config)
+        replay = None
+        if config.pbt_schedule is not None:  # trains its step-0 config, switching later
+            config, replay = plan_replay(config, list(hydra_cfg.overrides.task))
         if config.resume is not None:  # continue that run with its own saved config
             changes = command_line_values(cfg, hydra_cfg.overrides.task)
             plans = plan_resumes(config.resume, changes)
@@ -90,7 +95,10 @@ def main(cfg: DictConfig) -> float:
             print(f"resuming {run_dir} from {plans[0].checkpoint.name}", file=sys.stderr)
         if config.population.size > 1:
             return _train_population_here(config, run_dir)
-        summary = train_in_child(config, run_dir) if multirun else _train_here(config, run_dir)
+        if multirun:
+            summary = train_in_child(config, run_dir)
+        else:
+            summary = _train_here(config, run_dir, replay)
     except KeyboardInterrupt:  # the job recorded "interrupted"; stop without a traceback
         stopped = run_dir if resume_with is None or multirun else resume_with
         print(interrupted_line(stopped, resume_with), file=sys.stderr)
@@ -112,13 +120,18 @@ def main(cfg: DictConfig) -> float:
     return job_value(run_dir, summary, multirun)
 
 
-def _train_here(config: RunConfig, run_dir: Path) -> dict:
-    """Train in this process, then log the final metrics for TensorBoard's HParams table."""
+def _train_here(config: RunConfig, run_dir: Path, replay: ScheduleReplay | None = None) -> dict:
+    """Train in this process (switching hyperparameters as `replay` says), then log the final
+    metrics for TensorBoard's HParams table."""
     from ddpg.storage.metrics import (
         write_final_metrics,  # imports TensorFlow; sweeps never get here
     )
 
-    summary = train_run(config, run_dir)
+    if replay is None:
+        summary = train_run(config, run_dir)
+    else:
+        replay.write(run_dir)
+        summary = train_population([config], [run_dir], exploit=replay.exploit)[0]
     write_final_metrics(run_dir, summary, config.trainer.total_steps)
     return summary
 

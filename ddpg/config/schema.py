@@ -281,6 +281,8 @@ class RunConfig:
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     population: PopulationConfig = field(default_factory=PopulationConfig)
     resume: str | None = None  # a run directory to continue
+    # A PBT member's schedule.json to replay from scratch (ddpg.launch.schedule_replay)
+    pbt_schedule: str | None = None
 
     def __post_init__(self) -> None:
         check(0 <= self.seed < 2**31, "seed", self.seed, "an integer in [0, 2**31)")

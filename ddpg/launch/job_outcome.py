@@ -33,6 +33,8 @@ def check_sweep_job(config: RunConfig) -> None:
             "population.size applies to single runs: in a sweep, sweep seed=... and use "
             "hydra/launcher=population"
         )
+    if config.pbt_schedule is not None:
+        raise ConfigError("pbt_schedule replays one run: give each seed a command of its own")
 
 
 def resolved(cfg: DictConfig) -> dict[str, Any]:

@@ -144,10 +144,11 @@ def main(cfg: DictConfig) -> float:
         task = list(hydra_cfg.overrides.task)
         build = HydraTrials(task)
         base, _ = run_config(cfg)
-        if base.resume is not None or base.population.size != 1:
+        if base.resume is not None or base.population.size != 1 or base.pbt_schedule:
             raise ConfigError(
-                "resume= and population.size apply to ddpg.run: a study continues when its "
-                "command is run again, and tune.population sets how many trials train together"
+                "resume=, population.size and pbt_schedule apply to ddpg.run: a study continues "
+                "when its command is run again, and tune.population sets how many trials train "
+                "together"
             )
         check_space(space, cfg, build)
         if settings.algorithm == "pbt":

@@ -11,7 +11,8 @@ comes from the study's Generator (seeded by `tune.seed`), in member order, so th
 gives the same study.
 
 Each member's run folder (`<tune.dir>/member<k>/`, the whole run contract) records
-`schedule.json` (the values, and their overrides, in effect from each step on), `lineage.json`
+`schedule.json` (the values, their overrides and their `pbt/` scalars, in effect from each step
+on; `python -m ddpg.run pbt_schedule=...` replays it from scratch), `lineage.json`
 (which member it copied at which step) and, at every round, the scalars `pbt/<dimension>` in
 tb/ and scalars.csv (a categorical as the index of its choice). A search whose dimensions set a
 key that fixes the population's shapes (network, batch size: ddpg.population.keys) is refused.
@@ -188,7 +189,12 @@ class PopulationBasedTraining:
         return changes
 
     def _entry(self, step: int, values: dict[str, Any]) -> dict[str, Any]:
-        return {"step": step, "params": values, "overrides": overrides(self.space, values)}
+        return {
+            "step": step,
+            "params": values,
+            "overrides": overrides(self.space, values),
+            "scalars": scalars(self.space, values),  # what a replay logs (ddpg.launch)
+        }
 
     def _write(self, k: int) -> None:
         folder = self.run_dirs[k]

@@ -137,6 +137,7 @@ def test_the_bottom_copies_the_top_and_the_records_say_so(tmp_path: Path) -> Non
         schedule[1]["params"] == new
         and f"agent.tau={new['agent.tau']!r}" in schedule[1]["overrides"]
     )
+    assert schedule[1]["scalars"] == copied[0].scalars  # what a replay logs at its steps
     untouched = json.loads((tmp_path / "member01" / "schedule.json").read_text())["schedule"]
     assert (
         len(untouched) == 1
