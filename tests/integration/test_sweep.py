@@ -316,7 +316,13 @@ def test_ctrl_c_in_a_sweep_names_the_command_that_continues_it(tmp_path: Path) -
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()[0]
         time.sleep(0.2)
     process.send_signal(signal.SIGINT)
-    output, _ = process.communicate(timeout=120)
+    try:
+        output, _ = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:  # say where it was: the launcher's and the job's output
+        process.kill()
+        output, _ = process.communicate()
+        log = (job / "train.log").read_text()[-3000:] if (job / "train.log").exists() else ""
+        raise AssertionError(f"no exit 120 s after SIGINT\n{output[-3000:]}\n{log}") from None
     assert process.returncode == 130, output[-3000:]
     resume = f"python -m ddpg.run resume={shlex.quote(str(sweep_dir))}"
     assert output.splitlines()[-1] == f"interrupted: {job}; continue with: {resume}"
