@@ -50,7 +50,14 @@ def launch(sweep_dir: Path, *overrides: str) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "ddpg.run", "-m", *TINY, *overrides]
     command.append(f"hydra.sweep.dir={sweep_dir}")
     return subprocess.Popen(
-        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        # As from a terminal: a shell without job control starts background commands (such as
+        # a CI script's `... &`) with SIGINT ignored, and Python keeps an ignored SIGINT.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
