@@ -140,17 +140,10 @@ class Learner:
     def copy_member(self, source: int, target: int) -> None:
         """Member `target` takes `source`'s networks, targets and Adam state (moments, step
         counts) and its hyperparameters: population-based training's exploit, within the
-        compiled state (no file, no retrace)."""
-        hyperparameters = (
-            self.actor_optimizer.learning_rate,
-            self.critic_optimizer.learning_rate,
-            self.tau,
-            self.gamma,
-            self.weight_decay,
-        )
-        for variables in (*self.stateful().values(), hyperparameters):
-            for variable in map(member_state.raw, variables):
-                variable[target].assign(variable[source])
+        compiled state (no file, no retrace). Every leaf of `variables()` is copied, so a
+        variable the update reads is never left out."""
+        for variable in tf.nest.flatten(self.variables()):
+            variable[target].assign(variable[source])
 
     def variables(self) -> MemberState:
         """Every variable an update reads or writes (ddpg.algo.member_state)."""

@@ -36,33 +36,42 @@ class ActionNoise:
         if len(configs) != len(rngs) or not configs:
             raise ValueError(f"need one rng per noise config, got {len(rngs)} for {len(configs)}")
         self.action_dim = action_dim
-        self._configure(list(configs), list(rngs))
-
-    def _configure(self, configs: list[NoiseConfig], rngs: list[np.random.Generator]) -> None:
-        """Every member's process as `configs` say, each at its episode start."""
-        action_dim = self.action_dim
-        self.configs = configs
-        self.names = tuple(config.name for config in configs)
-        self.num_members = len(configs)
+        self.configs = list(configs)
+        self.num_members = k = len(configs)
         self._rngs = list(rngs)
+        self._initial, self._final = np.zeros(k), np.zeros(k)  # sigma at step 0 and at the end
+        self._steps = np.zeros(k)  # decay_steps
+        self.sigma = np.zeros(k)  # [K]
+        self._theta, self._mu, self._dt = np.zeros((k, 1)), np.zeros((k, 1)), np.zeros((k, 1))
+        self.x = np.zeros((k, action_dim))  # [K, A] OU state
+        self._normal = np.zeros((k, action_dim))  # [K, A] this step's N(0, 1)
+        for member, config in enumerate(self.configs):
+            self._set_member(member, config)
+        self._derive()
+
+    def _set_member(self, k: int, config: NoiseConfig) -> None:
+        """Member k's process as `config` says, at its episode start; the others untouched."""
+        self.configs[k] = config
+        self._initial[k] = 0.0 if config.name == "none" else config.sigma
+        self._final[k] = config.sigma if config.final_sigma is None else config.final_sigma
+        self._steps[k] = config.decay_steps
+        self.sigma[k] = self._initial[k]
+        self._theta[k, 0], self._mu[k, 0], self._dt[k, 0] = config.theta, config.mu, config.dt
+        self.x[k] = self._mu[k, 0]
+        self._normal[k] = 0.0  # a member that stops drawing leaves zeros, as a fresh one has
+
+    def _derive(self) -> None:
+        """What the sampling reads across members: who draws, who is OU, who decays."""
+        self.names = tuple(config.name for config in self.configs)
         self._ou = np.array([name == "ou" for name in self.names])  # [K]
         self._draws = [name != "none" for name in self.names]  # [K]
         self._all_ou = bool(self._ou.all())
         self._any_ou = bool(self._ou.any())
-        initial = np.array([0.0 if c.name == "none" else c.sigma for c in configs])
-        final = np.array([c.sigma if c.final_sigma is None else c.final_sigma for c in configs])
-        decay_steps = np.array([c.decay_steps for c in configs], np.float64)
-        self._decaying = np.flatnonzero((decay_steps > 0) & np.array(self._draws))
-        self._decay_from = initial[self._decaying]
-        self._decay_span = final[self._decaying] - self._decay_from
-        self._decay_steps = decay_steps[self._decaying]
-        self.sigma = initial  # [K]
-        self._theta = np.array([c.theta for c in configs])[:, None]  # [K, 1]
-        self._mu = np.array([c.mu for c in configs])[:, None]
-        self._dt = np.array([c.dt for c in configs])[:, None]
+        self._decaying = np.flatnonzero((self._steps > 0) & np.array(self._draws))
+        self._decay_from = self._initial[self._decaying]
+        self._decay_span = self._final[self._decaying] - self._decay_from
+        self._decay_steps = self._steps[self._decaying]
         self._sqrt_dt = np.sqrt(self._dt)
-        self.x = np.repeat(self._mu, action_dim, axis=1)  # [K, A] OU state
-        self._normal = np.zeros((self.num_members, action_dim))  # [K, A] this step's N(0, 1)
         self._draw_calls = [
             (rng.standard_normal, row)
             for rng, row, draws in zip(self._rngs, self._normal, self._draws, strict=True)
@@ -110,12 +119,8 @@ class ActionNoise:
     def replace_member(self, k: int, config: NoiseConfig) -> None:
         """Member k becomes a fresh process of `config` (its Generator is the caller's to reset);
         the other members' processes go on where they are."""
-        kept = {j: self.member_state(j) for j in range(self.num_members) if j != k}
-        configs = list(self.configs)
-        configs[k] = config
-        self._configure(configs, self._rngs)
-        for j, state in kept.items():
-            self.load_member_state(j, state)
+        self._set_member(k, config)
+        self._derive()
 
     def set_progress(self, step: int | np.ndarray) -> None:
         """Tell the processes the current env step (one for all, or each member's [K]): sigma

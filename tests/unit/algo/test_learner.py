@@ -436,3 +436,15 @@ def test_copy_member_gives_the_target_everything_of_the_source():
         np.testing.assert_array_equal(after[1][name], before[1][name], err_msg=name)
     assert learner.gamma.numpy()[2] == learner.gamma.numpy()[0]
     assert learner.weight_decay.numpy()[2] == learner.weight_decay.numpy()[0]
+
+
+def test_copy_member_covers_every_variable_a_checkpoint_holds():
+    """copy_member copies the leaves of variables(): they are every checkpointed variable
+    (stateful()) plus tau, gamma and weight decay, so nothing a member holds stays behind."""
+    from ddpg.algo.member_state import raw
+
+    learner = _trained_learner()
+    leaves = {id(v) for v in tf.nest.flatten(learner.variables())}
+    held = [raw(v) for part in learner.stateful().values() for v in part]
+    held += [learner.tau, learner.gamma, learner.weight_decay]
+    assert leaves == {id(v) for v in held}
