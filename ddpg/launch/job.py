@@ -17,7 +17,7 @@ from ddpg.config.schema import ConfigError, RunConfig, TrainerConfig, flatten, f
 from ddpg.storage.files import read_json_object, write_json_atomic
 
 if TYPE_CHECKING:
-    from ddpg.population.trainer import Exploit, OnEval
+    from ddpg.population.trainer import Exploit, OnDiverge, OnEval
 
 
 def params_of(config: RunConfig) -> dict[str, Any]:
@@ -126,6 +126,8 @@ def train_population(
     status_path: Path | None = None,
     next_member: NextMember | None = None,
     exploit: Exploit | None = None,
+    on_diverge: OnDiverge | None = None,
+    upcoming: Callable[[], int] | None = None,
 ) -> list[dict[str, Any]]:
     """Train members `configs` together, member k into `run_dirs[k]`; return their summaries
     (those of members that `next_member` started in freed slots too, in the order they ended).
@@ -135,7 +137,10 @@ def train_population(
     goes to error.log), or pruned (`on_eval`, called after each member's periodic eval, said
     stop). Members that resume (config.resume) must all be at the same env step. `status_path`:
     the progress kept for a launcher to show (ddpg.population.progress). `exploit`:
-    population-based training's changes after each step's evaluations (ddpg.tune.pbt).
+    population-based training's changes after each step's evaluations (ddpg.tune.pbt), and
+    `on_diverge` whether a diverged member waits for them instead of ending (it is then written
+    "running" until it ends; `divergences` in its summary counts them). `upcoming`: how many
+    more members `next_member` will start (the progress bar's total counts them).
     Exceptions other than an interruption propagate after every member is recorded.
 
     Raises:
@@ -216,6 +221,8 @@ def train_population(
         status_path,
         on_free,
         exploit,
+        on_diverge,
+        upcoming,
     )
     records = trainer.records
 

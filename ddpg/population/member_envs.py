@@ -48,6 +48,15 @@ class MemberEnvs:
         if k not in self.to_start:
             self.to_start.append(k)
 
+    def new_episode(self, k: int) -> None:
+        """Member k's episode is cut short: its next step begins a new one (a reset without a
+        seed, its env's own stream going on); transitions held back for the episode's end are
+        dropped."""
+        self.tapes[k] = None
+        self.pending[k] = []
+        if k not in self.to_start:
+            self.to_start.append(k)
+
     def start_episodes(self) -> None:
         """Reset the env of every member due a new episode (the first with its reset seed)."""
         states = self.states

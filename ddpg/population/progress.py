@@ -1,6 +1,13 @@
-"""One progress bar per population: env steps (tqdm's rate: steps/s of each member), the
-aggregate steps/s of all running members, members running/done/diverged, and the best and median
-latest eval; a single run shows its last eval and the EMA of its training returns.
+"""One progress bar per population: env steps per slot (tqdm's rate: steps/s of each member),
+the aggregate steps/s of all running members, members running/done/diverged, and the best and
+median latest eval; a single run shows its last eval and the EMA of its training returns.
+
+The bar counts what the members train: the env steps of every member, those that ended and
+gave their slot to another included, against what the population will train (the steps of the
+members that ended, the budget of those running and of those still to start in freed slots),
+both divided by the number of slots. A single run, or a population whose members all train
+their budget, counts its steps to `trainer.total_steps`; a tune study whose slots take new
+trials counts every trial's steps, so its bar ends at 100% and its time left is right.
 
 Where the output is not a terminal (a log file, a pipe), the bar is never redrawn: a whole line
 of the same text every LINE_EVERY_S seconds and one at the end, so redirected output carries no
@@ -8,9 +15,9 @@ carriage returns and whatever else writes there (tune's lines) starts on a line 
 
 For a launcher that waits on the population in another process, the same numbers go to a small
 JSON status file (`status_path`), replaced atomically at most every STATUS_EVERY_S seconds and
-once at the end: step, total_steps, members, running, done, diverged, best, median (null
-before any eval), steps_per_s (one member's, null before the first logging window) and
-finished. ddpg.launch.sweep_progress draws it in the launcher's terminal.
+once at the end: step and total_steps (the bar's, per slot), members, running, done, diverged,
+best, median (null before any eval), steps_per_s (one member's, null before the first logging
+window) and finished. ddpg.launch.sweep_progress draws it in the launcher's terminal.
 """
 
 from __future__ import annotations
@@ -63,8 +70,16 @@ def status_counts(states: list[TrainState]) -> dict[str, Any]:
     }
 
 
+def member_steps(states: list[TrainState], total_steps: int) -> tuple[int, int]:
+    """The members' env steps so far, and those they will have trained when every running
+    member reaches `total_steps` (an ended member counts what it trained)."""
+    done = sum(s.step for s in states)
+    running = [s.step for s in states if s.status == "running"]
+    return done, done + sum(max(total_steps - step, 0) for step in running)
+
+
 class PopulationProgress:
-    """A tqdm bar over the population's env steps (each member takes one per step)."""
+    """A tqdm bar over the env steps the population's members train, per slot."""
 
     def __init__(
         self,
@@ -72,21 +87,24 @@ class PopulationProgress:
         states: list[TrainState],
         status_path: Path | None = None,
         stream: TextIO | None = None,
+        work: tuple[int, int] | None = None,
     ) -> None:
+        """`work`: the members' env steps so far and in all (default: `member_steps`)."""
         stream = sys.stderr if stream is None else stream
         self.lines = not is_terminal(stream)
         self.stream, self.enabled, self.states = stream, trainer.progress, states
-        self.step = step = max(s.step for s in states)
-        self.total_steps, self.status_path = trainer.total_steps, status_path
+        self.slots, self.status_path, self._budget = len(states), status_path, trainer.total_steps
+        done, total = member_steps(states, trainer.total_steps) if work is None else work
+        self.step, self.total_steps = done // self.slots, total // self.slots
         self.bar = tqdm(
-            total=trainer.total_steps,
-            initial=step,
+            total=self.total_steps,
+            initial=self.step,
             unit="step",
             disable=not trainer.progress,
             file=_Discard() if self.lines else stream,  # type: ignore[arg-type]
         )
-        self._clock, self._clock_step = time.perf_counter(), step
-        self._start, self._start_steps = self._clock, [s.step for s in states]
+        self._clock, self._clock_step = time.perf_counter(), max(s.step for s in states)
+        self._start, self._start_done = self._clock, done
         self._rate: float | None = None
         self._overall: float | None = None  # all members' steps/s over the whole run, at close
         self._last_line = self._last_status = -float("inf")
@@ -100,10 +118,13 @@ class PopulationProgress:
         self._rate = rate
         return rate
 
-    def update(self, step: int) -> None:
-        self.step = step
+    def update(self, done: int, total: int) -> None:
+        """The members have trained `done` env steps of the `total` they will have trained."""
+        self.step, self.total_steps = done // self.slots, total // self.slots
         if self.enabled:
-            self.bar.update(step - self.bar.n)
+            if self.bar.total != self.total_steps:
+                self.bar.total = self.total_steps
+            self.bar.update(self.step - self.bar.n)
             self._line()
         self._write_status(status_counts(self.states), finished=False)
 
@@ -128,12 +149,14 @@ class PopulationProgress:
         self._write_status(counts, finished=self._overall is not None)
         self._line()
 
-    def close(self, states: list[TrainState]) -> None:
-        self.step = max(s.step for s in states)
-        if self.enabled:
-            self.bar.update(self.step - self.bar.n)  # the bar ends where training did
-        steps = sum(s.step - start for s, start in zip(states, self._start_steps, strict=True))
-        self._overall = steps / max(time.perf_counter() - self._start, 1e-9)
+    def close(self, states: list[TrainState], work: tuple[int, int] | None = None) -> None:
+        """`work`: as in `__init__`, now (default: `member_steps`, `states` being every member)."""
+        done, total = member_steps(states, self._budget) if work is None else work
+        self.step, self.total_steps = done // self.slots, total // self.slots
+        if self.enabled:  # the bar ends where training did
+            self.bar.total = self.total_steps
+            self.bar.update(self.step - self.bar.n)
+        self._overall = (done - self._start_done) / max(time.perf_counter() - self._start, 1e-9)
         self._last_line = -float("inf")  # the closing line is always written
         self._last_status = -float("inf")
         self.show(states)

@@ -44,6 +44,7 @@ class TrainState:
     window_count: int = 0
     window_sum: list[float] = field(default_factory=lambda: [0.0] * len(WINDOW_KEYS))
     wall_time_s: float = 0.0  # of every segment up to the last checkpoint (resumes add theirs)
+    divergences: int = 0  # updates that went non-finite (PBT revives a diverged member)
 
 
 def summary_of(state: TrainState, config: RunConfig, wall_time: float, status: str) -> dict:
@@ -59,6 +60,7 @@ def summary_of(state: TrainState, config: RunConfig, wall_time: float, status: s
         "best_eval_return": state.best_eval_return,
         "solved_score": config.env.solved_score,
         "steps_to_solve": state.steps_to_solve,
+        "divergences": state.divergences,
         "wall_time_s": wall_time,
         "steps_per_sec": state.step / wall_time if wall_time > 0 else 0.0,
         "error": None,

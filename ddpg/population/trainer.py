@@ -3,13 +3,14 @@
 All members advance together: one compiled call updates every learning member and returns every
 member's next action, then each running member's env takes its step. Members end on their own
 (budget, early stop, episode cap, divergence) and the rest train on; a diverged member is frozen
-with its last good checkpoint kept. A single run is a population of one. A slot whose member
-ended may take a fresh member at once (`on_free`, `reset_member`), which counts its own steps
-from 0 while the others go on; population-based training changes members in place after an
-evaluation (`exploit`, `change_member`); what either does to the components is
-ddpg.population.slots'. Stop rules are ddpg.population.stop_rules', per-member counters and
-scalars ddpg.population.member_records', the envs mid-episode ddpg.population.member_envs',
-policies and checkpoints ddpg.population.member_checkpoint's.
+with its last good checkpoint kept, unless `on_diverge` holds it for population-based training's
+next `exploit` (acting at random, neither learning nor evaluated, until a copy revives it). A single
+run is a population of one. A slot whose member ended may take a fresh member at once (`on_free`,
+`reset_member`), which counts its own steps from 0 while the others go on; population-based training
+changes members in place after an evaluation (`exploit`, `change_member`); what either does to the
+components is ddpg.population.slots'. Stop rules are ddpg.population.stop_rules', per-member
+counters and scalars ddpg.population.member_records', the envs mid-episode
+ddpg.population.member_envs', policies and checkpoints ddpg.population.member_checkpoint's.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from ddpg.population.member_change import MemberChange
 from ddpg.population.member_checkpoint import MemberStore
 from ddpg.population.member_envs import MemberEnvs
 from ddpg.population.member_records import MemberRecords
-from ddpg.population.progress import PopulationProgress
+from ddpg.population.progress import PopulationProgress, member_steps
 from ddpg.population.slots import (
     apply_config,
     check_fits,
@@ -51,6 +52,10 @@ Exploit = Callable[[np.ndarray, int], list[MemberChange]]
 #: Called after each periodic evaluation of a member: (member, env step, eval mean); True stops
 #: that member ("pruned", e.g. by a hyperparameter search), the others train on.
 OnEval = Callable[[int, int, float], bool]
+#: Called when a member's update went non-finite: (member, env step, why). True holds it until
+#: the next `exploit`, which copies another member into it (population-based training); False
+#: ends it, "diverged".
+OnDiverge = Callable[[int, int, str], bool]
 
 
 class Trainer:
@@ -68,12 +73,16 @@ class Trainer:
         status_path: Path | None = None,
         on_free: OnFree | None = None,
         exploit: Exploit | None = None,
+        on_diverge: OnDiverge | None = None,
+        upcoming: Callable[[], int] | None = None,
     ) -> None:
         """Member k trains under `configs[k]` into `run_dirs[k]`, logging through `writers[k]`;
         `started`: the perf_counter() reading this segment's wall time counts from;
         `status_path`: where the progress is kept for a launcher to show (None: nowhere);
         `on_free`: asked for a new member each time a slot frees (None: slots stay empty);
-        `exploit`: population-based training's decisions after each step's evaluations."""
+        `exploit`: population-based training's decisions after each step's evaluations;
+        `on_diverge`: whether a diverged member is held for `exploit` (None: it ends);
+        `upcoming`: how many more members `on_free` will start (for the progress bar's total)."""
         self.configs, self.c = list(configs), components
         self.config = configs[0]  # budget, cadence and shapes are the same in every member
         self.members = len(configs)
@@ -94,6 +103,11 @@ class Trainer:
         self.status_path = status_path
         self.on_free, self.exploit = on_free, exploit
         self.freed: list[int] = []  # slots freed since the last refill
+        self.on_diverge, self.upcoming = on_diverge, upcoming
+        # Diverged members held for the next `exploit` (member -> why): until then they act
+        # uniformly at random (their actors are not finite) and neither learn nor evaluate.
+        self.held: dict[int, str] = {}
+        self.retired_steps = 0  # env steps of the members whose slots others took
         # The loop's step count; member k's own step is tick - offsets[k] (a member that
         # started in a freed slot counts from 0).
         self.tick = 0
@@ -120,7 +134,7 @@ class Trainer:
         batch_size, n_updates = cfg.agent.batch_size, cfg.agent.updates_per_step
         learning_starts = max(cfg.agent.learning_starts, batch_size)
         total, schedule = cfg.trainer.total_steps, cfg.trainer
-        progress = PopulationProgress(cfg.trainer, self.states, self.status_path)
+        progress = PopulationProgress(cfg.trainer, self.states, self.status_path, work=self._work())
         self.signals.__enter__()  # SIGINT/SIGTERM: checkpoint every running member and stop
         loop_start = time.perf_counter()
         running = self.running
@@ -140,11 +154,19 @@ class Trainer:
                 if over.size:
                     if over.size == running.size:
                         self.loop_seconds = time.perf_counter() - loop_start
-                    due = [k for k in over if self.states[k].last_eval_step != self.states[k].step]
+                    due = [
+                        k
+                        for k in over
+                        if self.states[k].last_eval_step != self.states[k].step
+                        and k not in self.held
+                    ]
                     if due:  # one batched final evaluation rather than one per member
                         self._evaluate(np.array(due))
                     for k in over:
-                        self._finish(k, "completed")
+                        if k in self.held:  # no exploit came for it: it ends as it was
+                            self._finish(k, "diverged", self.held.pop(k))
+                        else:
+                            self._finish(k, "completed")
                     running = self.running
                     continue
                 envs.start_episodes()  # of members whose episode ended (or never began)
@@ -156,6 +178,9 @@ class Trainer:
                     ready = buffer.sizes[running] >= learning_starts
                     learners, warm = running[ready], running[~ready]
                     all_ready = bool(ready.all())
+                if self.held:  # waiting for the next exploit: no learning, no policy
+                    held = self._held()
+                    learners, warm = learners[~np.isin(learners, held)], warm[~np.isin(warm, held)]
                 if learners.size:
                     batches = [
                         buffer.sample(batch_size, c.replay_rngs, learners) for _ in range(n_updates)
@@ -175,9 +200,15 @@ class Trainer:
                         finite &= np.isfinite(acted).all(axis=1)
                         for k in learners[~finite]:  # frozen, its last good checkpoint kept
                             why = self.records.divergence(k, metrics[k], policy_action[k])
-                            self._finish(k, "diverged", why)
+                            self.states[k].divergences += 1
+                            step = self.states[k].step
+                            if self.on_diverge is not None and self.on_diverge(int(k), step, why):
+                                self.held[int(k)] = why
+                            else:
+                                self._finish(k, "diverged", why)
                         learners = learners[finite]
-                        running = np.sort(np.concatenate([learners, warm]))
+                        held = self._held()
+                        running = np.sort(np.concatenate([learners, warm, held]))
                         if not running.size:
                             continue  # a freed slot may take a new member
                     self.records.add_metrics(learners, metrics, batches[0].reward)
@@ -189,18 +220,23 @@ class Trainer:
                     actions[warm] = agent.explore(policy_action, warm)[warm]
                 if warm.size and cfg.agent.random_warmup:
                     actions[warm] = agent.random_action(warm)[warm]
+                if self.held:
+                    held = self._held()
+                    actions[held] = agent.random_action(held)[held]
                 ended = envs.step(running, actions)
                 self.tick = tick = tick + 1
                 steps = tick - self.offsets[running]  # [R] each running member's own step
                 logged = running[steps % schedule.log_every == 0]
                 if logged.size:
                     self.records.log_window(logged, progress.rate(tick))
-                    progress.update(tick)
+                    progress.update(*self._work())
                 evaluated = running[steps % schedule.eval_every == 0]
                 if evaluated.size:
-                    self._evaluate(evaluated)
-                    self._report_evals(evaluated)
-                    if self.exploit is not None:
+                    live = evaluated[~np.isin(evaluated, self._held())] if self.held else evaluated
+                    if live.size:
+                        self._evaluate(live)
+                        self._report_evals(live)
+                    if self.exploit is not None:  # the held too: exploit revives or ends them
                         step = self.states[evaluated[0]].step  # PBT's members share it
                         for change in self.exploit(evaluated, step):
                             self.change_member(change)
@@ -209,11 +245,16 @@ class Trainer:
                     envs.end_episodes(ended)
                     for k, info in ended:
                         self.records.end_episode(k, info, agent.noise.scale[k])
-                        stop_rules.after_episode(self.states[k], self.configs[k])
+                        if k not in self.held:  # a held member's random episodes decide nothing
+                            stop_rules.after_episode(self.states[k], self.configs[k])
                 # Stop rules change only with an episode's end or an evaluation.
                 for k in evaluated if evaluated.size else [k for k, _ in ended]:
                     s = self.states[k]
-                    if s.status == "running" and stop_rules.rule_met(s, self.configs[k]):
+                    if (
+                        s.status == "running"
+                        and k not in self.held
+                        and stop_rules.rule_met(s, self.configs[k])
+                    ):
                         stopped = s.stopped_early
                         self._finish(k, "stopped_early" if stopped else "completed")
                 if ended or evaluated.size:
@@ -221,7 +262,7 @@ class Trainer:
                 self._maybe_checkpoint(running)
         finally:
             self.signals.__exit__()
-            progress.close(self.states)
+            progress.close(self.states, self._work())
             self.records.flush()
         return self.states
 
@@ -274,6 +315,8 @@ class Trainer:
 
     def _maybe_checkpoint(self, running: np.ndarray) -> None:
         every = self.config.trainer.checkpoint_every
+        if self.held:  # a held member's checkpoint stays its last good one
+            running = running[~np.isin(running, self._held())]
         if self.signals.received is not None:
             self._checkpoint(list(running))
             raise InterruptedRun(self.signals.received)
@@ -290,6 +333,7 @@ class Trainer:
         shape keys (ValueError otherwise)."""
         check_fits(self.config, config)
         reset_components(self.c, k, config)
+        self.retired_steps += self.states[k].step
         self.configs[k] = config  # the store's list too
         self.store.run_dirs[k] = Path(run_dir)
         self.records.reset_member(k, writer, config.trainer.ema_decay, config.env.solved_score)
@@ -299,8 +343,13 @@ class Trainer:
     def change_member(self, change: MemberChange) -> None:
         """Population-based training's exploit and explore for one member, in memory: it copies
         `change.source` (networks, targets, Adam state, normalizer statistics), then trains
-        under `change.config` (its new runtime hyperparameters); no file, no recompile."""
+        under `change.config` (its new runtime hyperparameters); no file, no recompile. A held
+        member (`on_diverge`) that copies another trains on from a new episode, its step
+        counting on; one given nothing to copy ends, diverged."""
         k, source, config, _ = change
+        if k in self.held and (source is None or source == k):  # nothing to revive it from
+            self._finish(k, "diverged", self.held.pop(k))
+            return
         check_fits(self.config, config)
         held = self.configs[k]
         if source is not None and source != k:
@@ -308,8 +357,23 @@ class Trainer:
             held = self.configs[source]
         apply_config(self.c, k, config, self.configs[k], held)
         self.configs[k] = config
+        if self.held.pop(k, None) is not None:  # revived: it trains on from a new episode
+            self.envs.new_episode(k)
         if change.scalars:
             self.records.writers[k].scalars(change.scalars, self.states[k].step)
+
+    def _work(self) -> tuple[int, int]:
+        """The env steps every member of this population trained so far (those whose slots
+        others took included), and those they will have trained when the members running and
+        those still to start (`upcoming`) train their budgets: the progress bar's numbers."""
+        budget = self.config.trainer.total_steps
+        done, total = member_steps(self.states, budget)
+        upcoming = self.upcoming() if self.upcoming is not None else 0
+        return self.retired_steps + done, self.retired_steps + total + upcoming * budget
+
+    def _held(self) -> np.ndarray:
+        """The held members (`on_diverge`), in order."""
+        return np.array(sorted(self.held), int)
 
     def _refill(self) -> None:
         """Hand each freed slot, in order, to the member `on_free` gives (None: it stays empty)."""

@@ -2,7 +2,8 @@
 
 `tune.population` members start from values drawn from the search space (a seeded Optuna
 RandomSampler) and train together. Every `tune.pbt.interval` env steps they are ranked by their
-latest evaluation; each member of the bottom `tune.pbt.fraction` **exploits**: it copies a top
+latest evaluation (equal evals in an order drawn from the study's Generator, so that no member
+index is favoured); each member of the bottom `tune.pbt.fraction` **exploits**: it copies a top
 member drawn at random (networks, targets, Adam state, normalizer statistics, in memory:
 ddpg.population.slots; its replay, noise and envs stay its own), then **explores**: each
 dimension is resampled with probability `tune.pbt.resample_probability`, else a number is
@@ -10,12 +11,20 @@ multiplied by 0.8 or 1.25 and clipped to its range (a categorical keeps its valu
 comes from the study's Generator (seeded by `tune.seed`), in member order, so the same command
 gives the same study.
 
-Each member's run folder (`<tune.dir>/member<k>/`, the whole run contract) records
-`schedule.json` (the values, their overrides and their `pbt/` scalars, in effect from each step
-on; `python -m ddpg.run pbt_schedule=...` replays it from scratch), `lineage.json`
-(which member it copied at which step) and, at every round, the scalars `pbt/<dimension>` in
-tb/ and scalars.csv (a categorical as the index of its choice). A search whose dimensions set a
-key that fixes the population's shapes (network, batch size: ddpg.population.keys) is refused.
+A member whose update goes non-finite is held (`on_diverge`; the trainer keeps it from learning
+and evaluating, its env stepping with uniform random actions, its summary still "running")
+until the next round, where it ranks last and always exploits: it copies a top member, explores
+and trains on from a new episode, its step counting on. Its lineage entry carries `revives`
+(the step and error of the divergence) and its summary counts `divergences`. With no round
+left before the budget's end, or no finite member to copy, it ends "diverged" as in any run.
+
+Each member's run folder (`<tune.dir>/member<k>/`, the whole run contract) records `schedule.json`
+(the values, their overrides and their `pbt/` scalars, in effect from each step on; `python -m
+ddpg.run pbt_schedule=...` replays it from scratch), `lineage.json` (which member it copied at which
+step, and which divergence a copy revived it from) and, at every round, the scalars
+`pbt/<dimension>` in tb/ and scalars.csv (a categorical as the index of its choice). A search whose
+dimensions set a key that fixes the population's shapes (network, batch size: ddpg.population.keys)
+is refused.
 """
 
 from __future__ import annotations
@@ -143,6 +152,7 @@ class PopulationBasedTraining:
         self.configs = [c for _, c, _ in members]
         self.run_dirs = [Path(d) for _, _, d in members]
         self.latest: dict[int, float] = {}
+        self.diverged: dict[int, dict[str, Any]] = {}  # held members: when and why
         self.schedules = [[self._entry(0, v)] for v in self.values]
         self.lineage: list[list[dict[str, Any]]] = [[] for _ in members]
         for k in range(len(members)):
@@ -153,19 +163,52 @@ class PopulationBasedTraining:
         self.latest[member] = mean
         return False
 
+    def on_diverge(self, member: int, step: int, why: str) -> bool:
+        """Member `member`'s update went non-finite at `step`: True holds it (the trainer keeps
+        it out of learning and evaluation) until the next round, where it ranks last and copies
+        a top member; False ends it, diverged, when no round is left before the budget's end."""
+        next_round = (step // self.every + 1) * self.every
+        if next_round >= self.total_steps:
+            return False
+        self.diverged[member] = {"diverged_at": step, "error": why}
+        self.log(
+            f"pbt: member {member} diverged at env step {step}; it copies a top member at "
+            f"the round of step {next_round}"
+        )
+        return True
+
+    def rank(self, members: list[int]) -> list[int]:
+        """`members` best first by their latest eval. Equal evals (common where many members
+        score alike, e.g. MountainCar members that never reach the goal) are ordered by a
+        permutation drawn from the study's Generator, so no member index is favoured; it is
+        drawn only where two are equal, so a round without ties draws nothing for it."""
+        evals = [self.latest[k] for k in members]
+        if len(set(evals)) == len(evals):
+            return sorted(members, key=lambda k: -self.latest[k])
+        tiebreak = self.rng.permutation(len(members))
+        order = sorted(range(len(members)), key=lambda i: (-evals[i], tiebreak[i]))
+        return [members[i] for i in order]
+
     def exploit(self, members: np.ndarray, step: int) -> list[MemberChange]:
-        """At every interval: the bottom fraction copies the top and explores; every member's
-        values are logged as `pbt/<dimension>` at that step."""
+        """At every interval: the bottom fraction copies the top and explores; a member held
+        since it diverged (`on_diverge`) ranks last and always copies, the revival noted in its
+        lineage; every member's values are logged as `pbt/<dimension>` at that step."""
         if step % self.every or step >= self.total_steps:
             return []
-        finite = [int(k) for k in members if math.isfinite(self.latest.get(int(k), math.nan))]
-        ranked = sorted(finite, key=lambda k: (-self.latest[k], k))
-        n = max(1, int(len(ranked) * self.fraction)) if len(ranked) >= 2 else 0
-        top, bottom = ranked[:n], set(ranked[len(ranked) - n :])
+        listed = [int(k) for k in members]
+        held = [k for k in listed if k in self.diverged]
+        finite = [
+            k
+            for k in listed
+            if k not in self.diverged and math.isfinite(self.latest.get(k, math.nan))
+        ]
+        ranked = self.rank(finite) + held  # the held last
+        n = max(1, int(len(ranked) * self.fraction)) if len(ranked) >= 2 and finite else 0
+        top, bottom = ranked[:n][: len(finite)], set(ranked[len(ranked) - n :]) | set(held)
         changes = []
-        for k in sorted(int(k) for k in members):
-            if k in bottom:
-                source = top[int(self.rng.integers(n))]
+        for k in sorted(listed):
+            if k in bottom and top:
+                source = top[int(self.rng.integers(len(top)))]
                 values = explore(self.space, self.values[source], self.rng, self.resample)
                 try:
                     config, _ = self.build(overrides(self.space, values))
@@ -174,16 +217,21 @@ class PopulationBasedTraining:
                     values, config = dict(self.values[source]), self.configs[source]
                 self.values[k], self.configs[k] = values, config
                 self.schedules[k].append(self._entry(step, values))
-                self.lineage[k].append(
-                    {"step": step, "source": source, "source_run": self.run_dirs[source].name}
-                )
+                copy = {"step": step, "source": source, "source_run": self.run_dirs[source].name}
+                revived = self.diverged.pop(k, None)
+                if revived is not None:
+                    copy["revives"] = revived  # the divergence it trains on after
+                self.lineage[k].append(copy)
                 self._write(k)
+                own = "diverged" if revived else f"{self.latest[k]:.1f}"
                 self.log(
-                    f"pbt: step {step}: member {k} ({self.latest[k]:.1f}) copies member "
+                    f"pbt: step {step}: member {k} ({own}) copies member "
                     f"{source} ({self.latest[source]:.1f}) and explores"
                 )
                 changes.append(MemberChange(k, source, config, scalars(self.space, values)))
             else:
+                if self.diverged.pop(k, None) is not None:  # nothing to copy: it ends
+                    self.log(f"pbt: step {step}: member {k} diverged and has no member to copy")
                 values = self.values[k]
                 changes.append(MemberChange(k, None, self.configs[k], scalars(self.space, values)))
         return changes
@@ -236,5 +284,5 @@ def run_pbt(
     pbt = PopulationBasedTraining(settings, space, build, every, members, log)
     log(f"pbt: {len(members)} members, exploit/explore every {every} env steps")
     configs, run_dirs = [c for _, c, _ in members], [d for _, _, d in members]
-    train_members(configs, run_dirs, pbt.on_eval, exploit=pbt.exploit)
+    train_members(configs, run_dirs, pbt.on_eval, exploit=pbt.exploit, on_diverge=pbt.on_diverge)
     return pbt

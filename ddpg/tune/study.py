@@ -83,7 +83,14 @@ def run_study(
             on_eval: OnEval | None,
             next_member: NextMember | None,
         ) -> list[dict[str, Any]]:
-            return train_population(configs, run_dirs, on_eval, next_member=next_member)
+            population = configs[0]
+            return train_population(
+                configs,
+                run_dirs,
+                on_eval,
+                next_member=next_member,
+                upcoming=lambda: upcoming(population),  # the progress bar's total counts them
+            )
 
     train_members: Train = train
     recover_stale(study, log)
@@ -97,6 +104,11 @@ def run_study(
         trial = study.ask()
         asked.append(trial)
         return _prepare(study, settings, space, build, base_overrides, trial, log)
+
+    def upcoming(population: RunConfig) -> int:
+        """Trials still to start in a freed slot of `population`'s shape (at most)."""
+        waiting = sum(not _mismatched(population, member[1]) for member in pending)
+        return max(todo(), 0) + waiting
 
     def next_trial(population: RunConfig) -> Member | None:
         """The next trial for a freed slot of `population`'s shape, if the study wants one."""

@@ -99,6 +99,27 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path: Path, override: str, na
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("algorithm", ["optuna", "pbt"])
+def test_a_schedule_replay_is_refused_in_one_line_leaving_nothing(
+    tmp_path: Path, algorithm: str
+) -> None:
+    """`pbt_schedule=` belongs to ddpg.run (one replayed run): a study refuses it, even with a
+    valid schedule, before it writes anything."""
+    schedule = tmp_path / "schedule.json"
+    schedule.write_text(json.dumps({"member": 0, "schedule": [{"step": 0, "overrides": []}]}))
+    study = tmp_path / "study"
+    result = tune(
+        f"tune.dir={study}",
+        f"tune.algorithm={algorithm}",
+        f"pbt_schedule={schedule}",
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+    assert "pbt_schedule apply to ddpg.run" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["schedule.json"]  # no study folder
+
+
 PBT = [
     "tune.algorithm=pbt",
     "tune.population=4",

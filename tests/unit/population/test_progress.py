@@ -24,7 +24,9 @@ def test_bar_counts_members_and_shows_best_and_median_eval(capsys):
     progress.show(states)
     progress.close(states)
     last = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
-    assert "500/1000" in last
+    # Per slot, of what the members train: 1,700 steps taken; the one running member's budget
+    # ends at 1,000, the others ended: 2,200 in all.
+    assert "425/550" in last
     assert "running=1" in last and "done=2" in last and "diverged=1" in last
     assert "best=-150.0" in last and "median=-300.0" in last
     assert "all_steps/s=" in last
@@ -54,7 +56,7 @@ def test_redirected_output_gets_whole_lines_and_the_closing_rate_is_the_whole_ru
             state.step = step
         if step % 250 == 0:
             progress.rate(step)
-            progress.update(step)
+            progress.update(2 * step, 2000)
     tqdm.write("tune: trial 8 pruned at env step 1000 (eval -900.0)", file=stream)
     for state in states:
         state.status = "completed"
@@ -91,9 +93,9 @@ def test_the_status_file_says_where_the_population_stands(tmp_path):
     config = TrainerConfig(total_steps=1000, progress=False)  # kept without a bar too
     progress = PopulationProgress(config, states, status_path=path, stream=io.StringIO())
     status = json.loads(path.read_text())
-    assert status == {
+    assert status == {  # per slot: 1,200 steps taken, 1,800 when the running member ends
         "step": 400,
-        "total_steps": 1000,
+        "total_steps": 600,
         "members": 3,
         "running": 1,
         "done": 1,
@@ -106,4 +108,5 @@ def test_the_status_file_says_where_the_population_stands(tmp_path):
     states[0].step, states[0].status = 1000, "completed"
     progress.close(states)
     status = json.loads(path.read_text())
-    assert status["finished"] and status["step"] == 1000 and status["done"] == 2
+    assert status["finished"] and status["step"] == status["total_steps"] == 600
+    assert status["done"] == 2

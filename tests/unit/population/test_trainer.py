@@ -261,3 +261,114 @@ def test_a_member_started_in_a_freed_slot_trains_as_it_would_in_a_fresh_populati
     assert _scalars(tmp_path / "new") == _scalars(tmp_path / "fresh_new")
     assert _scalars(tmp_path / "later") == _scalars(tmp_path / "fresh_later")
     assert any("eval/return_mean" in line for line in _scalars(tmp_path / "new"))
+
+
+def test_a_held_diverged_member_acts_at_random_then_copies_at_the_next_round(tmp_path):
+    """Population-based training's hold: member 1's NaN learning rate makes it diverge at its
+    first update (step 20); `on_diverge` holds it, so it is neither ended nor evaluated nor
+    learning, and its env sees only finite (random) actions; at the round of step 40 it copies
+    member 0 and trains on to its budget, its step counting on: it completes, one divergence
+    counted, never recorded as diverged."""
+    from ddpg.population.member_change import MemberChange
+
+    configs = [_tiny16(1, 0.01, total_steps=60), _tiny16(2, 0.02, total_steps=60)]
+    trainer = population_trainer(configs, [tmp_path / "0", tmp_path / "1"])
+    rates = trainer.c.agent.learner.actor_optimizer.learning_rate
+    rates.assign(np.array([rates.numpy()[0], np.nan], np.float32))
+    seen: list[np.ndarray] = []
+    step = trainer.c.envs[1].step
+    trainer.c.envs[1].step = lambda action: (seen.append(np.array(action)), step(action))[1]
+    ended: list[tuple[int, str, str | None]] = []
+    trainer.on_end = lambda k, status, error: ended.append((k, status, error))
+    held: list[tuple[int, int]] = []
+    trainer.on_diverge = lambda k, step, why: held.append((k, step)) is None
+    rounds: list[tuple[int, list[int]]] = []
+
+    def exploit(members: np.ndarray, step: int) -> list[MemberChange]:
+        rounds.append((step, members.tolist()))
+        return [MemberChange(1, 0, configs[1], {})] if step == 40 else []
+
+    trainer.exploit = exploit
+    try:
+        trainer.train()
+        weights = trainer.c.agent.learner.actor.get_weights()
+    finally:
+        trainer.close()
+    assert held == [(1, 20)]
+    assert rounds == [(20, [0, 1]), (40, [0, 1]), (60, [0, 1])]  # the held one too, at 40
+    assert len(seen) == 60 and all(np.isfinite(action).all() for action in seen)
+    assert sorted(ended) == [(0, "completed", None), (1, "completed", None)]
+    state = trainer.states[1]
+    assert state.step == 60 and state.divergences == 1 and not trainer.held
+    assert all(np.isfinite(w[1]).all() for w in weights)  # member 1's actor, revived
+    evals = [
+        line.split(",")[0] for line in _scalars(tmp_path / "1") if ",eval/return_mean," in line
+    ]
+    assert evals == ["20", "60"]  # not evaluated while held (step 40)
+
+
+def test_a_held_member_with_nothing_to_copy_ends_diverged_at_the_round(tmp_path):
+    from ddpg.population.member_change import MemberChange
+
+    configs = [_tiny16(1, 0.01, total_steps=60), _tiny16(2, 0.02, total_steps=60)]
+    trainer = population_trainer(configs, [tmp_path / "0", tmp_path / "1"])
+    rates = trainer.c.agent.learner.actor_optimizer.learning_rate
+    rates.assign(np.array([rates.numpy()[0], np.nan], np.float32))
+    ended: list[tuple[int, str]] = []
+    trainer.on_end = lambda k, status, error: ended.append((k, status))
+    trainer.on_diverge = lambda k, step, why: True
+    trainer.exploit = lambda members, step: (
+        [MemberChange(1, None, configs[1], {})] if step == 40 else []
+    )
+    try:
+        trainer.train()
+    finally:
+        trainer.close()
+    assert sorted(ended) == [(0, "completed"), (1, "diverged")]
+    assert trainer.states[1].step == 40 and trainer.states[1].divergences == 1
+
+
+def test_with_refilled_slots_the_progress_counts_each_members_steps_to_its_total(
+    tmp_path, monkeypatch
+):
+    """Two slots, each taking one more member when its first completes (step 40): the status
+    file's step counts every member's steps per slot against the budget of the members
+    running and to come (`upcoming`), so it never passes its total, which stays 80 from the
+    start (an ETA that holds), and ends at 80/80, not at the loop's 80 ticks of a 40 budget."""
+    from ddpg.population import progress as module
+    from ddpg.storage.metrics import MetricsWriter
+
+    monkeypatch.setattr(module, "STATUS_EVERY_S", 0.0)
+    written: list[dict] = []
+    write = module.write_json_atomic
+    monkeypatch.setattr(
+        module, "write_json_atomic", lambda path, data: (written.append(data), write(path, data))
+    )
+
+    def member(seed: int) -> RunConfig:  # logging every 10 steps: the bar moves then
+        config = _tiny16(seed, 0.01 * seed, total_steps=40)
+        return dataclasses.replace(
+            config, trainer=dataclasses.replace(config.trainer, log_every=10)
+        )
+
+    queue = [member(7), member(8)]
+
+    def on_free(k: int):
+        if not queue:
+            return None
+        run_dir = tmp_path / f"new{k}"
+        run_dir.mkdir()
+        trainer.records.writers[k].close()
+        return queue.pop(0), run_dir, MetricsWriter(run_dir)
+
+    configs = [member(1), member(2)]
+    trainer = population_trainer(configs, [tmp_path / "0", tmp_path / "1"])
+    trainer.on_free, trainer.upcoming = on_free, lambda: len(queue)
+    trainer.status_path = tmp_path / "status.json"
+    try:
+        trainer.train()
+    finally:
+        trainer.close()
+    assert trainer.tick == 80 and not queue
+    assert written and all(s["step"] <= s["total_steps"] == 80 for s in written)
+    assert written[-1]["finished"] and written[-1]["step"] == 80

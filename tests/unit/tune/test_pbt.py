@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -166,7 +167,7 @@ def test_run_pbt_draws_members_from_the_study_seed_and_hands_the_hooks_to_traini
 ) -> None:
     calls = []
 
-    def train(configs, run_dirs, on_eval, exploit):
+    def train(configs, run_dirs, on_eval, exploit, on_diverge):
         calls.append((configs, run_dirs))
         return []
 
@@ -180,3 +181,54 @@ def test_run_pbt_draws_members_from_the_study_seed_and_hands_the_hooks_to_traini
     assert record["params"] == pbt.values[0]
     with pytest.raises(ConfigError, match="holds a population-based training study already"):
         run_pbt(settings(tmp_path), SPACE, build, BASE, [], lambda line: None, train)
+
+
+def test_equal_evals_are_ranked_by_the_study_generator_not_the_member_index(tmp_path: Path) -> None:
+    """Four members with the same eval (MountainCar members that never reach the goal): who
+    copies whom is drawn, so every index may copy or be copied; the same seed, the same draw."""
+    pairs = set()
+    for seed in range(40):
+        pbt = _pbt(tmp_path / str(seed))
+        pbt.rng = np.random.default_rng(seed)
+        for k in range(4):
+            pbt.on_eval(k, 250, -0.5)
+        pairs |= {
+            (c.target, c.source) for c in pbt.exploit(np.arange(4), 250) if c.source is not None
+        }
+    assert {target for target, _ in pairs} == {0, 1, 2, 3}
+    assert {source for _, source in pairs} == {0, 1, 2, 3}
+    ranked = []
+    for name in ("a", "b"):
+        pbt = _pbt(tmp_path / name)
+        for k in range(4):
+            pbt.on_eval(k, 250, -0.5)
+        ranked.append(pbt.rank([0, 1, 2, 3]))
+    assert ranked[0] == ranked[1]  # settings' seed 3, both times
+
+
+def test_a_diverged_member_ranks_last_at_the_next_round_and_copies_a_top_member(
+    tmp_path: Path,
+) -> None:
+    pbt = _pbt(tmp_path)
+    for k, value in enumerate((-300.0, -100.0, -500.0, -200.0)):
+        pbt.on_eval(k, 250, value)
+    assert pbt.on_diverge(1, 260, "training diverged at env step 260: loss/critic is not finite")
+    assert not pbt.on_diverge(3, 760, "late")  # no round before the budget (1000): it ends
+    changes = pbt.exploit(np.arange(4), 500)  # member 1's latest eval was the best: it is held
+    copied = {c.target: c.source for c in changes if c.source is not None}
+    assert set(copied) == {1} and copied[1] in (0, 3)  # 4 x 0.25: the held alone copies
+    (entry,) = json.loads((tmp_path / "member01" / "lineage.json").read_text())["copies"]
+    assert entry["step"] == 500 and entry["source"] == copied[1]
+    assert entry["revives"] == {
+        "diverged_at": 260,
+        "error": "training diverged at env step 260: loss/critic is not finite",
+    }
+    schedule = json.loads((tmp_path / "member01" / "schedule.json").read_text())["schedule"]
+    assert [e["step"] for e in schedule] == [0, 500]
+    assert not pbt.diverged
+    # With no finite member left to copy, the held member gets nothing and the trainer ends it.
+    for k in (0, 2, 3):
+        pbt.on_eval(k, 750, math.nan)
+    assert pbt.on_diverge(1, 510, "again")
+    changes = pbt.exploit(np.arange(4), 750)
+    assert all(c.source is None for c in changes) and not pbt.diverged
