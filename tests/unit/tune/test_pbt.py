@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -232,3 +233,47 @@ def test_a_diverged_member_ranks_last_at_the_next_round_and_copies_a_top_member(
     assert pbt.on_diverge(1, 510, "again")
     changes = pbt.exploit(np.arange(4), 750)
     assert all(c.source is None for c in changes) and not pbt.diverged
+
+
+def test_a_diverged_member_trains_on_and_its_records_say_it_completed_after_a_revival(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """run_pbt through ddpg.launch.job.train_population: member 1's NaN learning rate makes it
+    diverge at its first update (step 100); held, it copies a top member at the round of step
+    250 and completes: its summary says completed and counts the divergence, its lineage
+    says what the copy revived it from, and no eval was recorded while it was held."""
+    from ddpg.population.trainer import Trainer
+
+    train = Trainer.train
+
+    def diverging(trainer: Trainer) -> Any:
+        rates = trainer.c.agent.learner.actor_optimizer.learning_rate
+        rates.assign(np.where(np.arange(len(rates.numpy())) == 1, np.nan, rates.numpy()))
+        return train(trainer)
+
+    monkeypatch.setattr(Trainer, "train", diverging)
+    tiny = ["network.actor_hidden=[16]", "network.critic_hidden=[16]", "agent.batch_size=16"]
+
+    def small(trial_overrides: list[str]) -> tuple[RunConfig, dict[str, Any]]:
+        config, nested = build(trial_overrides)
+        network = dataclasses.replace(config.network, actor_hidden=[16], critic_hidden=[16])
+        trainer = dataclasses.replace(config.trainer, total_steps=500, progress=False)
+        agent = dataclasses.replace(config.agent, batch_size=16)  # learns from step 100
+        return dataclasses.replace(config, network=network, trainer=trainer, agent=agent), nested
+
+    base = small([])[0]
+    pbt = run_pbt(settings(tmp_path), SPACE, small, base, tiny, lambda line: None)
+    member = tmp_path / "member01"
+    summary = json.loads((member / "summary.json").read_text())
+    assert summary["status"] == "completed" and summary["divergences"] == 1
+    assert summary["env_steps"] == 500 and summary["error"] is None
+    (copy,) = json.loads((member / "lineage.json").read_text())["copies"]
+    assert copy["step"] == 250 and copy["revives"]["diverged_at"] == 100
+    assert "is not finite" in copy["revives"]["error"]
+    rows = [line.split(",") for line in (member / "scalars.csv").read_text().splitlines()]
+    assert [r[0] for r in rows if r[1] == "eval/return_mean"] == ["500"]  # none while held
+    assert not pbt.diverged
+    others = [
+        json.loads((tmp_path / f"member0{k}" / "summary.json").read_text()) for k in (0, 2, 3)
+    ]
+    assert [s["divergences"] for s in others] == [0, 0, 0]
