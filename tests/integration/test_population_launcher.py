@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import checkpointed_run
 from omegaconf import OmegaConf
 from slurm_cluster import cancel, require_slurm, sweep_job_ids
 from tensorboard.backend.event_processing import event_accumulator
@@ -516,31 +517,14 @@ def test_a_population_cancelled_on_slurm_is_recorded_and_the_other_completes(
         assert jobs[d.name]["env_steps"] < 100_000
 
 
-def fake_run(run_dir: Path, seed: int, steps: tuple[int, ...]) -> None:
-    """An interrupted run with a checkpoint (a one-number payload) at each of `steps`."""
-    import dataclasses
-
-    import numpy as np
-
-    from ddpg.config.schema import RunConfig
-    from ddpg.storage.checkpoint import save_checkpoint
-
-    config = dataclasses.asdict(RunConfig(seed=seed))
-    for step in steps:
-        state = {"config": config, "train": {"step": step}}
-        save_checkpoint(run_dir / "checkpoints", step, {"x": np.full(3, step)}, state, keep=9)
-    summary = {"status": "interrupted", "env_steps": steps[-1]}
-    (run_dir / "summary.json").write_text(json.dumps(summary))
-
-
 @pytest.mark.parametrize("named", ["runs", "folder"])
 def test_resumed_runs_with_no_step_to_share_fail_their_jobs_in_one_line(tmp_path, named):
     """m1's only checkpoint is damaged, and m0 has none at an earlier step: they cannot resume
     together. Named one by one (two jobs) or by their folder (one job), each job fails with one
     line naming the file, recorded in its own sweep folder; the runs are left as they were."""
     runs = tmp_path / "runs"
-    fake_run(runs / "m0", 0, (250, 500))
-    fake_run(runs / "m1", 1, (500,))
+    checkpointed_run(runs / "m0", 0, (250, 500))
+    checkpointed_run(runs / "m1", 1, (500,))
     arrays = runs / "m1" / "checkpoints" / "step_000000500" / "arrays.npz"
     arrays.write_bytes(arrays.read_bytes()[:-5])
     before = {p: p.read_bytes() for p in runs.rglob("*") if p.is_file()}
