@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ddpg.config.checks import check_across_keys
+from ddpg.config.checks import check_budget_reaches_learning, check_early_stop_target
 from ddpg.config.checks import choice as _choice
 from ddpg.config.checks import non_negative as _non_negative
 from ddpg.config.checks import positive as _positive
@@ -280,4 +280,11 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         check(0 <= self.seed < 2**31, "seed", self.seed, "an integer in [0, 2**31)")
-        check_across_keys(self)
+        trainer, agent = self.trainer, self.agent
+        check_early_stop_target(
+            trainer.early_stop, trainer.target_score, self.env.solved_score, self.env.id
+        )
+        if self.resume is None:  # a resume trains with its saved config, checked when it began
+            check_budget_reaches_learning(
+                trainer.total_steps, agent.learning_starts, agent.batch_size
+            )
