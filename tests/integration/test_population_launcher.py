@@ -155,8 +155,8 @@ def test_a_rejected_value_fails_alone_and_network_sizes_split_populations(tmp_pa
             assert summary["status"] == "completed", summary
     completed = sorted(name for name in jobs if "tau=7" not in name)
     assert [name.rsplit(" job", 1)[0] for name in completed] == [
-        "tau=0.001,actor_hidden=[16]",
-        "tau=0.001,actor_hidden=[32]",
+        "tau=0.001 actor_hidden=[16]",
+        "tau=0.001 actor_hidden=[32]",
     ]
     assert sorted(population_logs(tmp_path).values()) == [[name] for name in completed]
 
