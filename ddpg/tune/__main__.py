@@ -10,7 +10,7 @@ every trial shares; the search group (conf/search/, ddpg.tune.space) names what 
 samples: `search=ddpg` the zoo's DDPG space, `search=ddpg_members` the same without batch size
 and network, so that every batch of trials trains as one population. Each trial is composed
 as `python -m ddpg.run <overrides>` would be and trains into
-`<tune.dir>/<params, short>,trial<number>/` (ddpg.tune.trial_names) with the whole run
+`<tune.dir>/<params, short> trial<number>/` (ddpg.tune.trial_names) with the whole run
 contract, plus trial.json. The study lives in an Optuna journal file (tune.storage):
 rerunning the same command continues it (trials a killed worker left RUNNING are settled
 first, ddpg.tune.trials), and several processes may work on one study at once. The loop
