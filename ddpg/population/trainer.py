@@ -94,6 +94,9 @@ class Trainer:
         self.status_path = status_path
         self.on_free, self.exploit = on_free, exploit
         self.freed: list[int] = []  # slots freed since the last refill
+        # A study's population: after each tick, snapshot(signal received) may snapshot every
+        # member at once (ddpg.population.snapshot, ddpg.launch.job).
+        self.snapshot: Callable[[bool], None] | None = None
         # The loop's step count; member k's own step is tick - offsets[k] (a member that
         # started in a freed slot counts from 0).
         self.tick = 0
@@ -274,6 +277,8 @@ class Trainer:
 
     def _maybe_checkpoint(self, running: np.ndarray) -> None:
         every = self.config.trainer.checkpoint_every
+        if self.snapshot is not None:
+            self.snapshot(self.signals.received is not None)
         if self.signals.received is not None:
             self._checkpoint(list(running))
             raise InterruptedRun(self.signals.received)

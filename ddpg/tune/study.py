@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -27,6 +28,8 @@ from tqdm import tqdm
 from ddpg.config.schema import ConfigError, RunConfig
 from ddpg.launch.job import params_of, read_summary
 from ddpg.population.keys import group_jobs, mismatched_keys
+from ddpg.population.snapshot import Snapshots, save_study_state
+from ddpg.tune.snapshots import StudySnapshots, finish, journal_mark, sampler_state
 from ddpg.tune.space import SearchSpace, overrides, sample
 from ddpg.tune.storage import TuneSettings
 from ddpg.tune.trial_names import trial_dirname
@@ -52,9 +55,8 @@ class TrialBuilder(Protocol):
 
 
 NextMember = Callable[[int], "tuple[RunConfig, Path] | None"]
-Train = Callable[
-    [list[RunConfig], list[Path], "OnEval | None", "NextMember | None"], list[dict[str, Any]]
-]
+#: (configs, run dirs, on_eval, next_member[, snapshots]) -> summaries
+Train = Callable[..., list[dict[str, Any]]]
 Log = Callable[[str], None]
 
 
@@ -66,13 +68,17 @@ def run_study(
     base_overrides: list[str],
     train: Train | None = None,
     log: Log = tqdm.write,
+    snapshots: StudySnapshots | None = None,
 ) -> None:
     """Ask, train and tell trials until the study has `settings.n_trials`. `log` gets the
     study's lines; the default writes them above the training's progress bar, never into it.
+    `snapshots`: snapshot the study (at its start, then its populations: ddpg.tune.snapshots)
+    and continue from `snapshots.resume` if set; None: no snapshots.
 
     Raises:
         StudyInterrupted: SIGINT/SIGTERM stopped training (or Ctrl-C came between
-            populations); the unfinished trials were failed and their parameters re-queued.
+            populations); with snapshots the newest one continues the study, without them
+            the unfinished trials were failed and their parameters re-queued.
     """
     if train is None:
         from ddpg.launch.job import train_population
@@ -82,53 +88,206 @@ def run_study(
             run_dirs: list[Path],
             on_eval: OnEval | None,
             next_member: NextMember | None,
+            snapshots: Snapshots | None = None,
         ) -> list[dict[str, Any]]:
-            return train_population(configs, run_dirs, on_eval, next_member=next_member)
+            return train_population(
+                configs, run_dirs, on_eval, next_member=next_member, snapshots=snapshots
+            )
 
-    train_members: Train = train
-    recover_stale(study, log)
-    asked: list[optuna.Trial] = []
-    pending: list[Member] = []  # asked for a slot of another shape: wait for their own
+    loop = _Loop(study, settings, space, build, base_overrides, train, log, snapshots)
+    if snapshots is not None and snapshots.resume is not None:
+        path, state = snapshots.resume
+        loop.restore(state["study"]["optuna"])
+        loop.restore_from = path if "slots" in state else None
+    else:
+        recover_stale(study, log)
+        if snapshots is not None:  # what a kill before the first population's goes back to
+            save_study_state(snapshots.directory, {}, {"study": loop.snapshot_state()}, 2)
+    try:
+        loop.run()
+    except (KeyboardInterrupt, StudyInterrupted):
+        if snapshots is None:  # settle every asked trial, trained or not
+            for trial in loop.asked:
+                run_dir = Path(str(trial.user_attrs.get("run_dir", "")))
+                summary = read_summary(run_dir / "summary.json") if run_dir.name else {}
+                tell_outcome(study, trial.number, summary, log)
+        raise StudyInterrupted("interrupted") from None
+    if snapshots is not None:
+        finish(settings.dir)
 
-    def todo() -> int:
-        return settings.n_trials - len(counted_trials(study))
 
-    def ask() -> Member | None:
-        trial = study.ask()
-        asked.append(trial)
-        return _prepare(study, settings, space, build, base_overrides, trial, log)
+@dataclass
+class _Population:
+    """A population in training: the config its shape comes from, the member each slot trains
+    now, and every member it trained (told once its run ended)."""
 
-    def next_trial(population: RunConfig) -> Member | None:
+    shape: Member
+    slots: list[Member]
+    trained: list[Member]
+
+
+class _Loop:
+    """The study's loop, its state explicit so that a snapshot can keep it: trials asked for a
+    slot of another shape (`pending`), the populations of the batch still to train (`queue`),
+    and the population in training."""
+
+    def __init__(
+        self,
+        study: optuna.Study,
+        settings: TuneSettings,
+        space: SearchSpace,
+        build: TrialBuilder,
+        base_overrides: list[str],
+        train: Train,
+        log: Log,
+        snapshots: StudySnapshots | None,
+    ) -> None:
+        self.study, self.settings, self.space, self.build = study, settings, space, build
+        self.base_overrides, self.train, self.log = base_overrides, train, log
+        self.snapshots = snapshots
+        self.asked: list[optuna.Trial] = []
+        self.pending: list[Member] = []
+        self.queue: list[list[Member]] = []
+        self.population: _Population | None = None
+        self.restore_from: Path | None = None  # the snapshot the population continues from
+
+    def todo(self) -> int:
+        return self.settings.n_trials - len(counted_trials(self.study))
+
+    def ask(self) -> Member | None:
+        trial = self.study.ask()
+        self.asked.append(trial)
+        s = self.settings
+        return _prepare(self.study, s, self.space, self.build, self.base_overrides, trial, self.log)
+
+    def next_trial(self, population: RunConfig) -> Member | None:
         """The next trial for a freed slot of `population`'s shape, if the study wants one."""
-        for i, waiting in enumerate(pending):
+        for i, waiting in enumerate(self.pending):
             if not _mismatched(population, waiting[1]):
-                return pending.pop(i)
-        while todo() > 0:
-            member = ask()
+                return self.pending.pop(i)
+        while self.todo() > 0:
+            member = self.ask()
             if member is None:  # its config was rejected (told FAIL): ask again
                 continue
             if not _mismatched(population, member[1]):
                 return member
-            pending.append(member)
+            self.pending.append(member)
             return None
         return None
 
-    try:
-        while pending or todo() > 0:
-            members, pending[:] = list(pending), []
-            for _ in range(min(settings.population - len(members), todo())):
-                if (prepared := ask()) is not None:
-                    members.append(prepared)
-            params = [params_of(config) for _, config, _ in members]
-            for population in group_jobs(params, settings.population):
-                group = [members[i] for i in population]
-                _train_population(group, study, train_members, log, next_trial)
-    except (KeyboardInterrupt, StudyInterrupted):  # settle every asked trial, trained or not
-        for trial in asked:
-            run_dir = Path(str(trial.user_attrs.get("run_dir", "")))
-            summary = read_summary(run_dir / "summary.json") if run_dir.name else {}
+    def run(self) -> None:
+        while True:
+            if self.population is None:
+                if not self.queue:
+                    if not (self.pending or self.todo() > 0):
+                        return
+                    self.queue = self._batch()
+                    continue
+                group = self.queue.pop(0)
+                self.population = _Population(group[0], list(group), list(group))
+            self._train_population(self.population)
+            self.population = None
+
+    def _batch(self) -> list[list[Member]]:
+        """Ask a batch of trials; their populations, by shape."""
+        members, self.pending = list(self.pending), []
+        for _ in range(min(self.settings.population - len(members), self.todo())):
+            if (prepared := self.ask()) is not None:
+                members.append(prepared)
+        params = [params_of(config) for _, config, _ in members]
+        return [[members[i] for i in p] for p in group_jobs(params, self.settings.population)]
+
+    def state(self) -> dict[str, Any]:
+        """The loop's state by trial numbers (the journal holds the rest), JSON-safe."""
+        pop = self.population
+        numbers = lambda members: [t.number for t, _, _ in members]  # noqa: E731
+        return {
+            "trials": len(self.study.get_trials(deepcopy=False)),
+            "pending": numbers(self.pending),
+            "queue": [numbers(group) for group in self.queue],
+            "population": None
+            if pop is None
+            else {
+                "shape": pop.shape[0].number,
+                "slots": numbers(pop.slots),
+                "trained": numbers(pop.trained),
+            },
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Continue from `state()` (the journal cut back to that moment)."""
+        member = self._member
+        self.pending = [member(n) for n in state["pending"]]
+        self.queue = [[member(n) for n in group] for group in state["queue"]]
+        pop = state["population"]
+        if pop is not None:
+            trained = {n: member(n) for n in pop["trained"]}
+            shape = trained.get(pop["shape"]) or member(pop["shape"])
+            self.population = _Population(
+                shape, [trained[n] for n in pop["slots"]], list(trained.values())
+            )
+
+    def _member(self, number: int) -> Member:
+        frozen = self.study.get_trials(deepcopy=False)[number]
+        trial = optuna.Trial(self.study, frozen._trial_id)
+        config, _ = self.build(list(frozen.user_attrs["overrides"]))
+        return trial, config, Path(frozen.user_attrs["run_dir"])
+
+    def snapshot_state(self) -> dict[str, Any]:
+        """What a snapshot keeps of the study: the loop, the journal's length, the sampler."""
+        assert self.snapshots is not None
+        return {
+            "optuna": self.state(),
+            "journal": journal_mark(self.snapshots.storage),
+            "sampler": sampler_state(self.study.sampler),
+        }
+
+    def _train_population(self, pop: _Population) -> None:
+        """Train `pop`, reporting evals, refilling freed slots with the next trials and telling
+        each trial how it ended."""
+        study, log = self.study, self.log
+        names = ", ".join(str(t.number) for t, _, _ in pop.slots)
+        log(f"tune: training trials {names} as one population")
+
+        def on_eval(member: int, step: int, mean: float) -> bool:
+            trial = pop.slots[member][0]
+            trial.report(mean, step)
+            if math.isfinite(mean) and trial.should_prune():
+                study.tell(trial, state=TrialState.PRUNED)
+                log(f"tune: trial {trial.number} pruned at env step {step} (eval {mean:.1f})")
+                return True
+            return False
+
+        def next_member(k: int) -> tuple[RunConfig, Path] | None:
+            _tell_ended(pop.trained, study, log)
+            member = self.next_trial(pop.shape[1])
+            if member is None:
+                return None
+            ended = pop.slots[k][0].number
+            pop.slots[k] = member
+            pop.trained.append(member)
+            log(f"tune: trial {member[0].number} starts in the slot of trial {ended}")
+            return member[1], member[2]
+
+        configs, run_dirs = [c for _, c, _ in pop.slots], [d for _, _, d in pop.slots]
+        try:
+            if self.snapshots is None:
+                self.train(configs, run_dirs, on_eval, next_member)
+            else:
+                s = self.snapshots
+                spec = Snapshots(s.directory, s.every, s.keep, self.snapshot_state)
+                spec.restore_from, self.restore_from = self.restore_from, None
+                self.train(configs, run_dirs, on_eval, next_member, spec)
+        except Exception as error:  # every member is recorded (failed); the study goes on
+            log(f"tune: the population of trials {names} failed: {type(error).__name__}: {error}")
+        summaries = [read_summary(run_dir / "summary.json") for _, _, run_dir in pop.trained]
+        interrupted = any(summary.get("status") == "interrupted" for summary in summaries)
+        if interrupted and self.snapshots is not None:  # the newest snapshot continues it
+            raise StudyInterrupted("training was interrupted")
+        for (trial, _, _), summary in zip(pop.trained, summaries, strict=True):
             tell_outcome(study, trial.number, summary, log)
-        raise StudyInterrupted("interrupted") from None
+        if interrupted:
+            raise StudyInterrupted("training was interrupted")
 
 
 def _mismatched(population: RunConfig, config: RunConfig) -> bool:
@@ -166,55 +325,6 @@ def _prepare(
         return None
     write_trial_records(run_dir, study.study_name, trial, all_overrides, composed)
     return trial, config, run_dir
-
-
-def _train_population(
-    members: list[Member],
-    study: optuna.Study,
-    train: Train,
-    log: Log,
-    next_trial: Callable[[RunConfig], Member | None],
-) -> None:
-    """Train `members` as one population, reporting evals, refilling freed slots with
-    `next_trial` and telling each trial how it ended."""
-    slots = [trial for trial, _, _ in members]  # the trial each slot trains now
-    trained = list(members)
-    names = ", ".join(str(t.number) for t in slots)
-    log(f"tune: training trials {names} as one population")
-
-    def on_eval(member: int, step: int, mean: float) -> bool:
-        trial = slots[member]
-        trial.report(mean, step)
-        if math.isfinite(mean) and trial.should_prune():
-            study.tell(trial, state=TrialState.PRUNED)
-            log(f"tune: trial {trial.number} pruned at env step {step} (eval {mean:.1f})")
-            return True
-        return False
-
-    def next_member(k: int) -> tuple[RunConfig, Path] | None:
-        _tell_ended(trained, study, log)
-        member = next_trial(members[0][1])
-        if member is None:
-            return None
-        trial, config, run_dir = member
-        slots[k] = trial
-        trained.append(member)
-        log(f"tune: trial {trial.number} starts in the slot of trial {slots_ended[k]}")
-        slots_ended[k] = trial.number
-        return config, run_dir
-
-    slots_ended = [t.number for t in slots]
-    try:
-        train([c for _, c, _ in members], [d for _, _, d in members], on_eval, next_member)
-    except Exception as error:  # every member is recorded (failed); the study goes on
-        log(f"tune: the population of trials {names} failed: {type(error).__name__}: {error}")
-    interrupted = False
-    for trial, _, run_dir in trained:
-        summary = read_summary(run_dir / "summary.json")
-        interrupted |= summary.get("status") == "interrupted"
-        tell_outcome(study, trial.number, summary, log)
-    if interrupted:
-        raise StudyInterrupted("training was interrupted")
 
 
 def _tell_ended(members: list[Member], study: optuna.Study, log: Log) -> None:
