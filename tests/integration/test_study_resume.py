@@ -1,6 +1,7 @@
 """A tune study killed with SIGKILL and continued by the same command ends bit-identical to an
-uninterrupted one: a PBT study (after an exploit round and a snapshot) and an Optuna study with
-refilled slots (after a refill and a snapshot). The kill is driven by the snapshot files."""
+uninterrupted one: a PBT study (after an exploit round and a snapshot; continued, stopped by
+SIGTERM, continued again) and an Optuna study with refilled slots (after a refill and a
+snapshot). The signals are sent on what the snapshot files hold, not on timing."""
 
 from __future__ import annotations
 
@@ -41,10 +42,17 @@ def run(study_dir: Path, extra: list[str]) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
 
 
-def kill_when(study_dir: Path, extra: list[str], ready: str) -> None:
-    """Start the study, SIGKILL it once a snapshot's state.json contains `ready`."""
+def kill_when(
+    study_dir: Path, extra: list[str], ready: str, signum: int = signal.SIGKILL
+) -> tuple[int, str]:
+    """Start the study, send `signum` once a snapshot's state.json contains `ready`; its exit
+    code and stderr."""
     child = subprocess.Popen(
-        command(study_dir, extra), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command(study_dir, extra),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and child.poll() is None:
@@ -53,8 +61,9 @@ def kill_when(study_dir: Path, extra: list[str], ready: str) -> None:
             break
         time.sleep(0.05)
     assert child.poll() is None, "the study finished before it could be killed"
-    child.send_signal(signal.SIGKILL)
-    child.wait()
+    child.send_signal(signum)
+    _, stderr = child.communicate(timeout=300)
+    return child.returncode, stderr
 
 
 def _whole(states: object) -> list[Path]:
@@ -89,11 +98,16 @@ def trials(study_dir: Path) -> list[tuple[object, ...]]:
 def test_a_killed_pbt_study_continues_bit_identically(tmp_path: Path) -> None:
     run(tmp_path / "whole", PBT)
     killed = tmp_path / "killed"
-    kill_when(killed, PBT, '"source":')  # a snapshot after an exploit round
+    code, _ = kill_when(killed, PBT, '"source":')  # a snapshot after an exploit round
+    assert code == -signal.SIGKILL
     assert not all(
         json.loads((d / "summary.json").read_text())["status"] == "completed"
         for d in killed.glob("member*")
     )
+    # Continued, then stopped by SIGTERM: it snapshots and names the command that continues.
+    code, stderr = kill_when(killed, PBT, '"tick": 300', signal.SIGTERM)
+    assert code == 130, stderr[-3000:]
+    assert "continue with: python -m ddpg.tune env=pendulum" in stderr
     run(killed, PBT)
     assert not (killed / "snapshots").exists()  # a finished study keeps no snapshots
     whole, again = records(tmp_path / "whole"), records(killed)
