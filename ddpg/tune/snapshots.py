@@ -8,8 +8,9 @@ the finished study is bit-identical to an uninterrupted one. For an Optuna study
 also holds the journal's length and checksum at that moment (the journal is append-only: cut
 back to that length it is the study as it stood, so the next asks number and sample as they
 would have) and the sampler's random state (Optuna keeps it in memory only). Trial folders of
-trials asked after the snapshot are removed before the journal is cut back. A study that ends
-removes its snapshots (renamed away first, so a kill leaves them whole or gone).
+trials asked after the snapshot are removed before the journal is cut back; a trial running in
+another live process refuses the continuation (one process works on a snapshotted study). A
+study that ends removes its snapshots (renamed away first, so a kill leaves them whole or gone).
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ import numpy as np
 import optuna
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
+from optuna.trial import TrialState
 
 from ddpg.config.schema import ConfigError, RunConfig
 from ddpg.storage.checkpoint import list_checkpoints, read_checkpoint_state, verify_checkpoint
+from ddpg.tune.trials import is_dead
 
 FOLDER = "snapshots"
 
@@ -96,7 +99,12 @@ def rewind_journal(storage: str | Path, mark: dict[str, Any]) -> None:
 
 def drop_later_trials(storage: str | Path, study_name: str, first: int) -> None:
     """Remove the folders of the study's trials numbered `first` and on (asked after the
-    snapshot; continuing asks them again)."""
+    snapshot; continuing asks them again).
+
+    Raises:
+        ConfigError: A trial is running in another live process: cutting the journal back
+            would take its trials away.
+    """
     if not Path(storage).is_file():
         return
     backend = JournalStorage(JournalFileBackend(str(storage)))
@@ -104,6 +112,12 @@ def drop_later_trials(storage: str | Path, study_name: str, first: int) -> None:
         study = optuna.load_study(study_name=study_name, storage=backend)
     except KeyError:
         return
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        if not is_dead(trial.user_attrs.get("worker")):
+            raise ConfigError(
+                f"study {study_name} in {storage} has trial {trial.number} running in another "
+                f"process ({trial.user_attrs.get('worker')}): continue it once that one ends"
+            )
     for trial in study.get_trials(deepcopy=False)[first:]:
         run_dir = trial.user_attrs.get("run_dir")
         if run_dir:

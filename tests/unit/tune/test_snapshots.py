@@ -23,6 +23,7 @@ from ddpg.tune.snapshots import (
     sampler_state,
     snapshot_dir,
 )
+from ddpg.tune.trials import worker_record
 
 
 def suggest(study: optuna.Study, n: int) -> list[float]:
@@ -83,9 +84,13 @@ def test_folders_of_trials_asked_after_the_snapshot_are_removed(tmp_path: Path) 
     for n in range(3):
         trial = study.ask()
         (tmp_path / f"trial{n}").mkdir()
-        trial.set_user_attr("run_dir", str(tmp_path / f"trial{n}"))
+        trial.set_user_attr("run_dir", str(tmp_path / f"trial{n}"))  # no worker: a dead one
     drop_later_trials(journal, "s", 1)
     assert sorted(p.name for p in tmp_path.glob("trial*")) == ["trial0"]
+    live = study.ask()
+    live.set_user_attr("worker", worker_record())  # this very process: alive
+    with pytest.raises(ConfigError, match="running in another process"):
+        drop_later_trials(journal, "s", 1)
 
 
 def test_the_newest_snapshot_is_read_verified_and_removed_when_the_study_ends(
