@@ -151,7 +151,7 @@ def train_population(
     import_tensorflow()  # before population.build imports it: start-up notices stay quiet
     from ddpg.population.build import build, configure_tensorflow
     from ddpg.population.keys import mismatched_keys
-    from ddpg.population.snapshot import restore_snapshot, save_snapshot, snapshot_members
+    from ddpg.population.snapshot import snapshot_members
     from ddpg.population.train_state import InterruptedRun, TrainState, summary_of
     from ddpg.population.trainer import Trainer
     from ddpg.storage.checkpoint import load_checkpoint, rewind_logs
@@ -233,7 +233,7 @@ def train_population(
     records = trainer.records
 
     if restored is not None:
-        restore_snapshot(trainer, *restored)
+        trainer.restore_snapshot(*restored)
     elif loaded:
         trainer.restore(
             {k: arrays for k, (arrays, _) in loaded.items()},
@@ -242,13 +242,7 @@ def train_population(
         for state in records.states:  # resuming means training on: stop rules re-apply
             state.status, state.stopped_early = "running", False
     if snapshots is not None:
-        spec = snapshots
-
-        def snapshot(forced: bool) -> None:
-            if forced or trainer.tick % spec.every == 0:
-                save_snapshot(trainer, spec)
-
-        trainer.snapshot = snapshot
+        trainer.use_snapshots(snapshots)
     for k, config in enumerate(configs):
         if records.states[k].status != "running":  # ended before the snapshot: its summary stays
             continue

@@ -9,7 +9,7 @@ the new one, never a mix.
     <tune.dir>/snapshots/step_000000007/   the study's 7th snapshot (arrays.npz: `slot<k>/<name>`)
 
 A plain population (no study) never snapshots: its members checkpoint into their own run
-folders as before.
+folders as before. What goes in, and putting it back, is ddpg.population.checkpointing's.
 """
 
 from __future__ import annotations
@@ -17,15 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ddpg.config.schema import RunConfig, from_mapping
 from ddpg.storage.checkpoint import list_checkpoints, save_checkpoint
-
-if TYPE_CHECKING:
-    from ddpg.population.trainer import Trainer
 
 
 @dataclass
@@ -37,34 +34,6 @@ class Snapshots:
     keep: int  # the newest snapshots kept
     study_state: Callable[[], dict[str, Any]]  # the study's own state, JSON-safe
     restore_from: Path | None = None  # a snapshot to continue from (its population's members)
-
-
-def save_snapshot(trainer: Trainer, snapshots: Snapshots) -> Path:
-    """Snapshot every slot of `trainer` at its current tick, with the study's state."""
-    # Here, not at the top: a study imports this module before TensorFlow is wanted.
-    from ddpg.population.member_checkpoint import capture_member, learner_member_states
-
-    c, records = trainer.c, trainer.records
-    learner_states = learner_member_states(c.agent.learner)
-    arrays: dict[str, np.ndarray] = {}
-    slots = []
-    for k in range(trainer.members):
-        state = records.states[k]
-        kept = state.last_checkpoint_step  # a snapshot is no checkpoint in the member's folder
-        records.sync_state(k)
-        state.last_checkpoint_step = kept
-        tape = trainer.envs.tapes[k]
-        member, saved = capture_member(c, k, learner_states[k], tape, state, trainer.configs[k])
-        arrays.update({f"slot{k}/{name}": value for name, value in member.items()})
-        slots.append(saved | {"run_dir": str(trainer.store.run_dirs[k])})
-    snapshot = {
-        "tick": trainer.tick,
-        "offsets": trainer.offsets.tolist(),
-        "freed": [int(k) for k in trainer.freed],
-        "slots": slots,
-        "study": snapshots.study_state(),
-    }
-    return save_study_state(snapshots.directory, arrays, snapshot, snapshots.keep)
 
 
 def save_study_state(
@@ -81,22 +50,3 @@ def snapshot_members(state: dict[str, Any]) -> tuple[list[RunConfig], list[Path]
     slots = state["slots"]
     configs = [from_mapping(RunConfig, slot["config"]) for slot in slots]
     return configs, [Path(slot["run_dir"]) for slot in slots]
-
-
-def restore_snapshot(
-    trainer: Trainer, arrays: dict[str, np.ndarray], state: dict[str, Any]
-) -> None:
-    """Put a snapshot back into `trainer` (built with `snapshot_members`' configs and folders):
-    every slot's components and counters, envs replayed to their step, tick, offsets, free slots."""
-    slots = state["slots"]
-    member_arrays = {
-        k: {n[len(f"slot{k}/") :]: v for n, v in arrays.items() if n.startswith(f"slot{k}/")}
-        for k in range(len(slots))
-    }
-    restored = trainer.store.restore(member_arrays, dict(enumerate(slots)))
-    for k, (train, _) in restored.items():
-        trainer.records.resume(k, train)
-    trainer.envs.replay({k: tape for k, (_, tape) in restored.items()})
-    trainer.tick = int(state["tick"])
-    trainer.offsets[:] = np.asarray(state["offsets"], np.int64)
-    trainer.freed = [int(k) for k in state["freed"]]
