@@ -6,10 +6,11 @@ member's next action, then each running member's env takes its step. Members end
 with its last good checkpoint kept. A single run is a population of one. A slot whose member
 ended may take a fresh member at once (`on_free`, `reset_member`), which counts its own steps
 from 0 while the others go on; population-based training changes members in place after an
-evaluation (`exploit`, `change_member`); what either does to the components is
-ddpg.population.slots'. Stop rules are ddpg.population.stop_rules', per-member counters and
-scalars ddpg.population.member_records', the envs mid-episode ddpg.population.member_envs',
-policies and checkpoints ddpg.population.member_checkpoint's.
+evaluation (`exploit`, `change_member`): ddpg.population.member_slots; what either does to the
+components is ddpg.population.slots'. Stop rules are ddpg.population.stop_rules', per-member
+counters and scalars ddpg.population.member_records', the envs mid-episode
+ddpg.population.member_envs', policies and checkpoints ddpg.population.member_checkpoint's, when
+to checkpoint (and a study's snapshots) and restore ddpg.population.checkpointing's.
 """
 
 from __future__ import annotations
@@ -25,26 +26,19 @@ from ddpg.config.schema import RunConfig
 from ddpg.envs.rollout import evaluate_members
 from ddpg.population import stop_rules
 from ddpg.population.build import Components
+from ddpg.population.checkpointing import Checkpointing
 from ddpg.population.member_change import MemberChange
 from ddpg.population.member_checkpoint import MemberStore
 from ddpg.population.member_envs import MemberEnvs
 from ddpg.population.member_records import MemberRecords
+from ddpg.population.member_slots import MemberSlots, OnFree
 from ddpg.population.progress import PopulationProgress
-from ddpg.population.slots import (
-    apply_config,
-    check_fits,
-    copy_components,
-    reset_components,
-)
 from ddpg.population.stop_signals import StopSignals
-from ddpg.population.train_state import InterruptedRun, TrainState
+from ddpg.population.train_state import TrainState
 from ddpg.storage.metrics import MetricsWriter
 
 #: Called once per member when it stops training: (member, status, error or None).
 OnEnd = Callable[[int, str, str | None], None]
-#: Called when slot k frees (its member ended): the member to start there, as
-#: (config, run dir, its metrics writer), or None to leave it empty.
-OnFree = Callable[[int], "tuple[RunConfig, Path, MetricsWriter] | None"]
 #: Called after the evaluations of a step (the members evaluated, their step): the changes
 #: population-based training makes (ddpg.population.member_change.MemberChange), [] for none.
 Exploit = Callable[[np.ndarray, int], list[MemberChange]]
@@ -53,7 +47,7 @@ Exploit = Callable[[np.ndarray, int], list[MemberChange]]
 OnEval = Callable[[int, int, float], bool]
 
 
-class Trainer:
+class Trainer(Checkpointing, MemberSlots):
     """Runs DDPG for the members of `components`, member k under `configs[k]`."""
 
     def __init__(
@@ -103,14 +97,6 @@ class Trainer:
     def running(self) -> np.ndarray:
         """Indices of the members still training."""
         return np.array([k for k, s in enumerate(self.states) if s.status == "running"], int)
-
-    def restore(self, member_arrays: dict[int, dict], member_states: dict[int, dict]) -> None:
-        """Continue from checkpoints (member -> arrays / state.json), envs replayed to the step."""
-        restored = self.store.restore(member_arrays, member_states)
-        for k, (state, _) in restored.items():
-            self.records.resume(k, state)
-            self.tick = state.step  # members resume together, from one step
-        self.envs.replay({k: tape for k, (_, tape) in restored.items()})
 
     def train(self) -> list[TrainState]:
         """Run every member until its budget, episode cap, early stop or divergence; a slot
@@ -266,55 +252,3 @@ class Trainer:
         self.on_end(k, status, error)
         if self.on_free is not None:
             self.freed.append(k)
-
-    def _checkpoint(self, members: list[int]) -> None:
-        """Checkpoint the listed members at their current step, each into its own run dir."""
-        states = {k: self.records.sync_state(k) for k in members}
-        self.store.checkpoint(states, self.envs.tapes)
-
-    def _maybe_checkpoint(self, running: np.ndarray) -> None:
-        every = self.config.trainer.checkpoint_every
-        if self.signals.received is not None:
-            self._checkpoint(list(running))
-            raise InterruptedRun(self.signals.received)
-        if every and running.size:
-            due = running[(self.tick - self.offsets[running]) % every == 0]
-            if due.size:
-                self._checkpoint(due.tolist())
-
-    def reset_member(self, k: int, config: RunConfig, run_dir: Path, writer: MetricsWriter) -> None:
-        """Slot k starts a fresh member trained under `config` into `run_dir`, logging through
-        `writer`: from the weights, Generators and env resets a plain run with its seed starts
-        from (ddpg.population.slots), at its own step 0 while the others go on. No recompile:
-        only the compiled step's variables change. Its config must share the population's
-        shape keys (ValueError otherwise)."""
-        check_fits(self.config, config)
-        reset_components(self.c, k, config)
-        self.configs[k] = config  # the store's list too
-        self.store.run_dirs[k] = Path(run_dir)
-        self.records.reset_member(k, writer, config.trainer.ema_decay, config.env.solved_score)
-        self.envs.reset_member(k, int_seed(config.seed, Role.ENV))
-        self.offsets[k] = self.tick
-
-    def change_member(self, change: MemberChange) -> None:
-        """Population-based training's exploit and explore for one member, in memory: it copies
-        `change.source` (networks, targets, Adam state, normalizer statistics), then trains
-        under `change.config` (its new runtime hyperparameters); no file, no recompile."""
-        k, source, config, _ = change
-        check_fits(self.config, config)
-        held = self.configs[k]
-        if source is not None and source != k:
-            copy_components(self.c, source, k)
-            held = self.configs[source]
-        apply_config(self.c, k, config, self.configs[k], held)
-        self.configs[k] = config
-        if change.scalars:
-            self.records.writers[k].scalars(change.scalars, self.states[k].step)
-
-    def _refill(self) -> None:
-        """Hand each freed slot, in order, to the member `on_free` gives (None: it stays empty)."""
-        freed, self.freed = self.freed, []
-        for k in freed:
-            new = self.on_free(k) if self.on_free is not None else None
-            if new is not None:
-                self.reset_member(k, *new)

@@ -16,11 +16,17 @@ on; `python -m ddpg.run pbt_schedule=...` replays it from scratch), `lineage.jso
 (which member it copied at which step) and, at every round, the scalars `pbt/<dimension>` in
 tb/ and scalars.csv (a categorical as the index of its choice). A search whose dimensions set a
 key that fixes the population's shapes (network, batch size: ddpg.population.keys) is refused.
+
+The study snapshots its population with its own state (the Generator, values, latest evals,
+schedules, lineage; ddpg.tune.snapshots): rerunning the same command continues a killed or
+interrupted study from its newest snapshot, bit-identically; one killed before its first
+snapshot starts over; a finished one is refused.
 """
 
 from __future__ import annotations
 
 import math
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,15 +35,20 @@ import numpy as np
 import optuna
 
 from ddpg.config.schema import ConfigError, RunConfig
+from ddpg.launch.job import read_summary
 from ddpg.population.keys import may_differ
 from ddpg.population.member_change import MemberChange
+from ddpg.population.snapshot import Snapshots, snapshot_members
 from ddpg.storage.files import write_json_atomic
+from ddpg.tune.snapshots import finish, latest_snapshot, snapshot_dir, snapshot_every
 from ddpg.tune.space import Dimension, SearchSpace, overrides, sample
 from ddpg.tune.storage import TuneSettings
 from ddpg.tune.study import Log, TrialBuilder
-from ddpg.tune.trials import write_trial_records
+from ddpg.tune.trials import StudyInterrupted, write_trial_records
 
 PERTURB = (0.8, 1.25)
+#: How a member's run ends for good (a study whose members all ended so is finished).
+FINAL = ("completed", "stopped_early", "pruned", "diverged", "failed")
 _SKIPPED = object()
 
 
@@ -46,7 +57,7 @@ def check_pbt(space: SearchSpace, settings: TuneSettings, base: RunConfig) -> No
 
     Raises:
         ConfigError: A dimension sets a shape key; fewer than 2 members; an interval that is
-            not a multiple of trainer.eval_every; a study folder that holds members already.
+            not a multiple of trainer.eval_every; a study folder that holds a finished study.
     """
     for d in space.dimensions:
         for key in d.targets():
@@ -66,11 +77,14 @@ def check_pbt(space: SearchSpace, settings: TuneSettings, base: RunConfig) -> No
             f"tune.pbt.interval={settings.pbt.interval} is invalid: expected a multiple of "
             f"trainer.eval_every ({every}), so that members are ranked on fresh evaluations"
         )
-    if any(Path(settings.dir).glob("member*/schedule.json")):
-        raise ConfigError(
-            f"tune.dir={settings.dir} holds a population-based training study already: choose "
-            "another tune.dir (continuing one is not supported yet)"
-        )
+    members = sorted(Path(settings.dir).glob("member*/schedule.json"))
+    if members and latest_snapshot(settings.dir) is None:
+        statuses = [read_summary(m.parent / "summary.json").get("status") for m in members]
+        if all(status in FINAL for status in statuses):
+            raise ConfigError(
+                f"tune.dir={settings.dir} holds a finished population-based training study: "
+                "choose another tune.dir"
+            )
 
 
 def interval(settings: TuneSettings, base: RunConfig) -> int:
@@ -188,6 +202,26 @@ class PopulationBasedTraining:
                 changes.append(MemberChange(k, None, self.configs[k], scalars(self.space, values)))
         return changes
 
+    def state(self) -> dict[str, Any]:
+        """What a snapshot keeps to continue the study (JSON-safe)."""
+        return {
+            "rng": self.rng.bit_generator.state,
+            "values": self.values,
+            "latest": [[k, v] for k, v in sorted(self.latest.items())],
+            "schedules": self.schedules,
+            "lineage": self.lineage,
+        }
+
+    def load_state(self, state: dict[str, Any], configs: list[RunConfig]) -> None:
+        """Continue from `state` (`state()` at a snapshot), the members under `configs`."""
+        self.rng.bit_generator.state = state["rng"]
+        self.values = [dict(v) for v in state["values"]]
+        self.latest = {int(k): float(v) for k, v in state["latest"]}
+        self.schedules, self.lineage = state["schedules"], state["lineage"]
+        self.configs = list(configs)
+        for k in range(len(self.values)):
+            self._write(k)
+
     def _entry(self, step: int, values: dict[str, Any]) -> dict[str, Any]:
         return {
             "step": step,
@@ -222,6 +256,10 @@ def run_pbt(
         train = train_population
     train_members: Train = train
     check_pbt(space, settings, base)
+    snapshot = latest_snapshot(settings.dir)
+    if snapshot is None:  # a study killed before its first snapshot starts over
+        for folder in Path(settings.dir).glob("member*"):
+            shutil.rmtree(folder, ignore_errors=True)
     draft = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=settings.seed))
     members = []
     for k in range(settings.population):
@@ -236,5 +274,20 @@ def run_pbt(
     pbt = PopulationBasedTraining(settings, space, build, every, members, log)
     log(f"pbt: {len(members)} members, exploit/explore every {every} env steps")
     configs, run_dirs = [c for _, c, _ in members], [d for _, _, d in members]
-    train_members(configs, run_dirs, pbt.on_eval, exploit=pbt.exploit)
+    snapshots = Snapshots(
+        snapshot_dir(settings.dir),
+        snapshot_every(base),
+        base.trainer.keep_checkpoints,
+        lambda: {"pbt": pbt.state()},
+        None if snapshot is None else snapshot[0],
+    )
+    if snapshot is not None:
+        pbt.load_state(snapshot[1]["study"]["pbt"], snapshot_members(snapshot[1])[0])
+        log(f"pbt: continuing from {snapshot[0]} (loop step {snapshot[1]['tick']})")
+    summaries = train_members(
+        configs, run_dirs, pbt.on_eval, exploit=pbt.exploit, snapshots=snapshots
+    )
+    if any(summary.get("status") == "interrupted" for summary in summaries):
+        raise StudyInterrupted("training was interrupted")
+    finish(settings.dir)
     return pbt

@@ -13,6 +13,7 @@ import yaml
 from ddpg.config.schema import AgentConfig, ConfigError, EnvConfig, RunConfig, TrainerConfig
 from ddpg.config.structured import from_mapping
 from ddpg.launch.job import params_of
+from ddpg.storage.files import write_json_atomic
 from ddpg.tune.pbt import PopulationBasedTraining, check_pbt, explore, run_pbt
 from ddpg.tune.space import parse_space
 from ddpg.tune.storage import PbtSettings, TuneSettings
@@ -161,13 +162,47 @@ def test_the_same_seed_makes_the_same_decisions(tmp_path: Path) -> None:
     assert runs[0] == runs[1]
 
 
+def test_a_pbt_continued_from_its_saved_state_decides_as_the_uninterrupted_one(
+    tmp_path: Path,
+) -> None:
+    rounds = ((250, (-3, -1, -5, -2)), (500, (-1, -4, -2, -3)), (750, (-2, -3, -1, -4)))
+
+    def play(pbt: PopulationBasedTraining, steps: tuple) -> list:
+        decisions = []
+        for step, evals in steps:
+            for k, value in enumerate(evals):
+                pbt.on_eval(k, step, float(value))
+            changes = pbt.exploit(np.arange(4), step)
+            decisions.append([(c.target, c.source, c.config, c.scalars) for c in changes])
+        return decisions
+
+    whole = _pbt(tmp_path / "whole")
+    expected = play(whole, rounds)
+    first = _pbt(tmp_path / "killed")
+    play(first, rounds[:1])
+    for k in range(4):  # what a kill may leave: records written after the snapshot
+        (tmp_path / "killed" / f"member{k:02d}" / "schedule.json").write_text("{}")
+    saved = json.loads(json.dumps(first.state()))  # as state.json keeps it
+    again = _pbt(tmp_path / "killed")  # a new process draws the same first members
+    again.load_state(saved, list(first.configs))
+    assert play(again, rounds[1:]) == expected[1:]
+    for name in ("schedule.json", "lineage.json"):
+        for k in range(4):
+            member = f"member{k:02d}/{name}"
+            assert (tmp_path / "killed" / member).read_text() == (
+                tmp_path / "whole" / member
+            ).read_text()
+
+
 def test_run_pbt_draws_members_from_the_study_seed_and_hands_the_hooks_to_training(
     tmp_path: Path,
 ) -> None:
     calls = []
 
-    def train(configs, run_dirs, on_eval, exploit):
+    def train(configs, run_dirs, on_eval, exploit, snapshots):
         calls.append((configs, run_dirs))
+        for run_dir in run_dirs:
+            write_json_atomic(run_dir / "summary.json", {"status": "completed"})
         return []
 
     pbt = run_pbt(
@@ -178,5 +213,22 @@ def test_run_pbt_draws_members_from_the_study_seed_and_hands_the_hooks_to_traini
     assert len({c.agent.tau for c in configs}) == 4
     record = json.loads((run_dirs[0] / "trial.json").read_text())
     assert record["params"] == pbt.values[0]
-    with pytest.raises(ConfigError, match="holds a population-based training study already"):
+    with pytest.raises(ConfigError, match="holds a finished population-based training study"):
         run_pbt(settings(tmp_path), SPACE, build, BASE, [], lambda line: None, train)
+
+
+def test_a_study_killed_before_its_first_snapshot_starts_over(tmp_path: Path) -> None:
+    def killed(configs, run_dirs, on_eval, exploit, snapshots):
+        (run_dirs[0] / "scalars.csv").write_text("step,key,value\n1,a,2\n")
+        return []  # no summary, no snapshot: as a kill leaves it
+
+    run_pbt(settings(tmp_path), SPACE, build, BASE, [], lambda line: None, killed)
+    calls = []
+
+    def train(configs, run_dirs, on_eval, exploit, snapshots):
+        calls.append(snapshots.restore_from)
+        assert not (run_dirs[0] / "scalars.csv").exists()  # the killed start is gone
+        return []
+
+    run_pbt(settings(tmp_path), SPACE, build, BASE, [], lambda line: None, train)
+    assert calls == [None]
