@@ -1,7 +1,9 @@
-"""Test-wide settings: quiet TF, headless rendering, and the repo paths tests need."""
+"""Test-wide settings: quiet TF, headless rendering, the repo paths tests need, and the run
+folders and trainers that tests in several packages build (import them from `conftest`)."""
 
 import os
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -29,6 +31,24 @@ def repo() -> Path:
     return REPO
 
 
+def tiny_config(
+    width: int = 16, batch_size: int = 16, seed: int = 0, env: Any = None, **trainer: Any
+) -> Any:
+    """A RunConfig that trains in seconds: one hidden layer of `width` in each network, batches
+    of `batch_size` after 50 warm-up steps, one evaluation episode, no progress bar; `trainer`
+    keys replace its 400-step budget, evaluation every 200 steps and losses every 100."""
+    from ddpg.config.schema import AgentConfig, EnvConfig, NetworkConfig, RunConfig, TrainerConfig
+
+    settings = {"total_steps": 400, "eval_every": 200, "eval_episodes": 1, "log_every": 100}
+    return RunConfig(
+        seed=seed,
+        env=EnvConfig() if env is None else env,
+        network=NetworkConfig(name="tiny", actor_hidden=[width], critic_hidden=[width]),
+        agent=AgentConfig(batch_size=batch_size, learning_starts=50),
+        trainer=TrainerConfig(**{**settings, "progress": False, **trainer}),
+    )
+
+
 def population_trainer(configs: list, run_dirs: list[Path]):
     """A Trainer for members `configs` writing into `run_dirs` (made here); `close()` after.
 
@@ -51,3 +71,25 @@ def population_trainer(configs: list, run_dirs: list[Path]):
 
     trainer.close = close  # type: ignore[attr-defined]
     return trainer
+
+
+def checkpointed_run(
+    run_dir: Path, seed: int, steps: tuple[int, ...], status: str = "interrupted"
+) -> None:
+    """A run folder with a real checkpoint (a one-number payload, the default RunConfig with
+    `seed`) at each of `steps`, and a summary.json saying `status` at the last of them: what
+    resume= reads, without training."""
+    import dataclasses
+    import json
+
+    import numpy as np
+
+    from ddpg.config.schema import RunConfig
+    from ddpg.storage.checkpoint import save_checkpoint
+
+    config = dataclasses.asdict(RunConfig(seed=seed))
+    for step in steps:
+        state = {"config": config, "train": {"step": step}}
+        save_checkpoint(run_dir / "checkpoints", step, {"x": np.full(3, step)}, state, keep=9)
+    summary = {"status": status, "env_steps": steps[-1]}
+    (run_dir / "summary.json").write_text(json.dumps(summary))

@@ -2,8 +2,9 @@
 
 Each dataclass mirrors one group of `conf/`. `from_mapping` (ddpg/config/structured.py) builds them
 from the composed Hydra config through OmegaConf structured configs, which reject unknown keys and
-wrong types; every `__post_init__` then checks ranges. A bad value stops the run before anything
-is built, with one line naming the dotted key and the allowed range.
+wrong types; every `__post_init__` then checks ranges, and RunConfig's the rules across groups
+(ddpg/config/checks.py). A bad value stops the run before anything is built, with one line
+naming the dotted key and the allowed range.
 """
 
 from __future__ import annotations
@@ -12,6 +13,11 @@ import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from ddpg.config.checks import check_budget_reaches_learning, check_early_stop_target
+from ddpg.config.checks import choice as _choice
+from ddpg.config.checks import non_negative as _non_negative
+from ddpg.config.checks import positive as _positive
 
 # Re-exported: callers import the config's whole surface from here.
 from ddpg.config.structured import ConfigError as ConfigError
@@ -25,18 +31,6 @@ def env_name(env_id: str) -> str:
     "inverted_double_pendulum_v5", "ALE/Pong-v5" -> "ale_pong_v5"."""
     words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", env_id)
     return re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_")
-
-
-def _positive(key: str, value: float) -> None:
-    check(math.isfinite(value) and value > 0, key, value, "a finite number > 0")
-
-
-def _non_negative(key: str, value: float) -> None:
-    check(math.isfinite(value) and value >= 0, key, value, "a finite number >= 0")
-
-
-def _choice(key: str, value: str, options: tuple[str, ...]) -> None:
-    check(value in options, key, value, "one of " + ", ".join(options))
 
 
 @dataclass
@@ -286,26 +280,11 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         check(0 <= self.seed < 2**31, "seed", self.seed, "an integer in [0, 2**31)")
-        no_target = self.trainer.target_score is None and self.env.solved_score is None
-        if self.trainer.early_stop != "none" and no_target:
-            raise ConfigError(
-                f"trainer.early_stop={self.trainer.early_stop!r} needs a score to stop at: "
-                f"set trainer.target_score ({self.env.id} has no env.solved_score)"
-            )
+        trainer, agent = self.trainer, self.agent
+        check_early_stop_target(
+            trainer.early_stop, trainer.target_score, self.env.solved_score, self.env.id
+        )
         if self.resume is None:  # a resume trains with its saved config, checked when it began
-            self._check_budget_reaches_learning()
-
-    def _check_budget_reaches_learning(self) -> None:
-        """Refuse a budget that ends before the first update: it would warm up, never train, and
-        still report a final evaluation as if it had. The trainer's first update is at the step
-        where the replay holds max(agent.learning_starts, agent.batch_size) transitions."""
-        agent, total_steps = self.agent, self.trainer.total_steps
-        key, start = "agent.learning_starts", agent.learning_starts
-        if agent.batch_size > start:
-            key, start = "agent.batch_size", agent.batch_size
-        if total_steps <= start:
-            raise ConfigError(
-                f"trainer.total_steps={total_steps} is invalid: the agent would never train, as "
-                f"its first update waits for {key}={start} steps (raise trainer.total_steps above "
-                f"{start} or lower {key})"
+            check_budget_reaches_learning(
+                trainer.total_steps, agent.learning_starts, agent.batch_size
             )

@@ -16,6 +16,8 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
@@ -27,6 +29,25 @@ RESUMABLE = ("interrupted",)
 
 def _number(value: Any, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
+
+
+def resume_argument(folder: Path) -> str:
+    """`resume=<folder>` as one shell word that Hydra reads back as `folder`.
+
+    A job folder's name holds `=` (`alr=1e-4 tau=0.001 s=0 job7`), which Hydra's override
+    grammar refuses unquoted, so such a path is quoted for Hydra too (in double quotes, a quote
+    and the backslashes before one escaped, its grammar's rule), then for the shell:
+    `'resume="<sweep>/alr=1e-4 tau=0.001 s=0 job7"'`.
+    """
+    path = str(folder)
+    try:
+        (plain,) = OverridesParser.create().parse_overrides([f"resume={path}"])
+        if not plain.is_sweep_override() and plain.value() == path:
+            return f"resume={shlex.quote(path)}"
+    except HydraException:
+        pass
+    escaped = re.sub(r'(\\*)("|$)', lambda m: m[1] * 2 + ('\\"' if m[2] else ""), path)
+    return shlex.quote(f'resume="{escaped}"')
 
 
 def run_report(run_dir: Path, summary: dict[str, Any]) -> str:
@@ -54,7 +75,8 @@ def run_report(run_dir: Path, summary: dict[str, Any]) -> str:
         lines.append(f"  error        {summary['error']}")
     lines.append("Next:")
     if summary.get("status") in RESUMABLE:
-        lines.append(f"  python -m ddpg.run resume={where}   # continue from its checkpoint")
+        resume = resume_argument(run_dir)
+        lines.append(f"  python -m ddpg.run {resume}   # continue from its checkpoint")
     lines += [f"  tensorboard --logdir {where}", f"  python -m ddpg.evaluate run_dir={where}"]
     return "\n".join(lines)
 
@@ -63,14 +85,15 @@ def interrupted_line(stopped: Path, resume: Path | None = None) -> str:
     """The line for a run, population or sweep stopped by Ctrl-C or SIGTERM: what stopped, and
     the command that continues it from its checkpoints (`resume`: a folder holding `stopped`,
     such as its sweep's, to continue with it)."""
-    where = shlex.quote(str(stopped if resume is None else resume))
-    return f"interrupted: {stopped}; continue with: python -m ddpg.run resume={where}"
+    where = resume_argument(stopped if resume is None else resume)
+    return f"interrupted: {stopped}; continue with: python -m ddpg.run {where}"
 
 
 def _natural(path: Path) -> tuple[float, list[Any]]:
-    """Job order: by the job number a sweep's folder ends with (`...,job10` after `...,job2`,
-    ddpg.launch.job_names), else numbers in the name compare as numbers (seed2 before seed10)."""
-    job = re.search(r"(?:^|,)job(\d+)$", path.name)
+    """Job order: by the job number a sweep's folder ends with (`... job10` after `... job2`,
+    ddpg.launch.job_names; `,job10` in sweeps named before spaces), else numbers in the name
+    compare as numbers (seed2 before seed10)."""
+    job = re.search(r"(?:^|[ ,])job(\d+)$", path.name)
     parts = [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
     return (int(job[1]) if job else math.inf, parts)
 
@@ -90,7 +113,8 @@ def sweep_report(sweep_dir: Path, what: str = "Sweep") -> str:
     where = shlex.quote(str(sweep_dir))
     lines.append("Next:")
     if resumable:
-        lines.append(f"  python -m ddpg.run resume={where}   # continue the interrupted jobs")
+        resume = resume_argument(sweep_dir)
+        lines.append(f"  python -m ddpg.run {resume}   # continue the interrupted jobs")
     lines += [f"  python -m ddpg.compare {where}", f"  tensorboard --logdir {where}"]
     return "\n".join(lines)
 

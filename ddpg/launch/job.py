@@ -17,6 +17,7 @@ from ddpg.config.schema import ConfigError, RunConfig, TrainerConfig, flatten, f
 from ddpg.storage.files import read_json_object, write_json_atomic
 
 if TYPE_CHECKING:
+    from ddpg.population.snapshot import Snapshots
     from ddpg.population.trainer import Exploit, OnDiverge, OnEval
 
 
@@ -128,6 +129,7 @@ def train_population(
     exploit: Exploit | None = None,
     on_diverge: OnDiverge | None = None,
     upcoming: Callable[[], int] | None = None,
+    snapshots: Snapshots | None = None,
 ) -> list[dict[str, Any]]:
     """Train members `configs` together, member k into `run_dirs[k]`; return their summaries
     (those of members that `next_member` started in freed slots too, in the order they ended).
@@ -140,7 +142,9 @@ def train_population(
     population-based training's changes after each step's evaluations (ddpg.tune.pbt), and
     `on_diverge` whether a diverged member waits for them instead of ending (it is then written
     "running" until it ends; `divergences` in its summary counts them). `upcoming`: how many
-    more members `next_member` will start (the progress bar's total counts them).
+    more members `next_member` will start (the progress bar's total counts them). `snapshots`:
+    a study's snapshots of the whole population (ddpg.population.snapshot); one to continue
+    from gives the members (its slots' configs and folders replace `configs`, `run_dirs`).
     Exceptions other than an interruption propagate after every member is recorded.
 
     Raises:
@@ -152,11 +156,16 @@ def train_population(
     import_tensorflow()  # before population.build imports it: start-up notices stay quiet
     from ddpg.population.build import build, configure_tensorflow
     from ddpg.population.keys import mismatched_keys
+    from ddpg.population.snapshot import snapshot_members
     from ddpg.population.train_state import InterruptedRun, TrainState, summary_of
     from ddpg.population.trainer import Trainer
     from ddpg.storage.checkpoint import load_checkpoint, rewind_logs
     from ddpg.storage.metrics import MetricsWriter
 
+    restored = None
+    if snapshots is not None and snapshots.restore_from is not None:
+        restored = load_checkpoint(snapshots.restore_from)
+        configs, run_dirs = snapshot_members(restored[1])
     mismatched = mismatched_keys([params_of(config) for config in configs])
     if mismatched:  # before anything is written: member 0's settings would silently win
         raise ConfigError(
@@ -175,6 +184,10 @@ def train_population(
         raise ConfigError("members of one population must resume from the same env step")
     for k, (_, saved) in loaded.items():
         rewind_logs(run_dirs[k], saved["train"]["step"])
+    if restored is not None:  # every slot resumes, ended ones too (their files stay as they are)
+        for k, slot in enumerate(restored[1]["slots"]):
+            rewind_logs(run_dirs[k], slot["train"]["step"])
+            loaded[k] = ({}, slot)
     for config, run_dir in zip(configs, run_dirs, strict=True):
         # On resume too: a raised budget is part of the run's config from now on (where it
         # resumed from is not: that would set its runs apart from their peers in compare).
@@ -226,14 +239,20 @@ def train_population(
     )
     records = trainer.records
 
-    if loaded:
+    if restored is not None:
+        trainer.restore_snapshot(*restored)
+    elif loaded:
         trainer.restore(
             {k: arrays for k, (arrays, _) in loaded.items()},
             {k: saved for k, (_, saved) in loaded.items()},
         )
         for state in records.states:  # resuming means training on: stop rules re-apply
             state.status, state.stopped_early = "running", False
+    if snapshots is not None:
+        trainer.use_snapshots(snapshots)
     for k, config in enumerate(configs):
+        if records.states[k].status != "running":  # ended before the snapshot: its summary stays
+            continue
         running = summary_of(records.states[k], config, records.wall_time(k), "running")
         write_json_atomic(run_dirs[k] / "summary.json", running)
         if k not in loaded:

@@ -1,10 +1,12 @@
-"""Job folder names of a sweep: `<the swept values, short>,job<number>`, one safe component.
+"""Job folder names of a sweep: `<the swept values, short> job<number>`, one safe component.
 
 TensorBoard names a run after its folder and cuts long names short, so the values that tell
 jobs apart come first, with short keys (:data:`SHORT_KEYS`, else the key's last part) and short
-numbers (`1e-4`): `alr=1e-4,tau=0.001,rn=running,s=0,job7`. Treatments come first, in the order
+numbers (`1e-4`): `alr=1e-4 tau=0.001 rn=running s=0 job7`. Treatments come first, in the order
 the sweep declares them, then the seed, then locations such as `resume`; the job number last
-keeps every folder unique (a repeated value, a swept key the name leaves out).
+keeps every folder unique (a repeated value, a swept key the name leaves out). The parts are
+separated by spaces (:data:`SEPARATOR`) because TensorBoard's Time Series run list (256 px wide)
+wraps a name only at a space: a name of commas runs past its edge, cutting off the seed.
 
 Also reads what a sweep declares (:func:`sweep_overrides`, shared with ddpg.launch.sweep_hparams);
 which of its keys a name shows is ddpg.analysis.swept's rule
@@ -43,6 +45,8 @@ SHORT_KEYS = {
 }
 _ROLE_ORDER = {"treatment": 0, "seed": 1, "location": 2}
 NAME_MAX = 200  # job folder names stay well under the usual 255-byte limit
+#: Between a name's `key=value` parts and before its number: where TensorBoard wraps a run name.
+SEPARATOR = " "
 _swept_by_dir: dict[str, list[str]] = {}
 
 
@@ -68,13 +72,12 @@ def sweep_overrides(config: DictConfig) -> dict[str, list[Any] | None]:
 
 
 def job_dirname(num: int, task: Sequence[str], sweep_dir: str) -> str:
-    """A job's folder name: `<key=value,...>,job<num>` for the keys the sweep varies.
+    """A job's folder name: `<key=value ...> job<num>` for the keys the sweep varies.
 
     The swept keys come from the sweep's multirun.yaml, which Hydra writes before any job
     starts (without one, every override is a candidate); of those, the name shows treatments,
     the seed and locations such as `resume` (ddpg.analysis.swept.JOB_NAME_ROLES), never bookkeeping
-    such as `trainer.progress`. The name is one safe path component: "/" becomes "_", and a long
-    name is cut to NAME_MAX bytes plus a hash that keeps it unique.
+    such as `trainer.progress`. The name is one safe path component (:func:`folder_name`).
     """
     if sweep_dir not in _swept_by_dir:
         with contextlib.suppress(Exception):  # no record of the sweep: every override
@@ -93,11 +96,19 @@ def job_dirname(num: int, task: Sequence[str], sweep_dir: str) -> str:
     )
     keys = short_keys([o.key_or_group for o in overrides])
     shown = [f"{keys[o.key_or_group]}={_short_value(o)}" for o in overrides]
-    name = "".join("_" if c == "/" or ord(c) < 32 else c for c in ",".join(shown))
+    return folder_name(shown, f"job{num}")
+
+
+def folder_name(parts: Sequence[str], number: str) -> str:
+    """`parts` and then `number` (`job7`, `trial7`), joined by SEPARATOR, as one safe path
+    component on Linux, macOS and SLURM's shared file systems: "/", "\\" and control characters
+    become "_", and the parts past NAME_MAX bytes are cut, with a hash of them that keeps the
+    name unique. Tune's trial folders share it (ddpg.tune.trial_names)."""
+    name = "".join("_" if c in "/\\" or ord(c) < 32 else c for c in SEPARATOR.join(parts))
     if len(name.encode()) > NAME_MAX:
         digest = hashlib.sha1(name.encode()).hexdigest()[:8]
-        name = name.encode()[: NAME_MAX - 9].decode(errors="ignore") + "~" + digest
-    return f"{name},job{num}" if name else f"job{num}"
+        name = name.encode()[: NAME_MAX - 9].decode(errors="ignore").rstrip() + "~" + digest
+    return f"{name}{SEPARATOR}{number}" if name else number
 
 
 def short_keys(keys: Sequence[str], names: Mapping[str, str] = SHORT_KEYS) -> dict[str, str]:

@@ -4,13 +4,15 @@ All members advance together: one compiled call updates every learning member an
 member's next action, then each running member's env takes its step. Members end on their own
 (budget, early stop, episode cap, divergence) and the rest train on; a diverged member is frozen
 with its last good checkpoint kept, unless `on_diverge` holds it for population-based training's
-next `exploit` (acting at random, neither learning nor evaluated, until a copy revives it). A single
-run is a population of one. A slot whose member ended may take a fresh member at once (`on_free`,
-`reset_member`), which counts its own steps from 0 while the others go on; population-based training
-changes members in place after an evaluation (`exploit`, `change_member`); what either does to the
+next `exploit` (ddpg.population.held_members). A single run is a population of one. A slot whose
+member ended may take a fresh member at once (`on_free`, `reset_member`), which counts its own
+steps from 0 while the others go on; population-based training changes members in place after
+an evaluation (`exploit`, `change_member`): ddpg.population.member_slots; what either does to the
 components is ddpg.population.slots'. Stop rules are ddpg.population.stop_rules', per-member
 counters and scalars ddpg.population.member_records', the envs mid-episode
-ddpg.population.member_envs', policies and checkpoints ddpg.population.member_checkpoint's.
+ddpg.population.member_envs', evaluations ddpg.population.member_evals', policies and
+checkpoints ddpg.population.member_checkpoint's, when to checkpoint (and a study's snapshots)
+and restore ddpg.population.checkpointing's.
 """
 
 from __future__ import annotations
@@ -23,42 +25,29 @@ import numpy as np
 
 from ddpg.algo.seeds import Role, int_seed
 from ddpg.config.schema import RunConfig
-from ddpg.envs.rollout import evaluate_members
 from ddpg.population import stop_rules
 from ddpg.population.build import Components
+from ddpg.population.checkpointing import Checkpointing
+from ddpg.population.held_members import HeldMembers, OnDiverge
 from ddpg.population.member_change import MemberChange
 from ddpg.population.member_checkpoint import MemberStore
 from ddpg.population.member_envs import MemberEnvs
+from ddpg.population.member_evals import MemberEvals, OnEval
 from ddpg.population.member_records import MemberRecords
-from ddpg.population.progress import PopulationProgress, member_steps
-from ddpg.population.slots import (
-    apply_config,
-    check_fits,
-    copy_components,
-    reset_components,
-)
+from ddpg.population.member_slots import MemberSlots, OnFree
+from ddpg.population.progress import PopulationProgress
 from ddpg.population.stop_signals import StopSignals
-from ddpg.population.train_state import InterruptedRun, TrainState
+from ddpg.population.train_state import TrainState
 from ddpg.storage.metrics import MetricsWriter
 
 #: Called once per member when it stops training: (member, status, error or None).
 OnEnd = Callable[[int, str, str | None], None]
-#: Called when slot k frees (its member ended): the member to start there, as
-#: (config, run dir, its metrics writer), or None to leave it empty.
-OnFree = Callable[[int], "tuple[RunConfig, Path, MetricsWriter] | None"]
 #: Called after the evaluations of a step (the members evaluated, their step): the changes
 #: population-based training makes (ddpg.population.member_change.MemberChange), [] for none.
 Exploit = Callable[[np.ndarray, int], list[MemberChange]]
-#: Called after each periodic evaluation of a member: (member, env step, eval mean); True stops
-#: that member ("pruned", e.g. by a hyperparameter search), the others train on.
-OnEval = Callable[[int, int, float], bool]
-#: Called when a member's update went non-finite: (member, env step, why). True holds it until
-#: the next `exploit`, which copies another member into it (population-based training); False
-#: ends it, "diverged".
-OnDiverge = Callable[[int, int, str], bool]
 
 
-class Trainer:
+class Trainer(Checkpointing, MemberSlots, HeldMembers, MemberEvals):
     """Runs DDPG for the members of `components`, member k under `configs[k]`."""
 
     def __init__(
@@ -104,8 +93,6 @@ class Trainer:
         self.on_free, self.exploit = on_free, exploit
         self.freed: list[int] = []  # slots freed since the last refill
         self.on_diverge, self.upcoming = on_diverge, upcoming
-        # Diverged members held for the next `exploit` (member -> why): until then they act
-        # uniformly at random (their actors are not finite) and neither learn nor evaluate.
         self.held: dict[int, str] = {}
         self.retired_steps = 0  # env steps of the members whose slots others took
         # The loop's step count; member k's own step is tick - offsets[k] (a member that
@@ -117,14 +104,6 @@ class Trainer:
     def running(self) -> np.ndarray:
         """Indices of the members still training."""
         return np.array([k for k, s in enumerate(self.states) if s.status == "running"], int)
-
-    def restore(self, member_arrays: dict[int, dict], member_states: dict[int, dict]) -> None:
-        """Continue from checkpoints (member -> arrays / state.json), envs replayed to the step."""
-        restored = self.store.restore(member_arrays, member_states)
-        for k, (state, _) in restored.items():
-            self.records.resume(k, state)
-            self.tick = state.step  # members resume together, from one step
-        self.envs.replay({k: tape for k, (_, tape) in restored.items()})
 
     def train(self) -> list[TrainState]:
         """Run every member until its budget, episode cap, early stop or divergence; a slot
@@ -154,19 +133,14 @@ class Trainer:
                 if over.size:
                     if over.size == running.size:
                         self.loop_seconds = time.perf_counter() - loop_start
+                    states = self.states
                     due = [
-                        k
-                        for k in over
-                        if self.states[k].last_eval_step != self.states[k].step
-                        and k not in self.held
+                        k for k in self._live(over) if states[k].last_eval_step != states[k].step
                     ]
                     if due:  # one batched final evaluation rather than one per member
                         self._evaluate(np.array(due))
                     for k in over:
-                        if k in self.held:  # no exploit came for it: it ends as it was
-                            self._finish(k, "diverged", self.held.pop(k))
-                        else:
-                            self._finish(k, "completed")
+                        self._finish(k, "completed")
                     running = self.running
                     continue
                 envs.start_episodes()  # of members whose episode ended (or never began)
@@ -178,9 +152,7 @@ class Trainer:
                     ready = buffer.sizes[running] >= learning_starts
                     learners, warm = running[ready], running[~ready]
                     all_ready = bool(ready.all())
-                if self.held:  # waiting for the next exploit: no learning, no policy
-                    held = self._held()
-                    learners, warm = learners[~np.isin(learners, held)], warm[~np.isin(warm, held)]
+                learners, warm = self._live(learners), self._live(warm)  # the held neither
                 if learners.size:
                     batches = [
                         buffer.sample(batch_size, c.replay_rngs, learners) for _ in range(n_updates)
@@ -200,15 +172,10 @@ class Trainer:
                         finite &= np.isfinite(acted).all(axis=1)
                         for k in learners[~finite]:  # frozen, its last good checkpoint kept
                             why = self.records.divergence(k, metrics[k], policy_action[k])
-                            self.states[k].divergences += 1
-                            step = self.states[k].step
-                            if self.on_diverge is not None and self.on_diverge(int(k), step, why):
-                                self.held[int(k)] = why
-                            else:
+                            if not self._hold(k, why):
                                 self._finish(k, "diverged", why)
                         learners = learners[finite]
-                        held = self._held()
-                        running = np.sort(np.concatenate([learners, warm, held]))
+                        running = np.sort(np.concatenate([learners, warm, self._held()]))
                         if not running.size:
                             continue  # a freed slot may take a new member
                     self.records.add_metrics(learners, metrics, batches[0].reward)
@@ -220,9 +187,7 @@ class Trainer:
                     actions[warm] = agent.explore(policy_action, warm)[warm]
                 if warm.size and cfg.agent.random_warmup:
                     actions[warm] = agent.random_action(warm)[warm]
-                if self.held:
-                    held = self._held()
-                    actions[held] = agent.random_action(held)[held]
+                self._act_held(actions)
                 ended = envs.step(running, actions)
                 self.tick = tick = tick + 1
                 steps = tick - self.offsets[running]  # [R] each running member's own step
@@ -232,8 +197,7 @@ class Trainer:
                     progress.update(*self._work())
                 evaluated = running[steps % schedule.eval_every == 0]
                 if evaluated.size:
-                    live = evaluated[~np.isin(evaluated, self._held())] if self.held else evaluated
-                    if live.size:
+                    if (live := self._live(evaluated)).size:
                         self._evaluate(live)
                         self._report_evals(live)
                     if self.exploit is not None:  # the held too: exploit revives or ends them
@@ -245,16 +209,13 @@ class Trainer:
                     envs.end_episodes(ended)
                     for k, info in ended:
                         self.records.end_episode(k, info, agent.noise.scale[k])
-                        if k not in self.held:  # a held member's random episodes decide nothing
+                        if k not in self.held:  # its random episodes decide nothing
                             stop_rules.after_episode(self.states[k], self.configs[k])
                 # Stop rules change only with an episode's end or an evaluation.
-                for k in evaluated if evaluated.size else [k for k, _ in ended]:
+                checked = evaluated if evaluated.size else np.array([k for k, _ in ended], int)
+                for k in self._live(checked):
                     s = self.states[k]
-                    if (
-                        s.status == "running"
-                        and k not in self.held
-                        and stop_rules.rule_met(s, self.configs[k])
-                    ):
+                    if s.status == "running" and stop_rules.rule_met(s, self.configs[k]):
                         stopped = s.stopped_early
                         self._finish(k, "stopped_early" if stopped else "completed")
                 if ended or evaluated.size:
@@ -266,33 +227,13 @@ class Trainer:
             self.records.flush()
         return self.states
 
-    def _evaluate(self, members: np.ndarray) -> None:
-        agent, cfg = self.c.agent, self.config
-        for k in members:  # once; later evaluations continue the eval env's RNG
-            if not self.states[k].eval_seeded:
-                self.c.eval_envs[k].reset(seed=int_seed(self.configs[k].seed, Role.EVAL_ENV))
-                self.states[k].eval_seeded = True
-        act = lambda obs: agent.policy_action(obs, members, explore=False)  # noqa: E731
-        returns = evaluate_members(
-            self.c.eval_envs, act, members, cfg.trainer.eval_episodes, self.envs.obs.shape[1]
-        )
-        for i, k in enumerate(members):
-            self.records.eval_result(k, returns[i])
-            stop_rules.after_eval(self.states[k], self.configs[k])
-
-    def _report_evals(self, members: np.ndarray) -> None:
-        if self.on_eval is None:
-            return
-        for k in members:
-            mean, step = self.states[k].final_eval_return, self.states[k].step
-            if mean is not None and self.on_eval(int(k), step, mean):
-                self._finish(int(k), "pruned")
-
     def _finish(self, k: int, status: str, error: str | None = None) -> None:
         """Member k stops: final eval and policy (unless diverged), last checkpoint, summary.
 
         Statuses: completed, stopped_early, pruned (by `on_eval`), diverged.
         """
+        if k in self.held:  # no copy revived it (none to copy, or its budget came first)
+            status, error = "diverged", self.held.pop(k)
         s = self.states[k]
         eval_due = status != "diverged" and s.last_eval_step != s.step
         if eval_due:
@@ -307,78 +248,3 @@ class Trainer:
         self.on_end(k, status, error)
         if self.on_free is not None:
             self.freed.append(k)
-
-    def _checkpoint(self, members: list[int]) -> None:
-        """Checkpoint the listed members at their current step, each into its own run dir."""
-        states = {k: self.records.sync_state(k) for k in members}
-        self.store.checkpoint(states, self.envs.tapes)
-
-    def _maybe_checkpoint(self, running: np.ndarray) -> None:
-        every = self.config.trainer.checkpoint_every
-        if self.held:  # a held member's checkpoint stays its last good one
-            running = running[~np.isin(running, self._held())]
-        if self.signals.received is not None:
-            self._checkpoint(list(running))
-            raise InterruptedRun(self.signals.received)
-        if every and running.size:
-            due = running[(self.tick - self.offsets[running]) % every == 0]
-            if due.size:
-                self._checkpoint(due.tolist())
-
-    def reset_member(self, k: int, config: RunConfig, run_dir: Path, writer: MetricsWriter) -> None:
-        """Slot k starts a fresh member trained under `config` into `run_dir`, logging through
-        `writer`: from the weights, Generators and env resets a plain run with its seed starts
-        from (ddpg.population.slots), at its own step 0 while the others go on. No recompile:
-        only the compiled step's variables change. Its config must share the population's
-        shape keys (ValueError otherwise)."""
-        check_fits(self.config, config)
-        reset_components(self.c, k, config)
-        self.retired_steps += self.states[k].step
-        self.configs[k] = config  # the store's list too
-        self.store.run_dirs[k] = Path(run_dir)
-        self.records.reset_member(k, writer, config.trainer.ema_decay, config.env.solved_score)
-        self.envs.reset_member(k, int_seed(config.seed, Role.ENV))
-        self.offsets[k] = self.tick
-
-    def change_member(self, change: MemberChange) -> None:
-        """Population-based training's exploit and explore for one member, in memory: it copies
-        `change.source` (networks, targets, Adam state, normalizer statistics), then trains
-        under `change.config` (its new runtime hyperparameters); no file, no recompile. A held
-        member (`on_diverge`) that copies another trains on from a new episode, its step
-        counting on; one given nothing to copy ends, diverged."""
-        k, source, config, _ = change
-        if k in self.held and (source is None or source == k):  # nothing to revive it from
-            self._finish(k, "diverged", self.held.pop(k))
-            return
-        check_fits(self.config, config)
-        held = self.configs[k]
-        if source is not None and source != k:
-            copy_components(self.c, source, k)
-            held = self.configs[source]
-        apply_config(self.c, k, config, self.configs[k], held)
-        self.configs[k] = config
-        if self.held.pop(k, None) is not None:  # revived: it trains on from a new episode
-            self.envs.new_episode(k)
-        if change.scalars:
-            self.records.writers[k].scalars(change.scalars, self.states[k].step)
-
-    def _work(self) -> tuple[int, int]:
-        """The env steps every member of this population trained so far (those whose slots
-        others took included), and those they will have trained when the members running and
-        those still to start (`upcoming`) train their budgets: the progress bar's numbers."""
-        budget = self.config.trainer.total_steps
-        done, total = member_steps(self.states, budget)
-        upcoming = self.upcoming() if self.upcoming is not None else 0
-        return self.retired_steps + done, self.retired_steps + total + upcoming * budget
-
-    def _held(self) -> np.ndarray:
-        """The held members (`on_diverge`), in order."""
-        return np.array(sorted(self.held), int)
-
-    def _refill(self) -> None:
-        """Hand each freed slot, in order, to the member `on_free` gives (None: it stays empty)."""
-        freed, self.freed = self.freed, []
-        for k in freed:
-            new = self.on_free(k) if self.on_free is not None else None
-            if new is not None:
-                self.reset_member(k, *new)

@@ -3,31 +3,24 @@
 Besides the scalars, each run's tb/ gets a custom-scalars layout (train, eval, losses, Q), its
 hyperparameters for the HParams dashboard, and, at the last env step, the `hparams/*` metrics
 that the HParams table shows (:func:`write_final_metrics`). Events are written with
-TensorBoard's own event-file writer and summary protos, as tf.summary would write them, without
-a TensorFlow op per scalar (one of those cost ~110 us; a run logs four at every episode end).
+TensorBoard's own event-file writer and summary protos (ddpg.storage.tb_summaries), as
+tf.summary would write them, without a TensorFlow op per scalar (one of those cost ~110 us; a
+run logs four at every episode end).
 """
 
 from __future__ import annotations
 
 import csv
 import math
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tensorboard.compat.proto import (
-    event_pb2,
-    summary_pb2,
-    tensor_pb2,
-    tensor_shape_pb2,
-    types_pb2,
-)
 from tensorboard.plugins.custom_scalar import layout_pb2
-from tensorboard.plugins.custom_scalar import summary as custom_scalar_summary
 from tensorboard.plugins.hparams import api as hp
-from tensorboard.plugins.scalar import metadata as scalar_metadata
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+from ddpg.storage.tb_summaries import layout_summary, scalars_summary, write_summary
 
 #: Every scalar key a run may write (DESIGN.md's metric keys; not the learner's METRIC_KEYS, the
 #: few its compiled step returns); a typo in a key fails loudly instead of making a new chart.
@@ -84,7 +77,7 @@ class MetricsWriter:
         self._csv = csv.writer(self._csv_file)
         if write_header:
             self._csv.writerow(["step", "key", "value"])
-        _write(self._writer, _layout_pb(), step=0)
+        write_summary(self._writer, layout_summary(_layout()), step=0)
 
     def scalars(self, values: Mapping[str, float], step: int) -> None:
         """Log each key's value at env step `step`."""
@@ -92,7 +85,7 @@ class MetricsWriter:
         if unknown:
             raise KeyError(f"unknown metric key {sorted(unknown)[0]!r}")
         self._csv.writerows([step, key, repr(float(value))] for key, value in values.items())
-        _write(self._writer, _scalars_pb(values), step)
+        write_summary(self._writer, scalars_summary(values), step)
 
     def hparams(self, params: Mapping[str, Any]) -> None:
         """Record this run's hyperparameters for TensorBoard's HParams dashboard.
@@ -100,7 +93,7 @@ class MetricsWriter:
         Integers are logged as strings (seed 1 as "1"); see _hparam_value.
         """
         clean = {k: _hparam_value(v) for k, v in params.items()}
-        _write(self._writer, hp.hparams_pb(clean), step=0)  # where hp.hparams() writes it
+        write_summary(self._writer, hp.hparams_pb(clean), step=0)  # where hp.hparams() writes it
 
     def flush(self) -> None:
         """Push buffered scalars to disk (TensorBoard and CSV)."""
@@ -144,42 +137,12 @@ def write_final_metrics(run_dir: Path, summary: Mapping[str, Any], budget: int) 
     writer = EventFileWriter(str(Path(run_dir) / "tb"))
     metrics = final_metrics(summary, budget)
     if metrics:
-        _write(writer, _scalars_pb(metrics), int(summary.get("env_steps") or 0))
+        write_summary(writer, scalars_summary(metrics), int(summary.get("env_steps") or 0))
     writer.close()
 
 
-#: What tf.summary.scalar attaches to each value: the scalars plugin's metadata.
-_SCALAR_METADATA = scalar_metadata.create_summary_metadata(display_name=None, description=None)
-
-
-def _scalars_pb(values: Mapping[str, float]) -> summary_pb2.Summary:
-    """Scalars as tf.summary.scalar writes them: a float32 scalar tensor under each tag."""
-    return summary_pb2.Summary(
-        value=[
-            summary_pb2.Summary.Value(
-                tag=tag,
-                metadata=_SCALAR_METADATA,
-                tensor=tensor_pb2.TensorProto(
-                    dtype=types_pb2.DT_FLOAT,
-                    tensor_shape=tensor_shape_pb2.TensorShapeProto(),  # a scalar: no dims
-                    float_val=[value],
-                ),
-            )
-            for tag, value in values.items()
-        ]
-    )
-
-
-def _write(writer: EventFileWriter, summary: Any, step: int) -> None:
-    """One event holding `summary` (a plugin's helper may return TensorFlow's copy of the
-    Summary class where TensorFlow is installed: the bytes are the same)."""
-    if not isinstance(summary, summary_pb2.Summary):
-        summary = summary_pb2.Summary.FromString(summary.SerializeToString())
-    writer.add_event(event_pb2.Event(wall_time=time.time(), step=step, summary=summary))
-
-
-def _layout_pb() -> Any:
-    """LAYOUT as a custom-scalars summary proto."""
+def _layout() -> layout_pb2.Layout:
+    """LAYOUT as a custom-scalars layout proto."""
     categories = [
         layout_pb2.Category(
             title=title,
@@ -190,7 +153,7 @@ def _layout_pb() -> Any:
         )
         for title, charts in LAYOUT.items()
     ]
-    return custom_scalar_summary.pb(layout_pb2.Layout(category=categories))
+    return layout_pb2.Layout(category=categories)
 
 
 def _hparam_value(value: Any) -> bool | float | str:

@@ -10,15 +10,16 @@ every trial shares; the search group (conf/search/, ddpg.tune.space) names what 
 samples: `search=ddpg` the zoo's DDPG space, `search=ddpg_members` the same without batch size
 and network, so that every batch of trials trains as one population. Each trial is composed
 as `python -m ddpg.run <overrides>` would be and trains into
-`<tune.dir>/<params, short>,trial<number>/` (ddpg.tune.trial_names) with the whole run
-contract, plus trial.json. The study lives in an Optuna journal file (tune.storage):
-rerunning the same command continues it (trials a killed worker left RUNNING are settled
-first, ddpg.tune.trials), and several processes may work on one study at once. The loop
-itself is ddpg.tune.study's.
+`<tune.dir>/<params, short> trial<number>/` (ddpg.tune.trial_names) with the whole run
+contract, plus trial.json. The study lives in an Optuna journal file (tune.storage) and
+snapshots its populations (ddpg.tune.snapshots): rerunning the same command continues a killed
+or interrupted study from its newest snapshot, bit-identically to an uninterrupted one (the
+journal is cut back to the snapshot's moment, so one process works on a study at a time). The
+loop itself is ddpg.tune.study's.
 
 A bad setting (an unknown dimension key, an empty range, a storage path that is not writable)
-ends with one line naming it and exit code 2; SIGINT stops with exit code 130 after the
-unfinished trials are re-queued.
+ends with one line naming it and exit code 2; SIGINT or SIGTERM snapshots the study and stops
+with exit code 130, printing the command that continues it.
 """
 
 from __future__ import annotations
@@ -50,6 +51,16 @@ from ddpg.launch.hydra_errors import one_line_errors
 from ddpg.launch.job import read_summary
 from ddpg.run import to_run_config
 from ddpg.tune.pbt import PopulationBasedTraining, check_pbt, run_pbt
+from ddpg.tune.snapshots import (
+    StudySnapshots,
+    continue_command,
+    drop_later_trials,
+    latest_snapshot,
+    load_sampler_state,
+    rewind_journal,
+    snapshot_dir,
+    snapshot_every,
+)
 from ddpg.tune.space import SearchSpace, overrides, parse_space
 from ddpg.tune.storage import TuneSettings, base_params, open_study
 from ddpg.tune.study import run_study
@@ -157,15 +168,31 @@ def main(cfg: DictConfig) -> float:
             pbt = run_pbt(settings, space, build, base, base_overrides(task), tqdm.write)
             print(pbt_report(pbt, settings), flush=True)
             return max(pbt.latest.values(), default=math.nan)
+        found = latest_snapshot(settings.dir)
+        if found is not None:  # the journal goes back to the snapshot's moment
+            saved = found[1]["study"]
+            drop_later_trials(settings.storage, settings.study, saved["optuna"]["trials"])
+            rewind_journal(settings.storage, saved["journal"])
         study = open_study(settings, base_params(base, space), base, space)
+        if found is not None:
+            load_sampler_state(study.sampler, found[1]["study"]["sampler"])
+            tqdm.write(f"tune: continuing from {found[0]}")
         _record_launch(Path(settings.dir), cfg, task)
-        run_study(study, settings, space, build, base_overrides(task))
+        snapshots = StudySnapshots(
+            snapshot_dir(settings.dir),
+            snapshot_every(base),
+            base.trainer.keep_checkpoints,
+            settings.storage,
+            found,
+        )
+        run_study(study, settings, space, build, base_overrides(task), snapshots=snapshots)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
     except (StudyInterrupted, KeyboardInterrupt):
+        where = cfg.tune.get("dir", storage)
         print(
-            f"interrupted: rerun the same command to continue the study in {storage}",
+            f"interrupted: study {where} snapshotted; continue with: {continue_command(task)}",
             file=sys.stderr,
         )
         sys.exit(130)

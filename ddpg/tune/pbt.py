@@ -18,18 +18,24 @@ and trains on from a new episode, its step counting on. Its lineage entry carrie
 (the step and error of the divergence) and its summary counts `divergences`. With no round
 left before the budget's end, or no finite member to copy, it ends "diverged" as in any run.
 
-Each member's run folder (`<tune.dir>/member<k>/`, the whole run contract) records `schedule.json`
-(the values, their overrides and their `pbt/` scalars, in effect from each step on; `python -m
-ddpg.run pbt_schedule=...` replays it from scratch), `lineage.json` (which member it copied at which
-step, and which divergence a copy revived it from) and, at every round, the scalars
-`pbt/<dimension>` in tb/ and scalars.csv (a categorical as the index of its choice). A search whose
-dimensions set a key that fixes the population's shapes (network, batch size: ddpg.population.keys)
-is refused.
+Each member's run folder (`<tune.dir>/member<k>/`, the whole run contract) records
+`schedule.json` (the values, their overrides and their `pbt/` scalars, in effect from each step
+on; `python -m ddpg.run pbt_schedule=...` replays it from scratch), `lineage.json` (which member
+it copied at which step, and which divergence a copy revived it from) and, at every round, the
+scalars `pbt/<dimension>` in tb/ and scalars.csv (a categorical as the index of its choice). A
+search whose dimensions set a key that fixes the population's shapes (network, batch size:
+ddpg.population.keys) is refused. How a copy's values change is ddpg.tune.pbt_explore's.
+
+The study snapshots its population with its own state (the Generator, values, latest evals,
+the members held since they diverged, schedules, lineage; ddpg.tune.snapshots): rerunning the
+same command continues a killed or interrupted study from its newest snapshot, bit-identically;
+one killed before its first snapshot starts over; a finished one is refused.
 """
 
 from __future__ import annotations
 
 import math
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,16 +44,20 @@ import numpy as np
 import optuna
 
 from ddpg.config.schema import ConfigError, RunConfig
+from ddpg.launch.job import read_summary
 from ddpg.population.keys import may_differ
 from ddpg.population.member_change import MemberChange
+from ddpg.population.snapshot import Snapshots, snapshot_members
 from ddpg.storage.files import write_json_atomic
-from ddpg.tune.space import Dimension, SearchSpace, overrides, sample
+from ddpg.tune.pbt_explore import explore, scalars
+from ddpg.tune.snapshots import finish, latest_snapshot, snapshot_dir, snapshot_every
+from ddpg.tune.space import SearchSpace, overrides, sample
 from ddpg.tune.storage import TuneSettings
 from ddpg.tune.study import Log, TrialBuilder
-from ddpg.tune.trials import write_trial_records
+from ddpg.tune.trials import StudyInterrupted, write_trial_records
 
-PERTURB = (0.8, 1.25)
-_SKIPPED = object()
+#: How a member's run ends for good (a study whose members all ended so is finished).
+FINAL = ("completed", "stopped_early", "pruned", "diverged", "failed")
 
 
 def check_pbt(space: SearchSpace, settings: TuneSettings, base: RunConfig) -> None:
@@ -55,7 +65,7 @@ def check_pbt(space: SearchSpace, settings: TuneSettings, base: RunConfig) -> No
 
     Raises:
         ConfigError: A dimension sets a shape key; fewer than 2 members; an interval that is
-            not a multiple of trainer.eval_every; a study folder that holds members already.
+            not a multiple of trainer.eval_every; a study folder that holds a finished study.
     """
     for d in space.dimensions:
         for key in d.targets():
@@ -75,59 +85,19 @@ def check_pbt(space: SearchSpace, settings: TuneSettings, base: RunConfig) -> No
             f"tune.pbt.interval={settings.pbt.interval} is invalid: expected a multiple of "
             f"trainer.eval_every ({every}), so that members are ranked on fresh evaluations"
         )
-    if any(Path(settings.dir).glob("member*/schedule.json")):
-        raise ConfigError(
-            f"tune.dir={settings.dir} holds a population-based training study already: choose "
-            "another tune.dir (continuing one is not supported yet)"
-        )
+    members = sorted(Path(settings.dir).glob("member*/schedule.json"))
+    if members and latest_snapshot(settings.dir) is None:
+        statuses = [read_summary(m.parent / "summary.json").get("status") for m in members]
+        if all(status in FINAL for status in statuses):
+            raise ConfigError(
+                f"tune.dir={settings.dir} holds a finished population-based training study: "
+                "choose another tune.dir"
+            )
 
 
 def interval(settings: TuneSettings, base: RunConfig) -> int:
     """Env steps between exploit/explore rounds."""
     return settings.pbt.interval or base.trainer.eval_every
-
-
-def explore(
-    space: SearchSpace, values: dict[str, Any], rng: np.random.Generator, resample: float
-) -> dict[str, Any]:
-    """New values from `values`: each active dimension resampled with probability `resample`,
-    else perturbed (x0.8 or x1.25, clipped to its range; a categorical kept). A dimension that
-    becomes active (its `when` now holds) is drawn afresh."""
-    out: dict[str, Any] = {}
-    for d in space.dimensions:
-        if not all(out.get(other, _SKIPPED) in allowed for other, allowed in d.when):
-            continue
-        old = values.get(d.name, _SKIPPED)
-        if old is _SKIPPED or rng.random() < resample:
-            out[d.name] = _draw(d, rng)
-        elif d.type == "categorical":
-            out[d.name] = old
-        else:
-            value = min(max(old * PERTURB[int(rng.integers(2))], d.low), d.high)  # type: ignore[type-var]
-            out[d.name] = int(round(value)) if d.type == "int" else float(value)
-    return out
-
-
-def _draw(d: Dimension, rng: np.random.Generator) -> Any:
-    if d.type == "categorical":
-        return d.choices[int(rng.integers(len(d.choices)))]
-    low, high = float(d.low), float(d.high)  # type: ignore[arg-type]
-    if d.type == "int":
-        return int(rng.integers(int(low), int(high) + 1))
-    if d.log:
-        return float(math.exp(rng.uniform(math.log(low), math.log(high))))
-    return float(rng.uniform(low, high))
-
-
-def scalars(space: SearchSpace, values: dict[str, Any]) -> dict[str, float]:
-    """`pbt/<dimension>` of each value: a number as is, a categorical as its choice's index."""
-    out = {}
-    for d in space.dimensions:
-        if d.name in values:
-            value = values[d.name]
-            number = d.choices.index(value) if d.type == "categorical" else value
-            out[f"pbt/{d.name}"] = float(number)
-    return out
 
 
 class PopulationBasedTraining:
@@ -236,6 +206,29 @@ class PopulationBasedTraining:
                 changes.append(MemberChange(k, None, self.configs[k], scalars(self.space, values)))
         return changes
 
+    def state(self) -> dict[str, Any]:
+        """What a snapshot keeps to continue the study (JSON-safe)."""
+        return {
+            "rng": self.rng.bit_generator.state,
+            "values": self.values,
+            "latest": [[k, v] for k, v in sorted(self.latest.items())],
+            "diverged": [[k, v] for k, v in sorted(self.diverged.items())],
+            "schedules": self.schedules,
+            "lineage": self.lineage,
+        }
+
+    def load_state(self, state: dict[str, Any], configs: list[RunConfig]) -> None:
+        """Continue from `state` (`state()` at a snapshot), the members under `configs`."""
+        self.rng.bit_generator.state = state["rng"]
+        self.values = [dict(v) for v in state["values"]]
+        self.latest = {int(k): float(v) for k, v in state["latest"]}
+        # held members (a snapshot written before they were kept has none)
+        self.diverged = {int(k): dict(v) for k, v in state.get("diverged", [])}
+        self.schedules, self.lineage = state["schedules"], state["lineage"]
+        self.configs = list(configs)
+        for k in range(len(self.values)):
+            self._write(k)
+
     def _entry(self, step: int, values: dict[str, Any]) -> dict[str, Any]:
         return {
             "step": step,
@@ -270,6 +263,10 @@ def run_pbt(
         train = train_population
     train_members: Train = train
     check_pbt(space, settings, base)
+    snapshot = latest_snapshot(settings.dir)
+    if snapshot is None:  # a study killed before its first snapshot starts over
+        for folder in Path(settings.dir).glob("member*"):
+            shutil.rmtree(folder, ignore_errors=True)
     draft = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=settings.seed))
     members = []
     for k in range(settings.population):
@@ -284,5 +281,25 @@ def run_pbt(
     pbt = PopulationBasedTraining(settings, space, build, every, members, log)
     log(f"pbt: {len(members)} members, exploit/explore every {every} env steps")
     configs, run_dirs = [c for _, c, _ in members], [d for _, _, d in members]
-    train_members(configs, run_dirs, pbt.on_eval, exploit=pbt.exploit, on_diverge=pbt.on_diverge)
+    snapshots = Snapshots(
+        snapshot_dir(settings.dir),
+        snapshot_every(base),
+        base.trainer.keep_checkpoints,
+        lambda: {"pbt": pbt.state()},
+        None if snapshot is None else snapshot[0],
+    )
+    if snapshot is not None:
+        pbt.load_state(snapshot[1]["study"]["pbt"], snapshot_members(snapshot[1])[0])
+        log(f"pbt: continuing from {snapshot[0]} (loop step {snapshot[1]['tick']})")
+    summaries = train_members(
+        configs,
+        run_dirs,
+        pbt.on_eval,
+        exploit=pbt.exploit,
+        on_diverge=pbt.on_diverge,
+        snapshots=snapshots,
+    )
+    if any(summary.get("status") == "interrupted" for summary in summaries):
+        raise StudyInterrupted("training was interrupted")
+    finish(settings.dir)
     return pbt

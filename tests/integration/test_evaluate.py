@@ -179,7 +179,7 @@ def test_render_human_without_a_display_is_a_clear_error(run_dir, capsys, monkey
 
 
 def test_arguments_are_converted_to_the_option_types():
-    job = "outputs/multirun/2025-01-01_00-00-00/3_agent.tau=0.01,seed=1"  # "=" and "," in a path
+    job = "outputs/multirun/2025-01-01_00-00-00/tau=0.01 s=1 job3"  # a job folder: "=", spaces
     options = parse_args([f"run_dir={job}", "episodes=20", "seed=7", "video=true", "render=none"])
     assert options == EvalOptions(run_dir=Path(job), episodes=20, seed=7, video=True)
     assert parse_args(["run_dir=~/runs/a"]).run_dir == Path.home() / "runs" / "a"

@@ -5,8 +5,9 @@ import json
 import gymnasium as gym
 import numpy as np
 import pytest
+from conftest import tiny_config
 
-from ddpg.config.schema import AgentConfig, EnvConfig, NetworkConfig, RunConfig, TrainerConfig
+from ddpg.config.schema import EnvConfig, RunConfig
 from ddpg.launch.job import train_run
 from ddpg.storage.checkpoint import list_checkpoints
 
@@ -36,14 +37,8 @@ gym.register(
 
 
 def config(**env) -> RunConfig:
-    return RunConfig(
-        network=NetworkConfig(name="tiny", actor_hidden=[16], critic_hidden=[16]),
-        agent=AgentConfig(batch_size=16, learning_starts=50),
-        env=EnvConfig(**env),
-        trainer=TrainerConfig(
-            total_steps=1000, eval_every=1000, eval_episodes=1, checkpoint_every=200, progress=False
-        ),
-    )
+    settings = {"total_steps": 1000, "eval_every": 1000, "checkpoint_every": 200, "log_every": 250}
+    return tiny_config(env=EnvConfig(**env), **settings)
 
 
 def test_divergence_stops_the_run_names_it_and_keeps_the_last_good_checkpoint(tmp_path):

@@ -4,33 +4,30 @@ import json
 import time
 
 import pytest
+from conftest import tiny_config
 
 import ddpg.population.member_checkpoint
-from ddpg.config.schema import AgentConfig, NetworkConfig, RunConfig, TrainerConfig
+from ddpg.config.schema import RunConfig
 from ddpg.launch.job import resume_target, train_run
 from ddpg.storage.checkpoint import list_checkpoints
 
 pytestmark = pytest.mark.slow
 
 
-def tiny_config(total_steps: int) -> RunConfig:
-    return RunConfig(
+def small_config(total_steps: int) -> RunConfig:
+    return tiny_config(
+        width=8,
+        batch_size=8,
         seed=1,
-        network=NetworkConfig(name="tiny", actor_hidden=[8], critic_hidden=[8]),
-        agent=AgentConfig(batch_size=8, learning_starts=50),
-        trainer=TrainerConfig(
-            total_steps=total_steps,
-            eval_every=200,
-            eval_episodes=1,
-            checkpoint_every=200,
-            keep_checkpoints=5,
-            progress=False,
-        ),
+        total_steps=total_steps,
+        checkpoint_every=200,
+        keep_checkpoints=5,
+        log_every=250,
     )
 
 
 def test_wall_time_adds_up_over_resumed_segments(tmp_path):
-    train_run(tiny_config(600), tmp_path)
+    train_run(small_config(600), tmp_path)
     first = list_checkpoints(tmp_path / "checkpoints")[0]
     saved_wall = json.loads((first / "state.json").read_text())["train"]["wall_time_s"]
     assert first.name == "step_000000200" and saved_wall > 0.5  # build + 200 steps
@@ -51,5 +48,5 @@ def test_each_step_is_checkpointed_once(tmp_path, monkeypatch):
         return save(directory, step, *args, **kwargs)
 
     monkeypatch.setattr(ddpg.population.member_checkpoint, "save_checkpoint", counting_save)
-    train_run(tiny_config(400), tmp_path)  # the last episode end is also a due checkpoint
+    train_run(small_config(400), tmp_path)  # the last episode end is also a due checkpoint
     assert written == [200, 400]

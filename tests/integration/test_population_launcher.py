@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import checkpointed_run
 from omegaconf import OmegaConf
 from slurm_cluster import cancel, require_slurm, sweep_job_ids
 from tensorboard.backend.event_processing import event_accumulator
@@ -89,10 +90,10 @@ def test_every_member_writes_the_run_dir_contract(real_sweep) -> None:
     sweep_dir, output = real_sweep
     jobs = summaries(sweep_dir)
     assert sorted(jobs) == [
-        "tau=0.001,s=0,job0",
-        "tau=0.001,s=1,job1",
-        "tau=0.005,s=0,job2",
-        "tau=0.005,s=1,job3",
+        "tau=0.001 s=0 job0",
+        "tau=0.001 s=1 job1",
+        "tau=0.005 s=0 job2",
+        "tau=0.005 s=1 job3",
     ]
     for name, summary in jobs.items():
         assert summary["status"] == "completed", summary
@@ -100,7 +101,7 @@ def test_every_member_writes_the_run_dir_contract(real_sweep) -> None:
         for part in CONTRACT + HYDRA_RECORD:
             assert (sweep_dir / name / part).exists(), (name, part)
         params = json.loads((sweep_dir / name / "params.json").read_text())
-        assert name.startswith(f"tau={params['agent.tau']:g},s={params['seed']},job")
+        assert name.startswith(f"tau={params['agent.tau']:g} s={params['seed']} job")
     assert population_logs(sweep_dir) == {"0.log": sorted(jobs)}  # one population of four
     assert f"Sweep finished: {sweep_dir} (4 jobs)" in output
 
@@ -153,9 +154,9 @@ def test_a_rejected_value_fails_alone_and_network_sizes_split_populations(tmp_pa
         else:
             assert summary["status"] == "completed", summary
     completed = sorted(name for name in jobs if "tau=7" not in name)
-    assert [name.rsplit(",job", 1)[0] for name in completed] == [
-        "tau=0.001,actor_hidden=[16]",
-        "tau=0.001,actor_hidden=[32]",
+    assert [name.rsplit(" job", 1)[0] for name in completed] == [
+        "tau=0.001 actor_hidden=[16]",
+        "tau=0.001 actor_hidden=[32]",
     ]
     assert sorted(population_logs(tmp_path).values()) == [[name] for name in completed]
 
@@ -202,8 +203,8 @@ def test_a_sigkilled_population_leaves_its_members_to_resume(tmp_path: Path) -> 
     sweep_dir = tmp_path / "sweep"
     overrides = [*TINY, "trainer.total_steps=300,3000", "seed=0,1", "trainer.checkpoint_every=100"]
     process = start(sweep_dir, *overrides)
-    long_dirs = [sweep_dir / "total_steps=3000,s=0,job2"]
-    long_dirs.append(sweep_dir / "total_steps=3000,s=1,job3")
+    long_dirs = [sweep_dir / "total_steps=3000 s=0 job2"]
+    long_dirs.append(sweep_dir / "total_steps=3000 s=1 job3")
     deadline = time.monotonic() + 300
     while not all(any((d / "checkpoints").glob("step_*")) for d in long_dirs):
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()[0]
@@ -219,7 +220,7 @@ def test_a_sigkilled_population_leaves_its_members_to_resume(tmp_path: Path) -> 
         assert jobs[d.name]["status"] == "interrupted", jobs[d.name]
         assert jobs[d.name]["error"] == f"population process killed by SIGKILL (see {log})"
         assert f"error: job {d.name}: population process killed by SIGKILL" in output
-    short = ["total_steps=300,s=0,job0", "total_steps=300,s=1,job1"]
+    short = ["total_steps=300 s=0 job0", "total_steps=300 s=1 job1"]
     assert [jobs[name]["status"] for name in short] == ["completed", "completed"]
     finished = {name: jobs[name] for name in short}
 
@@ -272,7 +273,7 @@ def test_jobs_sharing_shapes_train_together_and_each_gets_its_callbacks(fake, tm
     populations = [
         [Path(d).name for d in p["run_dirs"]] for p in records(record, "populations.jsonl")
     ]
-    names = sorted(summaries(sweep_dir), key=lambda n: int(n.rsplit(",job", 1)[1]))
+    names = sorted(summaries(sweep_dir), key=lambda n: int(n.rsplit(" job", 1)[1]))
     assert len(names) == 8 and len({p["pid"] for p in records(record, "populations.jsonl")}) == 2
     assert populations == [
         [n for n in names if "mlp64" in n],  # sweep order within each; by first job
@@ -309,7 +310,7 @@ def test_rejected_jobs_get_their_callbacks_and_env_set_reaches_training(fake, tm
     output = finish(start(sweep_dir, *overrides, PROBE, env_set, env=env))
 
     jobs = summaries(sweep_dir)
-    names = sorted(jobs, key=lambda n: int(n.rsplit(",job", 1)[1]))
+    names = sorted(jobs, key=lambda n: int(n.rsplit(" job", 1)[1]))
     assert len(names) == 8, output[-3000:]
     trained = names[:2]  # tau 0.001, size 1, seeds 0 and 1 (size is not in a job's name)
     assert [jobs[n]["status"] for n in names] == ["completed"] * 2 + ["failed"] * 6
@@ -333,13 +334,13 @@ def test_a_killed_population_leaves_its_members_interrupted_the_others_go_on(fak
     output = finish(start(sweep_dir, *overrides, "hydra.launcher.n_workers=2", PROBE, env=env))
 
     jobs = summaries(sweep_dir)
-    assert jobs["tau=0.001,job0"]["status"] == "completed"
-    assert jobs["tau=0.005,job2"]["status"] == "completed"
-    died = jobs["tau=0.9,job1"]
+    assert jobs["tau=0.001 job0"]["status"] == "completed"
+    assert jobs["tau=0.005 job2"]["status"] == "completed"
+    died = jobs["tau=0.9 job1"]
     assert died["status"] == "interrupted"  # resume= continues it from its checkpoint
     log = sweep_dir / "populations" / "1.log"
     assert died["error"] == f"population process killed by SIGKILL (see {log})"
-    assert "error: job tau=0.9,job1: population process killed by SIGKILL" in output
+    assert "error: job tau=0.9 job1: population process killed by SIGKILL" in output
     values = {
         e["num"]: e["value"] for e in records(record, "callbacks.jsonl") if e["event"] == "end"
     }
@@ -355,7 +356,7 @@ def test_ctrl_c_stops_running_populations_and_records_them_interrupted(fake, tmp
     overrides = ["+experiment=smoke", "agent.tau=0.8,0.005", "hydra.launcher.max_members=1"]
     process = start(sweep_dir, *overrides, "hydra.launcher.n_workers=2", env=env)
     deadline = time.monotonic() + 120
-    done = sweep_dir / "tau=0.005,job1" / "summary.json"
+    done = sweep_dir / "tau=0.005 job1" / "summary.json"
     while not (
         (record / "sleeping").exists() and done.exists() and "completed" in done.read_text()
     ):
@@ -370,8 +371,8 @@ def test_ctrl_c_stops_running_populations_and_records_them_interrupted(fake, tmp
     resume = f"python -m ddpg.run resume={shlex.quote(str(sweep_dir))}"
     assert f"interrupted: {sweep_dir}; continue with: {resume}\n" in output
     jobs = summaries(sweep_dir)
-    assert jobs["tau=0.8,job0"] == {"error": "interrupted", "status": "interrupted"}
-    assert jobs["tau=0.005,job1"]["status"] == "completed"
+    assert jobs["tau=0.8 job0"] == {"error": "interrupted", "status": "interrupted"}
+    assert jobs["tau=0.005 job1"]["status"] == "completed"
 
 
 # ------------------------------------------------------------------------- SLURM backend
@@ -488,8 +489,8 @@ def test_a_population_cancelled_on_slurm_is_recorded_and_the_other_completes(
     slurm = slurm_backend()
     sweep_dir = tmp_path / "sweep"
     process = start(sweep_dir, *TINY, "seed=0,1", "trainer.total_steps=300,100000", *slurm)
-    long_dirs = [sweep_dir / "total_steps=100000,s=0,job2"]
-    long_dirs.append(sweep_dir / "total_steps=100000,s=1,job3")
+    long_dirs = [sweep_dir / "total_steps=100000 s=0 job2"]
+    long_dirs.append(sweep_dir / "total_steps=100000 s=1 job3")
     try:
         deadline = time.monotonic() + 240
         while not all(
@@ -509,28 +510,11 @@ def test_a_population_cancelled_on_slurm_is_recorded_and_the_other_completes(
             os.killpg(process.pid, signal.SIGKILL)
         cancel(sweep_job_ids(sweep_dir))
     jobs = summaries(sweep_dir)
-    assert jobs["total_steps=300,s=0,job0"]["status"] == "completed", jobs
-    assert jobs["total_steps=300,s=1,job1"]["status"] == "completed", jobs
+    assert jobs["total_steps=300 s=0 job0"]["status"] == "completed", jobs
+    assert jobs["total_steps=300 s=1 job1"]["status"] == "completed", jobs
     for d in long_dirs:  # never left "running"
         assert jobs[d.name]["status"] in ("interrupted", "failed"), jobs[d.name]
         assert jobs[d.name]["env_steps"] < 100_000
-
-
-def fake_run(run_dir: Path, seed: int, steps: tuple[int, ...]) -> None:
-    """An interrupted run with a checkpoint (a one-number payload) at each of `steps`."""
-    import dataclasses
-
-    import numpy as np
-
-    from ddpg.config.schema import RunConfig
-    from ddpg.storage.checkpoint import save_checkpoint
-
-    config = dataclasses.asdict(RunConfig(seed=seed))
-    for step in steps:
-        state = {"config": config, "train": {"step": step}}
-        save_checkpoint(run_dir / "checkpoints", step, {"x": np.full(3, step)}, state, keep=9)
-    summary = {"status": "interrupted", "env_steps": steps[-1]}
-    (run_dir / "summary.json").write_text(json.dumps(summary))
 
 
 @pytest.mark.parametrize("named", ["runs", "folder"])
@@ -539,8 +523,8 @@ def test_resumed_runs_with_no_step_to_share_fail_their_jobs_in_one_line(tmp_path
     together. Named one by one (two jobs) or by their folder (one job), each job fails with one
     line naming the file, recorded in its own sweep folder; the runs are left as they were."""
     runs = tmp_path / "runs"
-    fake_run(runs / "m0", 0, (250, 500))
-    fake_run(runs / "m1", 1, (500,))
+    checkpointed_run(runs / "m0", 0, (250, 500))
+    checkpointed_run(runs / "m1", 1, (500,))
     arrays = runs / "m1" / "checkpoints" / "step_000000500" / "arrays.npz"
     arrays.write_bytes(arrays.read_bytes()[:-5])
     before = {p: p.read_bytes() for p in runs.rglob("*") if p.is_file()}

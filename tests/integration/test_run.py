@@ -8,32 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import tiny_config
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from ddpg.config.schema import AgentConfig, NetworkConfig, RunConfig, TrainerConfig
 from ddpg.launch.job import train_run
 from ddpg.storage.metrics import SCALAR_KEYS
 
 pytestmark = pytest.mark.slow
 
 ALWAYS_LOGGED = SCALAR_KEYS  # every key of the contract appears in every run
-
-
-def tiny_config(**trainer) -> RunConfig:
-    return RunConfig(
-        network=NetworkConfig(name="tiny", actor_hidden=[16], critic_hidden=[16]),
-        agent=AgentConfig(batch_size=16, learning_starts=50),
-        trainer=TrainerConfig(
-            **{
-                "total_steps": 400,
-                "eval_every": 200,
-                "eval_episodes": 1,
-                "log_every": 100,
-                "progress": False,
-                **trainer,
-            }
-        ),
-    )
 
 
 def assert_run_contract(run_dir: Path, steps: int) -> None:

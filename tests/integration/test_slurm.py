@@ -93,7 +93,7 @@ def start_long_and_short(
     cleanup(process, sweep_dir)
     wait_for(
         "the long job's summary.json says running",
-        lambda: status_of("*,job1", sweep_dir) == "running",
+        lambda: status_of("* job1", sweep_dir) == "running",
         process,
         timeout=120,
     )
@@ -136,7 +136,7 @@ def test_slurm_sweep_completes_every_job_and_compare_reads_it(slurm: str, tmp_pa
 
     assert result.returncode == 0, result.stdout[-3000:]
     found = summaries(sweep_dir)
-    assert sorted(found) == ["s=0,job0", "s=1,job1"], result.stdout[-3000:]
+    assert sorted(found) == ["s=0 job0", "s=1 job1"], result.stdout[-3000:]
     for name, summary in found.items():
         assert summary["status"] == "completed", (name, summary)
         assert summary["env_steps"] == 300
@@ -174,15 +174,15 @@ def test_a_job_cancelled_while_training_is_recorded_and_the_other_completes(
     result = end_sweep(process, sweep_dir)
 
     found = summaries(sweep_dir)
-    short = found["total_steps=300,job0"]
-    long = found[f"total_steps={LONG_STEPS},job1"]
+    short = found["total_steps=300 job0"]
+    long = found[f"total_steps={LONG_STEPS} job1"]
     assert short["status"] == "completed", short
     assert long["status"] in ("interrupted", "failed"), long  # never left "running"
     assert long["env_steps"] < LONG_STEPS
     if long["status"] == "interrupted":  # the trainer saw SIGTERM: checkpoint at episode end
         assert long["error"] == "stopped by SIGTERM; resume to continue", long
         checkpoints = sorted(
-            (sweep_dir / f"total_steps={LONG_STEPS},job1").glob("checkpoints/step_*")
+            (sweep_dir / f"total_steps={LONG_STEPS} job1").glob("checkpoints/step_*")
         )
         assert checkpoints and checkpoints[-1].name == f"step_{long['env_steps']:09d}", checkpoints
     assert final_job_states([job_id]).get(job_id, "CANCELLED").startswith("CANCELLED")
@@ -208,11 +208,11 @@ def test_a_job_warned_of_its_time_limit_checkpoints_and_records_interrupted(
     end_sweep(process, sweep_dir)
 
     found = summaries(sweep_dir)
-    short = found["total_steps=300,job0"]
-    long = found[f"total_steps={LONG_STEPS},job1"]
+    short = found["total_steps=300 job0"]
+    long = found[f"total_steps={LONG_STEPS} job1"]
     assert short["status"] == "completed", short
     assert long["status"] in ("interrupted", "failed"), long  # never left "running"
-    checkpoints = sorted((sweep_dir / f"total_steps={LONG_STEPS},job1").glob("checkpoints/step_*"))
+    checkpoints = sorted((sweep_dir / f"total_steps={LONG_STEPS} job1").glob("checkpoints/step_*"))
     assert long["status"] == "interrupted", long
     assert long["error"] == "stopped by SIGTERM; resume to continue", long
     assert checkpoints and checkpoints[-1].name == f"step_{long['env_steps']:09d}", checkpoints

@@ -122,15 +122,15 @@ def test_basic_sweep_records_every_job_and_goes_on_after_a_failure(basic_sweep) 
     sweep_dir, output, tf_mapped, maps_after_job = basic_sweep
     jobs = summaries(sweep_dir)
     assert sorted(jobs) == [
-        "tau=0.005,s=0,job0",
-        "tau=0.005,s=1,job1",
-        "tau=0.01,s=0,job2",
-        "tau=0.01,s=1,job3",
-        "tau=5,s=0,job4",
-        "tau=5,s=1,job5",
+        "tau=0.005 s=0 job0",
+        "tau=0.005 s=1 job1",
+        "tau=0.01 s=0 job2",
+        "tau=0.01 s=1 job3",
+        "tau=5 s=0 job4",
+        "tau=5 s=1 job5",
     ]
     for name, summary in jobs.items():
-        if "tau=5," in name:
+        if name.startswith("tau=5 "):
             assert summary["status"] == "failed"
             assert "agent.tau" in summary["error"]
         else:
@@ -139,15 +139,15 @@ def test_basic_sweep_records_every_job_and_goes_on_after_a_failure(basic_sweep) 
             run_dir = sweep_dir / name
             for part in ("params.json", "scalars.csv", "tb", "policy", ".hydra/overrides.yaml"):
                 assert (run_dir / part).exists(), part
-    assert "error: job tau=5,s=0,job4: agent.tau=5.0 is invalid" in output
+    assert "error: job tau=5 s=0 job4: agent.tau=5.0 is invalid" in output
     # The closing table: one line per job in job order, then how to compare the sweep.
     table = output[output.index(f"Sweep finished: {sweep_dir} (6 jobs)") :].splitlines()
-    rows = [line.split() for line in table[2:8]]
+    rows = [line.strip().rsplit(maxsplit=2) for line in table[2:8]]
     assert [row[:2] for row in rows] == [
         [name, jobs[name]["status"]]
-        for name in sorted(jobs, key=lambda n: int(n.rsplit(",job", 1)[1]))
+        for name in sorted(jobs, key=lambda n: int(n.rsplit(" job", 1)[1]))
     ]
-    assert rows[0][2] == f"{jobs['tau=0.005,s=0,job0']['final_eval_return']:.1f}"
+    assert rows[0][2] == f"{jobs['tau=0.005 s=0 job0']['final_eval_return']:.1f}"
     assert f"  python -m ddpg.compare {sweep_dir}" in table
     assert not tf_mapped, "the launching process imported TensorFlow"
     # Training in-process added ~200 mappings per job (XLA); the launcher's count stays flat.
@@ -160,7 +160,7 @@ def test_compare_reads_the_sweep(basic_sweep, tmp_path: Path) -> None:
     table = (tmp_path / "compare.md").read_text()
     jobs = summaries(sweep_dir)
     for tau in ("0.005", "0.01"):
-        finals = [s["final_eval_return"] for n, s in jobs.items() if f"tau={tau}," in n]
+        finals = [s["final_eval_return"] for n, s in jobs.items() if n.startswith(f"tau={tau} ")]
         mean = sum(finals) / len(finals)
         row = next(line for line in table.splitlines() if line.startswith(f"| {tau} |"))
         assert f"| {tau} | 2 | 0 | {mean:.0f} " in row, row
@@ -255,8 +255,8 @@ def test_job_dirname_shows_the_swept_values_in_one_safe_path_component(tmp_path:
     task = ["agent.tau=0.01", "+experiment=smoke", "seed=1", "resume=b/c"]
 
     # Treatments first with short keys, then the seed, then locations; the job number last.
-    assert job_names.job_dirname(3, task, str(tmp_path)) == "tau=0.01,s=1,resume=b_c,job3"
-    assert job_names.job_dirname(3, ["seed=1"], str(tmp_path / "none")) == "s=1,job3"
+    assert job_names.job_dirname(3, task, str(tmp_path)) == "tau=0.01 s=1 resume=b_c job3"
+    assert job_names.job_dirname(3, ["seed=1"], str(tmp_path / "none")) == "s=1 job3"
     assert job_names.job_dirname(0, [], str(tmp_path)) == "job0"
     long_a = job_names.job_dirname(2, ["x=" + "a" * 400], str(tmp_path / "none"))
     long_b = job_names.job_dirname(2, ["x=" + "a" * 401], str(tmp_path / "none"))
@@ -317,7 +317,7 @@ def test_ctrl_c_in_a_sweep_names_the_command_that_continues_it(tmp_path: Path) -
     and the last line gives `resume=` with the sweep's folder, quoted for the shell."""
     sweep_dir = tmp_path / "a sweep"
     process = launch(sweep_dir, "trainer.total_steps=100000", "seed=0,1")
-    job = sweep_dir / "s=0,job0"
+    job = sweep_dir / "s=0 job0"
     deadline = time.monotonic() + 120
     while not (job / "scalars.csv").exists():  # training has begun (past TF's start-up)
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()[0]
@@ -334,4 +334,4 @@ def test_ctrl_c_in_a_sweep_names_the_command_that_continues_it(tmp_path: Path) -
     resume = f"python -m ddpg.run resume={shlex.quote(str(sweep_dir))}"
     assert output.splitlines()[-1] == f"interrupted: {job}; continue with: {resume}"
     assert json.loads((job / "summary.json").read_text())["status"] == "interrupted"
-    assert not (sweep_dir / "s=1,job1").exists()
+    assert not (sweep_dir / "s=1 job1").exists()

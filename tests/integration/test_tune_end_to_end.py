@@ -71,7 +71,7 @@ def test_a_tiny_study_end_to_end(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr[-3000:]
     study = optuna.load_study(study_name="pendulum_ddpg", storage=storage)
     assert [t.number for t in study.get_trials()] == list(range(6))
-    assert len(list(study_dir.glob("*,trial[45]"))) == 2
+    assert len(list(study_dir.glob("* trial[45]"))) == 2
 
     compared = subprocess.run(
         [sys.executable, "-m", "ddpg.compare", str(study_dir), "--resamples", "100"],

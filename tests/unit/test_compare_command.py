@@ -4,6 +4,8 @@ with TensorBoard's own EventAccumulator, equal compare's numbers (learning_curve
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -36,15 +38,20 @@ def series(events: EventAccumulator, tag: str) -> dict[int, float]:
     return {e.step: float(tensor_util.make_ndarray(e.tensor_proto)) for e in events.Tensors(tag)}
 
 
+def write_sweep(sweep: Path) -> None:
+    """EVALS as a sweep's job folders, named as ddpg.launch.job_names names them."""
+    job = 0
+    for norm, runs in EVALS.items():
+        for seed, evals in enumerate(runs):
+            write_run(sweep / f"rn={norm} s={seed} job{job}", evals, seed=seed, reward_norm=norm)
+            job += 1
+
+
 def test_compare_writes_each_groups_mean_and_ci_as_a_tensorboard_margin_chart(
     tmp_path: Path,
 ) -> None:
     sweep = tmp_path / "sweep"
-    job = 0
-    for norm, runs in EVALS.items():
-        for seed, evals in enumerate(runs):
-            write_run(sweep / f"rn={norm},s={seed},job{job}", evals, seed=seed, reward_norm=norm)
-            job += 1
+    write_sweep(sweep)
     stale = sweep / "compare" / "tb" / "reward_norm.name=gone"  # a group of an earlier compare
     stale.mkdir(parents=True)
 
@@ -90,3 +97,19 @@ def test_compare_writes_each_groups_mean_and_ci_as_a_tensorboard_margin_chart(
 def test_a_group_label_becomes_one_safe_run_folder() -> None:
     assert group_curves.run_name("env.id=ALE/Pong-v5") == "env.id=ALE_Pong-v5"
     assert group_curves.run_name("..") == "group .."
+
+
+def test_the_compare_command_never_loads_tensorflow(tmp_path: Path) -> None:
+    """Every output, TensorBoard runs included, without TensorFlow: seconds of start-up and its
+    notices, for a command that only reads files (custom_scalar.summary.pb imports it)."""
+    write_sweep(tmp_path / "sweep")
+    code = (
+        "import sys\n"
+        "from ddpg import compare\n"
+        f"assert compare.main([{str(tmp_path / 'sweep')!r}]) == 0\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "sweep" / "compare" / "tb").is_dir()
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout[-2000:]

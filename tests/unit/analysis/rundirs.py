@@ -18,11 +18,15 @@ def write_run(
     status: str = "completed",
     params: dict[str, Any] | None = None,
     overrides: list[str] | None = None,
+    rows: list[tuple[int, str, float]] | None = None,
+    summary: dict[str, Any] | None = None,
 ) -> Path:
     """One run: params.json, overrides.yaml, scalars.csv (eval means) and summary.json.
 
     The final eval return is the last eval, the best the highest; `params` extends or replaces
-    params.json's entries, `overrides` replaces the default ``reward_norm=..., seed=...``.
+    params.json's entries, `overrides` replaces the default ``reward_norm=..., seed=...``,
+    `rows` (step, key, value) follow the eval means in scalars.csv, and `summary` extends or
+    replaces summary.json's entries.
     """
     (run_dir / ".hydra").mkdir(parents=True)
     items = overrides if overrides is not None else [f"reward_norm={reward_norm}", f"seed={seed}"]
@@ -38,8 +42,9 @@ def write_run(
     } | (params or {})
     (run_dir / "params.json").write_text(json.dumps(all_params))
     lines = ["step,key,value"] + [f"{step},eval/return_mean,{value}" for step, value in evals]
+    lines += [f"{step},{key},{value}" for step, key, value in rows or []]
     (run_dir / "scalars.csv").write_text("\n".join(lines) + "\n")
-    summary = {
+    record = {
         "status": status,
         "seed": seed,
         "env_steps": evals[-1][0] if evals else 0,
@@ -48,6 +53,6 @@ def write_run(
         "wall_time_s": 1.0,
         "steps_per_sec": 100.0,
         "error": None,
-    }
-    (run_dir / "summary.json").write_text(json.dumps(summary))
+    } | (summary or {})
+    (run_dir / "summary.json").write_text(json.dumps(record))
     return run_dir

@@ -16,6 +16,8 @@ from scipy import stats as sps
 from ddpg import compare as compare_command
 from ddpg.analysis import compare
 
+from . import rundirs
+
 SOLVED = -200.0
 # Per reward_norm value: three seeds of (eval curve points, final eval return).
 CURVES = {
@@ -43,48 +45,39 @@ def write_run(
     budget: int = 2000,
     extra: dict[str, float] | None = None,
 ) -> Path:
-    """Write one run directory following the run-directory contract.
+    """One run directory (rundirs.write_run) with compare's whole record: eval std and training
+    returns in scalars.csv, `final` as the final eval return, the summary's every field.
 
     `extra` params are also written as overrides, as a sweep over them would.
     """
-    (run_dir / ".hydra").mkdir(parents=True)
-    overrides = f"- reward_norm={reward_norm}\n- seed={seed}\n"
-    overrides += "".join(f"- {k}={v}\n" for k, v in (extra or {}).items())
-    (run_dir / ".hydra" / "overrides.yaml").write_text(overrides)
-    params = {
-        "seed": seed,
-        "agent.actor_lr": 0.001,
-        "agent.tau": 0.005,
-        "agent.hidden": [64, 64],
-        "reward_norm.name": reward_norm,
-        "env.id": "Pendulum-v1",
-        "env.solved_score": SOLVED,
-        "trainer.total_steps": budget,
-        "output_dir": str(run_dir),  # differs per run but must never become a group key
-    } | (extra or {})
-    (run_dir / "params.json").write_text(json.dumps(params))
-    lines = ["step,key,value"]
-    for step, value in evals:
-        lines += [f"{step},eval/return_mean,{value}", f"{step},eval/return_std,10.0"]
-        lines += [f"{step},train/episode_return,{value - 50}"]
-    (run_dir / "scalars.csv").write_text("\n".join(lines) + "\n")
+    overrides = [f"reward_norm={reward_norm}", f"seed={seed}"]
+    overrides += [f"{k}={v}" for k, v in (extra or {}).items()]
+    params = {"agent.actor_lr": 0.001, "agent.hidden": [64, 64], "env.solved_score": SOLVED}
+    rows = [(step, "eval/return_std", 10.0) for step, _ in evals]
+    rows += [(step, "train/episode_return", value - 50) for step, value in evals]
     summary = {
-        "status": status,
         "env_id": "Pendulum-v1",
-        "seed": seed,
-        "env_steps": evals[-1][0] if evals else 0,
         "episodes": 10,
         "final_eval_return": final,
         "final_eval_std": 10.0,
-        "best_eval_return": max((v for _, v in evals), default=None),
         "solved_score": SOLVED,
         "steps_to_solve": None,
         "wall_time_s": 12.5,
         "steps_per_sec": 160.0,
         "error": error,
     }
-    (run_dir / "summary.json").write_text(json.dumps(summary))
-    return run_dir
+    return rundirs.write_run(
+        run_dir,
+        evals,
+        seed=seed,
+        reward_norm=reward_norm,
+        budget=budget,
+        status=status,
+        params=params | (extra or {}),
+        overrides=overrides,
+        rows=rows,
+        summary=summary,
+    )
 
 
 @pytest.fixture()

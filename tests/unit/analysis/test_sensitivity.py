@@ -115,3 +115,32 @@ def test_compare_writes_sensitivity_png_only_for_a_numeric_sweep(
     # Grouped by a text key only: no sensitivity plot, and the earlier one is not left behind.
     assert compare_command.main([str(sweep), "--by", "env.id", "--resamples", "50"]) == 0
     assert not png.exists() and str(png) not in capsys.readouterr().out
+
+
+def test_by_chooses_the_x_key_and_the_lines_pooling_the_keys_left_out(tmp_path: Path) -> None:
+    """`--by agent.tau reward_norm` on an lr x tau x reward_norm sweep: tau is the only x axis,
+    one line per reward_norm, each point the runs of both actor_lrs (no `--across` needed)."""
+    sweep = tmp_path / "sweep"
+    grid = itertools.product(LRS, (0.001, 0.005), NORMS, (0, 1))
+    for i, (lr, tau, norm, seed) in enumerate(grid):
+        params = {"agent.actor_lr": lr, "agent.tau": tau}
+        overrides = [
+            f"agent.actor_lr={lr}",
+            f"agent.tau={tau}",
+            f"reward_norm={norm}",
+            f"seed={seed}",
+        ]
+        evals = [(1000, -900.0 + 1e5 * tau + 1e5 * lr + seed)]
+        write_run(
+            sweep / str(i), evals, seed=seed, reward_norm=norm, params=params, overrides=overrides
+        )
+    by = ["agent.tau", "reward_norm.name"]
+    assert compare_command.main([str(sweep), "--by", *by, "--resamples", "50"]) == 0
+    table = pd.read_csv(sweep / "compare.csv")
+    assert sorted(table["n_runs"]) == [4] * 4  # 2 lrs x 2 seeds pooled in each point
+    (ax,) = sensitivity_figure(table, by, "final_eval_return").axes
+    assert ax.get_xlabel() == "tau"  # reward_norm is no number: no subplot of its own
+    assert [c.get_label() for c in drawn(ax)] == ["reward_norm=none", "reward_norm=running"]
+    for line in drawn(ax):  # the mean over both lrs: -900 + 1e5 * tau + 55 + 0.5
+        np.testing.assert_allclose(line.lines[0].get_ydata(), [-744.5, -344.5])
+    assert (sweep / "sensitivity.png").exists()

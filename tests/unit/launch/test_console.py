@@ -4,6 +4,8 @@ import json
 import shlex
 import subprocess
 
+import pytest
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
 from ddpg.launch.console import SweepReportCallback, interrupted_line, run_report, sweep_report
@@ -44,35 +46,59 @@ def test_run_report_of_a_diverged_run_without_evaluations(tmp_path):
 
 
 def test_sweep_report_lists_jobs_in_job_order(tmp_path):
+    """By job number, from today's names (`... job10`) and those before spaces (`...,job3`)."""
     for name, status, final in (
-        ("tau=0.001,s=1,job10", "completed", -150.04),
-        ("tau=0.01,s=0,job2", "failed", None),
-        ("tau=0.005,s=2,job1", "diverged", -900.0),
+        ("tau=0.001 s=1 job10", "completed", -150.04),
+        ("tau=0.01 s=0 job2", "failed", None),
+        ("tau=0.1,s=0,job3", "completed", -170.0),
+        ("tau=0.005 s=2 job1", "diverged", -900.0),
     ):
         (tmp_path / name).mkdir()
         record = {"status": status, "final_eval_return": final}
         (tmp_path / name / "summary.json").write_text(json.dumps(record))
     lines = sweep_report(tmp_path).splitlines()
-    assert lines[0] == f"Sweep finished: {tmp_path} (3 jobs)"
-    assert [line.split() for line in lines[2:5]] == [
-        ["tau=0.005,s=2,job1", "diverged", "-900.0"],
-        ["tau=0.01,s=0,job2", "failed", "-"],
-        ["tau=0.001,s=1,job10", "completed", "-150.0"],
+    assert lines[0] == f"Sweep finished: {tmp_path} (4 jobs)"
+    assert [line.strip().rsplit(maxsplit=2) for line in lines[2:6]] == [
+        ["tau=0.005 s=2 job1", "diverged", "-900.0"],
+        ["tau=0.01 s=0 job2", "failed", "-"],
+        ["tau=0.1,s=0,job3", "completed", "-170.0"],
+        ["tau=0.001 s=1 job10", "completed", "-150.0"],
     ]
     assert lines[-2] == f"  python -m ddpg.compare {tmp_path}"
 
 
-def test_the_interrupt_line_gives_the_resume_command_quoted_for_the_shell(tmp_path):
-    stopped = tmp_path / "multirun" / "it's a sweep"
-    line = interrupted_line(stopped)
-    assert line.startswith(f"interrupted: {stopped}; continue with: python -m ddpg.run resume=")
-    command = line.split("; continue with: ", 1)[1]
-    # The shell hands ddpg.run the folder itself, quote and space included.
-    argv = subprocess.run(
+def argv_of(command: str) -> list[str]:
+    """The words the shell hands a command line's program."""
+    return subprocess.run(
         ["sh", "-c", f'printf "%s\\n" {command}'], capture_output=True, text=True, check=True
     ).stdout.splitlines()
-    assert argv == ["python", "-m", "ddpg.run", f"resume={stopped}"]
-    job = stopped / "0_seed=0"  # a sweep's job: the sweep's folder continues every job
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "it's a sweep",  # a quote and a space
+        "alr=1e-4 tau=0.001 s=0 job7",  # a job folder: `=` needs Hydra's quotes
+        'odd "x"=1, \\ end\\',  # Hydra's quotes, escaped, and backslashes before them
+    ],
+)
+def test_the_interrupt_line_gives_a_resume_command_the_shell_and_hydra_read_back(tmp_path, name):
+    stopped = tmp_path / "multirun" / name
+    line = interrupted_line(stopped)
+    assert line.startswith(f"interrupted: {stopped}; continue with: python -m ddpg.run ")
+    argv = argv_of(line.split("; continue with: ", 1)[1])
+    assert argv[:3] == ["python", "-m", "ddpg.run"] and len(argv) == 4
+    (override,) = OverridesParser.create().parse_overrides(argv[3:])
+    assert override.key_or_group == "resume" and not override.is_sweep_override()
+    assert override.value() == str(stopped)
+
+
+def test_a_plain_folder_needs_no_hydra_quotes_and_a_job_resumes_with_its_sweep(tmp_path):
+    stopped = tmp_path / "multirun" / "2026-12-06_12-00-00"
+    assert argv_of(interrupted_line(stopped).split("; continue with: ")[1])[3] == (
+        f"resume={stopped}"
+    )
+    job = stopped / "s=0 job0"  # a sweep's job: the sweep's folder continues every job
     assert interrupted_line(job, stopped) == (
         f"interrupted: {job}; continue with: python -m ddpg.run resume={shlex.quote(str(stopped))}"
     )

@@ -1,4 +1,4 @@
-"""ddpg.tune.pbt: the refusal, explore's moves, and exploit's decisions and records."""
+"""ddpg.tune.pbt: the refusal, exploit's decisions and records, held members, its saved state."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import yaml
 from ddpg.config.schema import AgentConfig, ConfigError, EnvConfig, RunConfig, TrainerConfig
 from ddpg.config.structured import from_mapping
 from ddpg.launch.job import params_of
-from ddpg.tune.pbt import PopulationBasedTraining, check_pbt, explore, run_pbt
+from ddpg.storage.files import write_json_atomic
+from ddpg.tune.pbt import PopulationBasedTraining, check_pbt, run_pbt
 from ddpg.tune.space import parse_space
 from ddpg.tune.storage import PbtSettings, TuneSettings
 
@@ -74,24 +75,6 @@ def test_a_search_that_changes_shapes_is_refused_naming_the_key(tmp_path: Path) 
     check_pbt(SPACE, settings(tmp_path), BASE)  # runtime hyperparameters and noise pass
     with pytest.raises(ConfigError, match="tune.pbt.interval=300 is invalid"):
         check_pbt(SPACE, settings(tmp_path, interval=300), BASE)
-
-
-def test_explore_perturbs_within_the_range_or_resamples() -> None:
-    values = {"agent.tau": 0.07, "noise": "ou", "noise.sigma": 0.5}
-    seen = set()
-    for seed in range(20):
-        out = explore(SPACE, values, np.random.default_rng(seed), resample=0.0)
-        assert out["noise"] == "ou"  # a categorical keeps its value unless resampled
-        assert out["agent.tau"] in (pytest.approx(0.056), 0.08)  # 0.07 x1.25 clips to 0.08
-        assert out["noise.sigma"] in (pytest.approx(0.4), pytest.approx(0.625))
-        seen.add(out["noise.sigma"])
-    assert len(seen) == 2
-    for seed in range(20):
-        out = explore(SPACE, values, np.random.default_rng(seed), resample=1.0)
-        assert 0.001 <= out["agent.tau"] <= 0.08
-        assert ("noise.sigma" in out) == (out["noise"] != "none")  # `when` holds
-    first = explore(SPACE, values, np.random.default_rng(5), resample=0.5)
-    assert first == explore(SPACE, values, np.random.default_rng(5), resample=0.5)
 
 
 def _pbt(tmp_path: Path) -> PopulationBasedTraining:
@@ -163,13 +146,47 @@ def test_the_same_seed_makes_the_same_decisions(tmp_path: Path) -> None:
     assert runs[0] == runs[1]
 
 
+def test_a_pbt_continued_from_its_saved_state_decides_as_the_uninterrupted_one(
+    tmp_path: Path,
+) -> None:
+    rounds = ((250, (-3, -1, -5, -2)), (500, (-1, -4, -2, -3)), (750, (-2, -3, -1, -4)))
+
+    def play(pbt: PopulationBasedTraining, steps: tuple) -> list:
+        decisions = []
+        for step, evals in steps:
+            for k, value in enumerate(evals):
+                pbt.on_eval(k, step, float(value))
+            changes = pbt.exploit(np.arange(4), step)
+            decisions.append([(c.target, c.source, c.config, c.scalars) for c in changes])
+        return decisions
+
+    whole = _pbt(tmp_path / "whole")
+    expected = play(whole, rounds)
+    first = _pbt(tmp_path / "killed")
+    play(first, rounds[:1])
+    for k in range(4):  # what a kill may leave: records written after the snapshot
+        (tmp_path / "killed" / f"member{k:02d}" / "schedule.json").write_text("{}")
+    saved = json.loads(json.dumps(first.state()))  # as state.json keeps it
+    again = _pbt(tmp_path / "killed")  # a new process draws the same first members
+    again.load_state(saved, list(first.configs))
+    assert play(again, rounds[1:]) == expected[1:]
+    for name in ("schedule.json", "lineage.json"):
+        for k in range(4):
+            member = f"member{k:02d}/{name}"
+            assert (tmp_path / "killed" / member).read_text() == (
+                tmp_path / "whole" / member
+            ).read_text()
+
+
 def test_run_pbt_draws_members_from_the_study_seed_and_hands_the_hooks_to_training(
     tmp_path: Path,
 ) -> None:
     calls = []
 
-    def train(configs, run_dirs, on_eval, exploit, on_diverge):
+    def train(configs, run_dirs, on_eval, exploit, on_diverge, snapshots):
         calls.append((configs, run_dirs))
+        for run_dir in run_dirs:
+            write_json_atomic(run_dir / "summary.json", {"status": "completed"})
         return []
 
     pbt = run_pbt(
@@ -180,7 +197,7 @@ def test_run_pbt_draws_members_from_the_study_seed_and_hands_the_hooks_to_traini
     assert len({c.agent.tau for c in configs}) == 4
     record = json.loads((run_dirs[0] / "trial.json").read_text())
     assert record["params"] == pbt.values[0]
-    with pytest.raises(ConfigError, match="holds a population-based training study already"):
+    with pytest.raises(ConfigError, match="holds a finished population-based training study"):
         run_pbt(settings(tmp_path), SPACE, build, BASE, [], lambda line: None, train)
 
 
@@ -277,3 +294,20 @@ def test_a_diverged_member_trains_on_and_its_records_say_it_completed_after_a_re
         json.loads((tmp_path / f"member0{k}" / "summary.json").read_text()) for k in (0, 2, 3)
     ]
     assert [s["divergences"] for s in others] == [0, 0, 0]
+
+
+def test_a_study_killed_before_its_first_snapshot_starts_over(tmp_path: Path) -> None:
+    def killed(configs, run_dirs, on_eval, exploit, on_diverge, snapshots):
+        (run_dirs[0] / "scalars.csv").write_text("step,key,value\n1,a,2\n")
+        return []  # no summary, no snapshot: as a kill leaves it
+
+    run_pbt(settings(tmp_path), SPACE, build, BASE, [], lambda line: None, killed)
+    calls = []
+
+    def train(configs, run_dirs, on_eval, exploit, on_diverge, snapshots):
+        calls.append(snapshots.restore_from)
+        assert not (run_dirs[0] / "scalars.csv").exists()  # the killed start is gone
+        return []
+
+    run_pbt(settings(tmp_path), SPACE, build, BASE, [], lambda line: None, train)
+    assert calls == [None]

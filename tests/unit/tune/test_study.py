@@ -173,7 +173,7 @@ def test_every_trial_trains_reports_each_eval_and_is_told(tmp_path: Path) -> Non
     assert sum(map(len, train.populations)) == 8
     for t in trials:
         run_dir = Path(t.user_attrs["run_dir"])
-        assert run_dir.parent == tmp_path / "study" and run_dir.name.endswith(f",trial{t.number}")
+        assert run_dir.parent == tmp_path / "study" and run_dir.name.endswith(f" trial{t.number}")
         record = json.loads((run_dir / "trial.json").read_text())
         assert record["trial"] == t.number and record["study"] == "s"
         assert record["params"] == t.params

@@ -1,0 +1,121 @@
+"""ddpg.population.snapshot through ddpg.launch.job.train_population: a population whose slot is
+refilled, stopped after a snapshot (the next one fails to write: what a kill leaves), continued
+from that snapshot, ends exactly as the uninterrupted population, every member's rows alike."""
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from ddpg.config.schema import (
+    AgentConfig,
+    EnvConfig,
+    NetworkConfig,
+    RewardNormConfig,
+    RunConfig,
+    TrainerConfig,
+)
+from ddpg.launch.job import train_population
+from ddpg.population.snapshot import Snapshots
+from ddpg.storage.checkpoint import list_checkpoints, read_checkpoint_state
+
+BASE = RunConfig(
+    env=EnvConfig(max_episode_steps=50, obs_norm="running"),
+    reward_norm=RewardNormConfig(name="running", gamma=0.9),
+    network=NetworkConfig(name="tiny", actor_hidden=[8], critic_hidden=[8]),
+    agent=AgentConfig(batch_size=8, learning_starts=20),
+    trainer=TrainerConfig(total_steps=90, eval_every=30, eval_episodes=1, progress=False),
+)
+EVERY = 20  # snapshot ticks: not on the eval cadence, so episodes are cut mid-way
+
+
+class Study:
+    """Prunes slot 1's member at its first eval; the freed slot takes seeds 7 then 8; its state
+    is the refills handed out."""
+
+    def __init__(self, root: Path, state: dict[str, Any] | None = None) -> None:
+        self.root, self.given = root, (state or {"given": 0})["given"]
+        self.fail_after: int | None = None  # snapshots before the study state "fails"
+        self.saved = 0
+
+    def on_eval(self, member: int, step: int, mean: float) -> bool:
+        return member == 1 and step == 30
+
+    def next_member(self, k: int) -> tuple[RunConfig, Path] | None:
+        if self.given >= 2:
+            return None
+        self.given += 1
+        seed = 6 + self.given
+        return dataclasses.replace(BASE, seed=seed), self.root / f"seed{seed}"
+
+    def state(self) -> dict[str, Any]:
+        if self.fail_after is not None and self.saved >= self.fail_after:
+            raise RuntimeError("killed")  # before the snapshot is written, as a kill would
+        self.saved += 1
+        return {"given": self.given}
+
+    def train(self, snapshots: Snapshots) -> None:
+        configs = [dataclasses.replace(BASE, seed=k) for k in range(3)]
+        run_dirs = [self.root / f"seed{k}" for k in range(3)]
+        train_population(
+            configs, run_dirs, self.on_eval, next_member=self.next_member, snapshots=snapshots
+        )
+
+
+def rows(root: Path) -> dict[str, list[str]]:
+    return {
+        d.name: [r for r in (d / "scalars.csv").read_text().splitlines() if ",perf/" not in r]
+        for d in sorted(root.iterdir())
+        if (d / "scalars.csv").is_file()
+    }
+
+
+def finals(root: Path) -> dict[str, tuple]:
+    out = {}
+    for d in sorted(root.iterdir()):
+        if (d / "summary.json").is_file():
+            s = json.loads((d / "summary.json").read_text())
+            out[d.name] = (s["status"], s["env_steps"], s["final_eval_return"])
+    return out
+
+
+def test_a_population_continued_from_its_snapshot_ends_as_the_uninterrupted_one(tmp_path):
+    whole = Study(tmp_path / "whole")
+    whole.train(Snapshots(tmp_path / "whole_snaps", EVERY, 2, whole.state))
+
+    killed = Study(tmp_path / "killed")
+    killed.fail_after = 3  # the 4th snapshot (tick 80) fails: tick 60 is the newest
+    snaps = tmp_path / "killed_snaps"
+    with pytest.raises(RuntimeError, match="killed"):
+        killed.train(Snapshots(snaps, EVERY, 2, killed.state))
+    newest = list_checkpoints(snaps)[-1]
+    state = read_checkpoint_state(newest)
+    # After a refill (slot 1 took seed 7 at tick 30), its member just pruned: slot 1 waits.
+    assert state["tick"] == 60 and state["offsets"][1] == 30 and state["freed"] == [1]
+    assert (tmp_path / "killed" / "seed8").is_dir()  # started after it: trained again below
+
+    again = Study(tmp_path / "killed", state["study"])
+    again.train(Snapshots(snaps, EVERY, 2, again.state, restore_from=newest))
+    assert rows(tmp_path / "killed") == rows(tmp_path / "whole")
+    assert finals(tmp_path / "killed") == finals(tmp_path / "whole")
+    assert len(finals(tmp_path / "whole")) == 5
+    final = sorted((tmp_path / "whole").glob("seed*/checkpoints/step_*/arrays.npz"))
+    assert len(final) == 5  # each member's final checkpoint, weights and replay
+    for path in final:
+        again = tmp_path / "killed" / path.relative_to(tmp_path / "whole")
+        with np.load(path) as a, np.load(again) as b:
+            assert sorted(a.files) == sorted(b.files)
+            for key in a.files:
+                np.testing.assert_array_equal(a[key], b[key], err_msg=f"{path}: {key}")
+
+
+def test_a_plain_population_takes_no_snapshot(tmp_path):
+    configs = [dataclasses.replace(BASE, seed=k) for k in range(2)]
+    train_population(configs, [tmp_path / f"seed{k}" for k in range(2)])
+    assert not list(tmp_path.rglob("snapshots"))
+    # checkpoint_every=0: each member's final checkpoint only, in its own folder
+    found = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("step_*"))
+    assert found == [f"seed{k}/checkpoints/step_000000090" for k in range(2)]
