@@ -178,6 +178,50 @@ def test_a_pbt_continued_from_its_saved_state_decides_as_the_uninterrupted_one(
             ).read_text()
 
 
+def test_a_pbt_saved_while_a_member_is_held_revives_it_as_the_uninterrupted_one(
+    tmp_path: Path,
+) -> None:
+    """Member 2 diverges at step 260 and is held; the state saved then keeps the hold, so the
+    continued study revives it at the round of step 500 as the uninterrupted one does (the
+    same copy, values and lineage `revives`), and its later rounds decide alike."""
+    why = "training diverged at env step 260: loss/critic is not finite"
+
+    def play(pbt: PopulationBasedTraining, steps: tuple) -> list:
+        decisions = []
+        for step, evals in steps:
+            for k, value in enumerate(evals):
+                if k not in pbt.diverged:  # the trainer evaluates no held member
+                    pbt.on_eval(k, step, float(value))
+            changes = pbt.exploit(np.arange(4), step)
+            decisions.append([(c.target, c.source, c.config, c.scalars) for c in changes])
+        return decisions
+
+    rounds = ((500, (-1, -4, -2, -3)), (750, (-2, -3, -1, -4)))
+    runs = []
+    for name in ("whole", "killed"):
+        pbt = _pbt(tmp_path / name)
+        play(pbt, ((250, (-3, -1, -5, -2)),))
+        assert pbt.on_diverge(2, 260, why)
+        if name == "killed":
+            saved = json.loads(json.dumps(pbt.state()))  # as state.json keeps it
+            assert saved["diverged"] == [[2, {"diverged_at": 260, "error": why}]]
+            pbt = _pbt(tmp_path / name)  # a new process draws the same first members
+            pbt.load_state(saved, list(pbt.configs))
+            assert pbt.diverged == {2: {"diverged_at": 260, "error": why}}
+        runs.append(play(pbt, rounds))
+    assert runs[0] == runs[1]
+    assert 2 in {target for target, source, _, _ in runs[0][0] if source is not None}
+    for name in ("schedule.json", "lineage.json"):
+        for k in range(4):
+            member = f"member{k:02d}/{name}"
+            assert (tmp_path / "killed" / member).read_text() == (
+                tmp_path / "whole" / member
+            ).read_text()
+    lineage = json.loads((tmp_path / "killed" / "member02" / "lineage.json").read_text())
+    revived = [(c["step"], c["revives"]) for c in lineage["copies"] if "revives" in c]
+    assert revived == [(500, {"diverged_at": 260, "error": why})]
+
+
 def test_run_pbt_draws_members_from_the_study_seed_and_hands_the_hooks_to_training(
     tmp_path: Path,
 ) -> None:
