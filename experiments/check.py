@@ -40,6 +40,7 @@ def load_generator(folder: Path) -> Generator | None:
     spec = importlib.util.spec_from_file_location(f"quoted_numbers_{folder.name}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
     spec.loader.exec_module(module)
     blocks: Generator = module.blocks
     return blocks

@@ -62,8 +62,9 @@ run() {  # run STUDY-PART COMMAND...: log it, run it unless its done-marker exis
 }
 
 JOBLIB="hydra/launcher=joblib hydra.launcher.n_jobs=2 trainer.progress=false"
-TUNED="agent.gamma=0.9988338676280413 agent.actor_lr=0.0019001052900068152 \
-agent.critic_lr=0.0019001052900068152 agent.tau=0.009044276506389937 noise=none"
+TUNED="agent.gamma=0.9997490522909134 agent.actor_lr=0.000318289159445677 \
+agent.critic_lr=0.000318289159445677 agent.tau=0.0030341476615230304 noise=ou \
+noise.sigma=0.11037514116430513"  # the study's best trial (trial 8 at c3c779f)
 MUJOCO="agent=td3_ddpg network=mlp400_300 noise=gaussian trainer.checkpoint_every=25000"
 
 for study in "${STUDIES[@]}"; do
@@ -88,7 +89,9 @@ for study in "${STUDIES[@]}"; do
         run study_population -m ddpg.run +experiment=lr_tau_reward_norm \
             hydra/launcher=population hydra.launcher.n_workers=2 \
             hydra.sweep.dir="$OUT/study_population" ;;
-    tune_pendulum)  # the re-check: the study's best settings against the defaults, fresh seeds
+    tune_pendulum)  # the study, then its best settings against the defaults on fresh seeds
+        run study -m ddpg.tune search=ddpg_members env=pendulum tune.n_trials=32 \
+            tune.population=16 trainer.progress=false tune.dir="$OUT/tune_study"
         run recheck_best -m ddpg.run env=pendulum population.size=10 seed=100 \
             trainer.progress=false $TUNED hydra.run.dir="$OUT/recheck/best"
         run recheck_defaults -m ddpg.run env=pendulum population.size=10 seed=100 \
