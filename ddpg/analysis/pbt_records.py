@@ -4,11 +4,13 @@ final ranking, and the markdown of pbt.md.
 A PBT study (``python -m ddpg.tune tune.algorithm=pbt``) is the folder holding run folders that
 carry ``schedule.json`` (``{"member": k, "schedule": [{"step", "params", "overrides"}, ...]}``)
 or ``lineage.json`` (``{"member": k, "copies": [{"source", "source_run", "step"}, ...]}``);
-members are named by their folder (``member03``) and a copy's source by ``source_run``.
-The ranking is by each member's final eval return (summary.json, as the study ranks them;
-members without one rank last, ties by name). A damaged or malformed schedule.json or
-lineage.json is one line under Problems naming the file; the member is still ranked, and
-its unknown counts are shown as ``?``.
+members are named by their folder (``member03``) and a copy's source by ``source_run``. A copy
+with ``"revives": {"diverged_at", "error"}`` is a revival (the member diverged then, was held
+and copied a top member at this round: ddpg.tune.pbt), any other an exploit; summary.json's
+``divergences`` counts every divergence, revived or not. The ranking is by final eval return
+(summary.json, as the study ranks them; members without one last, ties by name). A damaged or
+malformed schedule.json or lineage.json is one line under Problems naming the file; the member
+is still ranked, its unknown counts shown as ``?``.
 """
 
 from __future__ import annotations
@@ -28,10 +30,17 @@ LINEAGE_FILE = "lineage.json"
 
 @dataclass(frozen=True)
 class Copy:
-    """One exploit: at env step `step` the member copied the member named `source`."""
+    """At env step `step` the member copied the member named `source`: a revival when
+    `diverged_at` is set (held since it diverged then; `error`: why), else an exploit."""
 
     step: float
     source: str
+    diverged_at: float | None = None
+    error: str = ""
+
+    @property
+    def is_revival(self) -> bool:
+        return self.diverged_at is not None
 
 
 @dataclass
@@ -43,6 +52,13 @@ class Member:
     status: str
     schedule: list[tuple[float, dict[str, Any]]] | None
     copies: list[Copy] | None
+    divergences: float = math.nan  # summary.json's count (NaN: a summary without one)
+
+    def copies_of(self, revivals: bool) -> str:
+        """How many of its copies are revivals (else exploits), ``?`` if unreadable."""
+        if self.copies is None:
+            return "?"
+        return str(sum(c.is_revival == revivals for c in self.copies))
 
 
 @dataclass
@@ -63,8 +79,13 @@ class Study:
         )
 
     def times_copied(self, name: str) -> int:
-        """How often other members copied `name` (counted from the readable lineages)."""
+        """How often other members copied `name`, revivals included (counted from the readable
+        lineages)."""
         return sum(c.source == name for m in self.members for c in m.copies or [])
+
+    def revivals(self) -> list[tuple[Member, Copy]]:
+        """Every revival in the readable lineages, by member then step."""
+        return [(m, c) for m in self.members for c in m.copies or [] if c.is_revival]
 
 
 def is_member(run_dir: Path) -> bool:
@@ -104,7 +125,18 @@ def read_lineage(path: Path) -> list[Copy]:
     copies = _steps(read_json_object(path).get("copies"), path, "copies")
     if not all(isinstance(c.get("source_run"), str) for c in copies):
         raise ValueError(f"{path}: a copy has no 'source_run' folder name")
-    return sorted((Copy(float(c["step"]), c["source_run"]) for c in copies), key=lambda c: c.step)
+    return sorted((_copy(c, path) for c in copies), key=lambda c: c.step)
+
+
+def _copy(entry: dict[str, Any], path: Path) -> Copy:
+    """One lineage entry (``step`` and ``source_run`` checked) as a Copy."""
+    revives = entry.get("revives")
+    if revives is None:
+        return Copy(float(entry["step"]), entry["source_run"])
+    if not isinstance(revives, dict) or not isinstance(revives.get("diverged_at"), int | float):
+        raise ValueError(f"{path}: a copy's 'revives' has no numeric 'diverged_at'")
+    error = str(revives.get("error") or "")
+    return Copy(float(entry["step"]), entry["source_run"], float(revives["diverged_at"]), error)
 
 
 def _read(reader: Any, path: Path, problems: list[str]) -> Any:
@@ -120,7 +152,8 @@ def _read(reader: Any, path: Path, problems: list[str]) -> Any:
 
 def find_studies(runs: pd.DataFrame) -> list[Study]:
     """The PBT studies among compare's runs (columns ``run_dir``, ``final_eval_return``,
-    ``status``, ``budget``): the folders holding members, in the runs' order."""
+    ``status``, ``budget``, ``divergences``): the folders holding members, in the runs'
+    order."""
     by_folder: dict[Path, list[int]] = {}
     for i, run_dir in enumerate(map(Path, runs["run_dir"])):
         if is_member(run_dir):
@@ -131,7 +164,10 @@ def find_studies(runs: pd.DataFrame) -> list[Study]:
         members = []
         for i in rows:
             run_dir = Path(runs["run_dir"].iloc[i])
-            final = pd.to_numeric(runs["final_eval_return"].iloc[i], errors="coerce")
+            final, diverged = (
+                pd.to_numeric(runs[column].iloc[i], errors="coerce")
+                for column in ("final_eval_return", "divergences")
+            )
             members.append(
                 Member(
                     name=run_dir.name,
@@ -139,6 +175,7 @@ def find_studies(runs: pd.DataFrame) -> list[Study]:
                     status=str(runs["status"].iloc[i]),
                     schedule=_read(read_schedule, run_dir / SCHEDULE_FILE, problems),
                     copies=_read(read_lineage, run_dir / LINEAGE_FILE, problems),
+                    divergences=float(diverged) if pd.notna(diverged) else math.nan,
                 )
             )
         budgets = pd.to_numeric(runs["budget"].iloc[rows], errors="coerce").dropna()
@@ -168,7 +205,7 @@ def dimensions(study: Study) -> list[str]:
 
 
 def study_markdown(study: Study) -> str:
-    """pbt.md's section for one study: ranking, the winner's schedule, problems."""
+    """pbt.md's section for one study: ranking, the winner's schedule, revivals, problems."""
     ranking = study.ranking()
     rows = [
         [
@@ -176,17 +213,22 @@ def study_markdown(study: Study) -> str:
             m.name,
             f"{m.final_eval:.1f}" if math.isfinite(m.final_eval) else "-",
             m.status,
-            "?" if m.copies is None else str(len(m.copies)),
+            m.copies_of(revivals=False),
             str(study.times_copied(m.name)),
+            str(int(m.divergences)) if math.isfinite(m.divergences) else "-",
+            m.copies_of(revivals=True),
         ]
         for rank, m in enumerate(ranking, start=1)
     ]
     header = ["rank", "member", "final eval", "status", "copied others", "copied by others"]
+    header += ["divergences", "revived"]
     text = f"# Population-based training: {study.folder}\n\n## Final ranking\n\n"
     text += _table(header, rows) + "\n\n"
     text += (
-        "`copied others`: the times the member copied another's weights (its lineage.json); "
-        "`copied by others`: the times other members copied it.\n\n"
+        "`copied others`: the times the member copied another's weights at a round (its "
+        "lineage.json); `copied by others`: the times other members copied it; `divergences`: "
+        "its updates that went non-finite (summary.json; `-`: not recorded); `revived`: the "
+        "times it was then held and copied a top member at the next round (see Revivals).\n\n"
     )
     winner = ranking[0] if ranking and math.isfinite(ranking[0].final_eval) else None
     if winner is None:
@@ -199,6 +241,25 @@ def study_markdown(study: Study) -> str:
         text += f"## The winner's schedule ({winner.name})\n\n"
         text += "The values in effect from each env step on (`-`: not set).\n\n"
         text += _table(["step", *dims], sched) + "\n\n"
+    text += _revivals_markdown(study)
     text += "## Problems\n\n"
     text += "".join(f"- {p}\n" for p in study.problems) or "None.\n"
     return text
+
+
+def _revivals_markdown(study: Study) -> str:
+    """pbt.md's Revivals: each revival's member, divergence, error and the member it copied."""
+    revivals = study.revivals()
+    if not revivals:
+        return "## Revivals\n\nNone: no member diverged and was revived.\n\n"
+    rows = [
+        [m.name, _step(c.diverged_at or 0.0), _step(c.step), c.source, _cell(c.error)]
+        for m, c in revivals
+    ]
+    header = ["member", "diverged at", "revived at", "copied", "error"]
+    return "## Revivals\n\n" + _table(header, rows) + "\n\n"
+
+
+def _cell(text: str) -> str:
+    """`text` in one markdown table cell."""
+    return " ".join(text.split()).replace("|", "\\|") or "-"

@@ -7,8 +7,11 @@
   that names a rate (``lr``, ``rate``) or spans a factor of 10 or more (tau, 1 - gamma as
   ``ddpg_members`` searches them) is drawn on a log axis; a categorical on its choices.
 - ``pbt_lineage.png``: members are rows and env steps run along x; each copy is an arrow from
-  the source's row to the copier's row at its step; each row's final rank and eval sit at the
-  right.
+  the source's row to the copier's row at its step (gid ``"copy"``); a revival (the copier had
+  diverged and was held until that round) is a dashed red arrow (gid ``"revival"``), with a
+  cross where its update went non-finite and a dotted line over the steps it was held; the
+  legend names each revival ("member02 revived after divergence at step 450"); each row's
+  final rank and eval sit at the right.
 
 With several studies among compare's inputs, pbt.md holds one section each and the pictures
 are named after the study folder (``pbt_schedule_<folder>.png``). Drawn with matplotlib's
@@ -23,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from ddpg.analysis.pbt_records import Study, dimensions, find_studies, study_markdown
+from ddpg.analysis.pbt_records import Copy, Study, dimensions, find_studies, study_markdown
 from ddpg.analysis.plots import save_png
 
 MARKDOWN_FILE = "pbt.md"
@@ -31,6 +34,7 @@ SCHEDULE_PLOT = "pbt_schedule.png"
 LINEAGE_PLOT = "pbt_lineage.png"
 WINNER_COLOR = "tab:blue"
 ARROW_COLOR = "tab:orange"
+REVIVAL_COLOR = "tab:red"
 
 
 def _is_log(name: str, values: list[Any]) -> bool:
@@ -88,9 +92,20 @@ def schedule_figure(study: Study) -> Any:
     return fig
 
 
+def _step(step: float) -> str:
+    return f"{int(step):,}" if float(step).is_integer() else f"{step:g}"
+
+
+def revival_label(member: str, copy: Copy) -> str:
+    """A revival's legend entry."""
+    return f"{member} revived after divergence at step {_step(copy.diverged_at or 0.0)}"
+
+
 def lineage_figure(study: Study) -> Any:
-    """pbt_lineage.png's figure: one FancyArrowPatch per copy read from the lineages."""
+    """pbt_lineage.png's figure: one FancyArrowPatch per copy read from the lineages (gid
+    ``"copy"``, or ``"revival"`` drawn dashed in red), and a legend entry per revival."""
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
     from matplotlib.patches import FancyArrowPatch
 
     names = [m.name for m in study.members]
@@ -103,19 +118,30 @@ def lineage_figure(study: Study) -> Any:
     for m, c in copies:
         if c.source not in row:  # a source outside the compared members: nothing to point from
             continue
+        color = REVIVAL_COLOR if c.is_revival else ARROW_COLOR
         arrow = FancyArrowPatch(
             (c.step, row[c.source]),
             (c.step, row[m.name]),
             arrowstyle="-|>",
             mutation_scale=14,
-            color=ARROW_COLOR,
+            color=color,
+            linestyle="--" if c.is_revival else "-",
             lw=1.6,
             shrinkA=2,
             shrinkB=4,
             zorder=3,
+            gid="revival" if c.is_revival else "copy",
         )
         ax.add_patch(arrow)
-        ax.plot([c.step], [row[c.source]], "o", color=ARROW_COLOR, ms=4, zorder=3)
+        ax.plot([c.step], [row[c.source]], "o", color=color, ms=4, zorder=3)
+    exploit = Line2D([], [], color=ARROW_COLOR, lw=1.6, label="copy at a round (exploit)")
+    handles = [exploit]
+    for m, c in study.revivals():  # drawn on the member's own row, whatever it copied
+        held = [c.diverged_at or 0.0, c.step]
+        ax.plot(held, [row[m.name]] * 2, ":", color=REVIVAL_COLOR, lw=2, zorder=2)
+        ax.plot(held[:1], [row[m.name]], "X", color=REVIVAL_COLOR, ms=8, zorder=4, gid="divergence")
+        label = revival_label(m.name, c)
+        handles.append(Line2D([], [], color=REVIVAL_COLOR, ls="--", marker="X", label=label))
     for rank, m in enumerate(study.ranking(), start=1):
         final = f"{m.final_eval:.1f}" if math.isfinite(m.final_eval) else m.status
         bold = "bold" if rank == 1 else "normal"
@@ -126,6 +152,7 @@ def lineage_figure(study: Study) -> Any:
     ax.set(xlabel="environment steps", title=f"{study.folder.name}: who copied whom")
     ax.text(1.0, 1.01, "final rank, eval", transform=ax.transAxes, ha="right", va="bottom")
     ax.grid(axis="x", alpha=0.3)
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 2))
     return fig
 
 

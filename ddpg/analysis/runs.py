@@ -6,7 +6,8 @@ malformed gets status ``damaged`` and an error naming the file; the other runs a
 A missing scalars.csv is not damage (a run can die before logging): its curves are empty.
 
 Row columns: ``run_dir``, ``seed``, ``status``, the summary numbers (``final_eval_return``,
-``best_eval_return``, ``env_steps``, ``wall_time_s``, ``steps_per_sec``), the per-run metrics
+``best_eval_return``, ``env_steps``, ``wall_time_s``, ``steps_per_sec``, ``divergences``: NaN
+in a summary written before it was counted), the per-run metrics
 computed from the eval curve (:func:`eval_metrics`), ``solved_score``, ``error``, then every
 params.json entry as ``param.<dotted key>`` and ``param.experiment`` (the ``+experiment=``
 preset).
@@ -32,6 +33,7 @@ SUMMARY_NUMBERS = (
     "env_steps",
     "wall_time_s",
     "steps_per_sec",
+    "divergences",
 )
 Paths = str | Path | list[str] | list[Path]
 _EMPTY = pd.DataFrame({"step": [], "key": [], "value": []})

@@ -1,4 +1,5 @@
-"""The numbers experiments/pbt/README.md quotes, from members.csv (collect.py) and times.txt.
+"""The numbers experiments/pbt/README.md quotes, from members.csv (collect.py), times.txt and
+snapshot_cost.csv (snapshot_cost.py).
 
 A study's score is its best member's final eval (what a user of the study takes home) and its
 members' median final eval (how the population did). Over the study seeds these are averaged
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -142,9 +144,84 @@ def times(folder: Path) -> str:
     return "\n".join(line for line in lines if not line.startswith("#")) + "\n"
 
 
+#: The TD3 protocol's HalfCheetah study (conf/experiment/td3_protocol.yaml): budget and eval
+#: cadence, so a snapshot every 5,000 env steps unless trainer.checkpoint_every says otherwise.
+PROTOCOL_STEPS, PROTOCOL_EVAL_EVERY = 1_000_000, 5_000
+THINNED = 50_000  # the trainer.checkpoint_every the README's example sets
+KEEP = 2  # trainer.keep_checkpoints: snapshots kept, a third staged while one is written
+
+
+def snapshot_costs(folder: Path) -> pd.DataFrame:
+    """snapshot_cost.csv's medians over repeats, per case and population size."""
+    rows = pd.read_csv(folder / "snapshot_cost.csv", comment="#")
+    keys = ["case", "env_id", "members", "obs_dim", "action_dim", "network"]
+    keys += ["buffer_size", "transitions_per_member"]
+    numbers = ["snapshot_gb", "write_s", "read_s", "restore_s", "checkpoints_gb", "checkpoints_s"]
+    return rows.groupby(keys, sort=False)[numbers].median().reset_index()
+
+
+def snapshot_table(folder: Path) -> str:
+    lines = [
+        "| env (network) | members | transitions per member | snapshot on disk (GB) | write (s) "
+        "| read from disk (s) | restore (s) | members' own checkpoints (GB, s) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in snapshot_costs(folder).itertuples():
+        lines.append(
+            f"| {r.env_id} ({r.network}) | {r.members} | {r.transitions_per_member:,} | "
+            f"{r.snapshot_gb:.3g} | {r.write_s:.2f} | {r.read_s:.2f} | {r.restore_s:.2f} | "
+            f"{r.checkpoints_gb:.3g}, {r.checkpoints_s:.2f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _study_writes(r: Any, every: int, gb: float, seconds: float) -> tuple[int, float, float]:
+    """Writes, GB and seconds of one write of `gb` GB (taking `seconds` when the buffers are
+    full) every `every` steps of the 1M-step study, its buffers growing one row per step (size
+    and time taken as linear in the rows)."""
+    replay = r.members * r.buffer_size * (2 * r.obs_dim + r.action_dim + 2) * 4 / 1e9  # float32
+    fixed = gb - replay  # networks, optimizer state, normalizers, RNGs
+    steps = np.arange(every, PROTOCOL_STEPS + 1, every)
+    sizes = fixed + replay * np.minimum(steps / r.buffer_size, 1.0)
+    return len(steps), float(sizes.sum()), seconds * float(sizes.sum()) / gb
+
+
+def snapshot_study(folder: Path) -> str:
+    """What the full-buffer HalfCheetah figures add up to over a 1M-step study."""
+    costs = snapshot_costs(folder)
+    lines = []
+    for r in costs[costs.case == "halfcheetah"].itertuples():
+        n, gb, s = _study_writes(r, PROTOCOL_EVAL_EVERY, r.snapshot_gb, r.write_s)
+        thin_n, thin_gb, thin_s = _study_writes(r, THINNED, r.snapshot_gb, r.write_s)
+        _, own_gb, own_s = _study_writes(r, THINNED, r.checkpoints_gb, r.checkpoints_s)
+        lines.append(
+            f"- {r.members} members: by default {n} snapshots, {gb:,.0f} GB written in about "
+            f"{s / 60:.0f} min; with `trainer.checkpoint_every={THINNED}`, {thin_n} snapshots "
+            f"and each member's own checkpoints at the same steps, {thin_gb + own_gb:,.0f} GB in "
+            f"about {(thin_s + own_s) / 60:.0f} min. Up to {(KEEP + 1) * r.snapshot_gb:.1f} GB "
+            f"of snapshots on disk at once ({KEEP} kept, one being written)."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def snapshot_readme(folder: Path) -> str:
+    """The project README's sentence: the largest measured snapshot."""
+    costs = snapshot_costs(folder)
+    r = costs[costs.case == "halfcheetah"].sort_values("members").iloc[-1]
+    return (
+        f"With {r.members} HalfCheetah members' full {r.buffer_size:,}-transition buffers a "
+        f"snapshot is {r.snapshot_gb:.3g} GB and took {r.write_s:.0f} s to write on the 2-core "
+        f"development machine, the loop waiting, at every evaluation "
+        f"(`experiments/pbt/snapshot_cost.csv`); on Pendulum it is noise.\n"
+    )
+
+
 def blocks(folder: Path) -> dict[str, str]:
     runs = read(folder)
     out = {"times": times(folder)}
+    out["snapshot_cost"] = snapshot_table(folder)
+    out["snapshot_study"] = snapshot_study(folder)
+    out["readme_snapshot"] = snapshot_readme(folder)
     for env in ENVS:
         out[f"results:{env}"] = results_table(runs, env)
         out[f"paired:{env}"] = paired(runs, env)

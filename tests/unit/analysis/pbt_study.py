@@ -1,7 +1,8 @@
 """A hand-written population-based training study for the pbt view tests (no training).
 
 Three members, budget 1200: member01 wins (-200.0) and copied member02 at 300 and 900;
-member02 (-250.0) never copied; member00 (-300.0) copied member01 at 600.
+member02 (-250.0) never copied; member00 (-300.0) copied member01 at 600. `add_revival`
+makes member02 a member revived after a divergence.
 """
 
 from __future__ import annotations
@@ -54,4 +55,26 @@ def write_study(folder: Path) -> Path:
         (run / "schedule.json").write_text(json.dumps({"member": k, "schedule": entries}))
         lineage = [{"step": s, "source": int(src[-2:]), "source_run": src} for s, src in copies]
         (run / "lineage.json").write_text(json.dumps({"member": k, "copies": lineage}))
+    return folder
+
+
+#: The revival `add_revival` writes: member02 diverged at 450 and copied member01 at 600.
+DIVERGED_AT, REVIVED_AT = 450, 600
+ERROR = "training diverged at env step 450: critic_loss is not finite"
+
+
+def add_revival(folder: Path) -> Path:
+    """The study above with member02 revived: its update went non-finite at step 450, it was
+    held and, at the round of step 600, copied member01 (as ddpg.tune.pbt records it); its
+    summary counts one divergence, the others' summaries carry no count (older files)."""
+    run = folder / "member02"
+    revives = {"diverged_at": DIVERGED_AT, "error": ERROR}
+    copy = {"step": REVIVED_AT, "source": 1, "source_run": "member01", "revives": revives}
+    (run / "lineage.json").write_text(json.dumps({"member": 2, "copies": [copy]}))
+    schedule = json.loads((run / "schedule.json").read_text())
+    params = MEMBERS["member01"][1][1][1]  # member01's values then (explored: close enough)
+    schedule["schedule"].append({"step": REVIVED_AT, "params": params, "overrides": []})
+    (run / "schedule.json").write_text(json.dumps(schedule))
+    summary = json.loads((run / "summary.json").read_text())
+    (run / "summary.json").write_text(json.dumps(summary | {"divergences": 1}))
     return folder

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from matplotlib.colors import to_hex
 from matplotlib.patches import FancyArrowPatch
 
 from ddpg.analysis.compare import compare, load_runs
 from ddpg.analysis.pbt_records import Study, find_studies
-from ddpg.analysis.pbt_view import lineage_figure, schedule_figure, write_pbt_views
+from ddpg.analysis.pbt_view import REVIVAL_COLOR, lineage_figure, schedule_figure, write_pbt_views
 
-from .pbt_study import MEMBERS, write_study
+from .pbt_study import DIVERGED_AT, MEMBERS, REVIVED_AT, add_revival, write_study
 from .rundirs import write_run
 
 
@@ -71,3 +72,34 @@ def test_an_empty_schedule_is_a_problem_and_leaves_the_other_members_drawn(tmp_p
     assert len(study.problems) == 1 and study.problems[0].startswith(f"{empty}: ")
     for ax in schedule_figure(study).axes:  # member02 has no line; member00 still faint
         assert [line.get_gid() for line in ax.lines] == ["member", "winner"]
+
+
+def test_lineage_draws_a_revival_apart_from_the_copies(tmp_path: Path) -> None:
+    (study,) = find_studies(load_runs(add_revival(write_study(tmp_path / "study"))))
+    fig = lineage_figure(study)
+    (ax,) = fig.axes
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    assert sorted(a.get_gid() for a in arrows) == ["copy", "copy", "copy", "revival"]
+    (revival,) = [a for a in arrows if a.get_gid() == "revival"]
+    copy = next(a for a in arrows if a.get_gid() == "copy")
+    assert revival.get_linestyle() == "--" and copy.get_linestyle() == "-"
+    assert to_hex(revival.get_edgecolor()) == to_hex(REVIVAL_COLOR) != to_hex(copy.get_edgecolor())
+    # It starts from a red dot on member01's row (1) at the revival's step.
+    dots = [line for line in ax.lines if line.get_marker() == "o"]
+    red = [
+        (list(d.get_xdata()), list(d.get_ydata())) for d in dots if d.get_color() == REVIVAL_COLOR
+    ]
+    assert red == [([REVIVED_AT], [1])]
+    (cross,) = [line for line in ax.lines if line.get_gid() == "divergence"]
+    assert list(cross.get_xdata()) == [DIVERGED_AT] and list(cross.get_ydata()) == [2]
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "copy at a round (exploit)",
+        f"member02 revived after divergence at step {DIVERGED_AT}",
+    ]
+
+
+def test_lineage_without_revivals_has_only_copies_in_its_legend(tmp_path: Path) -> None:
+    fig = lineage_figure(_study(tmp_path))
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["copy at a round (exploit)"]
+    assert not [line for line in fig.axes[0].lines if line.get_gid() == "divergence"]
