@@ -156,6 +156,18 @@ class ReplayBuffer:
             getattr(self, name)[k] = 0
         self.sizes[k] = self.positions[k] = 0
 
+    def copy_member(self, source: int, target: int) -> None:
+        """Member `target`'s ring becomes a copy of member `source`'s: its transitions, size and
+        write position (population-based training's exploit, when it copies replay too)."""
+        # Rows past a member's size are zero (rings fill from row 0; `clear_member` zeroes), so
+        # copying the rows either one holds makes the whole rings equal.
+        n = int(max(self.sizes[source], self.sizes[target]))
+        for name in _FIELDS:
+            array = getattr(self, name)
+            array[target, :n] = array[source, :n]
+        self.sizes[target] = self.sizes[source]
+        self.positions[target] = self.positions[source]
+
     def member_state(self, k: int) -> dict[str, np.ndarray]:
         """Member k's stored transitions (views) plus its cursor, for checkpoints."""
         n = int(self.sizes[k])

@@ -3,7 +3,8 @@ update went non-finite waits, when `on_diverge` says so, for the next `exploit` 
 instead of ending. Until then it acts uniformly at random (its actor is not finite) and is
 neither trained, evaluated, checkpointed nor stopped by a stop rule, while its env and step go
 on with the others' (rounds, schedule steps and budgets stay aligned); a copy revives it from a
-new episode (ddpg.population.member_slots.MemberSlots.change_member), else it ends "diverged".
+new episode (ddpg.population.member_slots.MemberSlots.change_member; with `tune.pbt.copy_replay`
+the source's replay replaces its random transitions, as in any copy), else it ends "diverged".
 A mixin of ddpg.population.trainer.Trainer, whose state it reads."""
 
 from __future__ import annotations

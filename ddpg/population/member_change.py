@@ -10,9 +10,11 @@ from ddpg.config.schema import RunConfig
 
 class MemberChange(NamedTuple):
     """`target` copies `source` (None: nothing is copied) and trains on under `config`;
-    `scalars` are logged at that step."""
+    `scalars` are logged at that step. `copy_replay`: the copy takes the source's replay buffer
+    too, replacing the target's (`tune.pbt.copy_replay`)."""
 
     target: int
     source: int | None
     config: RunConfig
     scalars: dict[str, float]
+    copy_replay: bool = False

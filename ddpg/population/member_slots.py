@@ -66,18 +66,19 @@ class MemberSlots:
 
     def change_member(self, change: MemberChange) -> None:
         """Population-based training's exploit and explore for one member, in memory: it copies
-        `change.source` (networks, targets, Adam state, normalizer statistics), then trains
-        under `change.config` (its new runtime hyperparameters); no file, no recompile. A held
-        member that copies another trains on from a new episode, its step counting on; one
-        given nothing to copy ends, diverged."""
-        k, source, config, _ = change
+        `change.source` (networks, targets, Adam state, normalizer statistics, and its replay
+        buffer with `change.copy_replay`), then trains under `change.config` (its new runtime
+        hyperparameters); no file, no recompile. A held member that copies another (a revival:
+        the replay too with `copy_replay`) trains on from a new episode, its step counting on;
+        one given nothing to copy ends, diverged."""
+        k, source, config = change.target, change.source, change.config
         if k in self.held and (source is None or source == k):  # nothing to revive it from
             self._finish(k, "diverged")
             return
         check_fits(self.config, config)
         held = self.configs[k]
         if source is not None and source != k:
-            copy_components(self.c, source, k)
+            copy_components(self.c, source, k, change.copy_replay)
             held = self.configs[source]
         apply_config(self.c, k, config, self.configs[k], held)
         self.configs[k] = config

@@ -7,7 +7,8 @@ hyperparameters as the step's runtime values, an empty replay ring, fresh noise 
 normalizers, every Generator back at the start of its seed's stream (ddpg.algo.seeds), and new
 train and eval envs (the trainer resets them with its seed's reset seeds). A copy
 (`copy_components`, population-based training's exploit) moves networks, targets, Adam state
-and normalizer statistics in memory. Counters, records and envs mid-episode are the trainer's.
+and normalizer statistics in memory, and the replay buffer when asked (`tune.pbt.copy_replay`).
+Counters, records and envs mid-episode are the trainer's.
 """
 
 from __future__ import annotations
@@ -55,13 +56,16 @@ def reset_components(c: Components, k: int, config: RunConfig) -> None:
         envs[k] = make_env(config.env)
 
 
-def copy_components(c: Components, source: int, target: int) -> None:
+def copy_components(c: Components, source: int, target: int, replay: bool = False) -> None:
     """Member `target` takes member `source`'s networks, targets, Adam state, hyperparameters
-    and observation and reward normalizer statistics; its replay, noise, Generators and envs
-    stay its own."""
+    and observation and reward normalizer statistics, and with `replay` its replay buffer
+    (transitions, size, write position); its noise, Generators and envs, and without `replay`
+    its replay, stay its own."""
     c.agent.learner.copy_member(source, target)
     c.agent.obs_normalizer.copy_member(source, target)
     c.reward_normalizer.copy_member(source, target)
+    if replay:
+        c.replay_buffer.copy_member(source, target)
 
 
 def apply_config(c: Components, k: int, config: RunConfig, own: RunConfig, held: RunConfig) -> None:

@@ -5,7 +5,8 @@ RandomSampler) and train together. Every `tune.pbt.interval` env steps they are 
 latest evaluation (equal evals in an order drawn from the study's Generator, so that no member
 index is favoured); each member of the bottom `tune.pbt.fraction` **exploits**: it copies a top
 member drawn at random (networks, targets, Adam state, normalizer statistics, in memory:
-ddpg.population.slots; its replay, noise and envs stay its own), then **explores**: each
+ddpg.population.slots; its noise and envs stay its own, its replay too unless
+`tune.pbt.copy_replay`), then **explores**: each
 dimension is resampled with probability `tune.pbt.resample_probability`, else a number is
 multiplied by 0.8 or 1.25 and clipped to its range (a categorical keeps its value). Every draw
 comes from the study's Generator (seeded by `tune.seed`), in member order, so the same command
@@ -117,6 +118,7 @@ class PopulationBasedTraining:
         self.total_steps = members[0][1].trainer.total_steps  # no round at the end: members stop
         self.fraction = settings.pbt.fraction
         self.resample = settings.pbt.resample_probability
+        self.copy_replay = settings.pbt.copy_replay  # the source's replay buffer too
         self.rng = np.random.default_rng(settings.seed)
         self.values = [dict(v) for v, _, _ in members]
         self.configs = [c for _, c, _ in members]
@@ -188,6 +190,8 @@ class PopulationBasedTraining:
                 self.values[k], self.configs[k] = values, config
                 self.schedules[k].append(self._entry(step, values))
                 copy = {"step": step, "source": source, "source_run": self.run_dirs[source].name}
+                if self.copy_replay:
+                    copy["replay_copied"] = True
                 revived = self.diverged.pop(k, None)
                 if revived is not None:
                     copy["revives"] = revived  # the divergence it trains on after
@@ -198,7 +202,9 @@ class PopulationBasedTraining:
                     f"pbt: step {step}: member {k} ({own}) copies member "
                     f"{source} ({self.latest[source]:.1f}) and explores"
                 )
-                changes.append(MemberChange(k, source, config, scalars(self.space, values)))
+                changes.append(
+                    MemberChange(k, source, config, scalars(self.space, values), self.copy_replay)
+                )
             else:
                 if self.diverged.pop(k, None) is not None:  # nothing to copy: it ends
                     self.log(f"pbt: step {step}: member {k} diverged and has no member to copy")

@@ -36,6 +36,7 @@ class PbtSettings:
     interval: int | None = None  # env steps between exploit/explore; None: trainer.eval_every
     fraction: float = 0.25  # the bottom fraction copies the top fraction
     resample_probability: float = 0.25  # explore: resample a value rather than perturb it
+    copy_replay: bool = False  # exploit copies the source's replay buffer too
 
     def __post_init__(self) -> None:
         if self.interval is not None:

@@ -205,3 +205,36 @@ def test_a_cleared_member_holds_nothing_and_the_others_keep_theirs():
     assert not buffer.obs[1].any() and not buffer.reward[1].any()
     for name, value in buffer.member_state(0).items():
         np.testing.assert_array_equal(value, before[name])
+
+
+_FIELDS = ("obs", "action", "reward", "next_obs", "terminated")
+
+
+def _arrays(buffer: ReplayBuffer, k: int) -> dict[str, np.ndarray]:
+    """Member k's whole ring (every row, stored or not) and cursor, copied."""
+    arrays = {name: np.array(getattr(buffer, name)[k]) for name in _FIELDS}
+    return arrays | {"size": np.array(buffer.sizes[k]), "position": np.array(buffer.positions[k])}
+
+
+@pytest.mark.parametrize(
+    ("source_steps", "target_steps"), [(6, 2), (2, 3), (0, 4), (3, 0)], ids=str
+)  # a wrapped source; a target holding more (its extra rows must go); an empty source
+def test_a_copied_ring_equals_its_source_and_fills_on_as_the_source_would(
+    source_steps, target_steps
+):
+    buffer = ReplayBuffer(capacity=4, members=3, obs_dim=OBS, action_dim=ACT)
+    _fill(buffer, [0], source_steps)
+    _fill(buffer, [1], target_steps, base=50)
+    _fill(buffer, [2], 2, base=70)
+    source, other = _arrays(buffer, 0), _arrays(buffer, 2)
+    buffer.copy_member(0, 1)
+    for name, value in _arrays(buffer, 1).items():  # every row, not only the stored ones
+        np.testing.assert_array_equal(value, source[name], err_msg=name)
+    for k, before in ((0, source), (2, other)):  # the source and the others untouched
+        for name, value in _arrays(buffer, k).items():
+            np.testing.assert_array_equal(value, before[name], err_msg=f"{k} {name}")
+    # From the copy on, member 1 fills its ring as member 0 would have (same slot, same wrap).
+    _fill(buffer, [0], 3, base=-100)
+    _fill(buffer, [1], 3, base=-200)  # the same values as member 0's (-100 + i)
+    for name, value in _arrays(buffer, 1).items():
+        np.testing.assert_array_equal(value, _arrays(buffer, 0)[name], err_msg=name)
