@@ -36,7 +36,7 @@ import ddpg.algo.tf_startup  # noqa: F401  # notes whether the user set TF_CPP_M
 from ddpg.config.schema import ConfigError, PopulationConfig, RunConfig
 from ddpg.launch.console import interrupted_line, run_report, sweep_report
 from ddpg.launch.hydra_errors import one_line_errors
-from ddpg.launch.job import ResumePlan, read_summary, train_population, train_run
+from ddpg.launch.job import read_summary, train_population, train_run
 from ddpg.launch.job_names import job_dirname  # noqa: F401  # registers the job-folder resolver
 from ddpg.launch.job_outcome import (
     UNSUCCESSFUL,
@@ -51,6 +51,7 @@ from ddpg.launch.job_outcome import (
 from ddpg.launch.memory import check_memory
 from ddpg.launch.population_task import mark_population_task
 from ddpg.launch.resume import nothing_to_do, plan_resumes, resume_populations
+from ddpg.launch.resume_plan import ResumePlan
 from ddpg.launch.run_folders import hydra_run_dir, remove_unstarted
 from ddpg.launch.schedule_replay import ScheduleReplay, plan_replay
 from ddpg.launch.sweep import train_in_child, train_population_in_child

@@ -1,10 +1,11 @@
 """Typed, validated run configuration: the only shape of config the library below run.py sees.
 
-Each dataclass mirrors one group of `conf/`. `from_mapping` (ddpg/config/structured.py) builds them
-from the composed Hydra config through OmegaConf structured configs, which reject unknown keys and
-wrong types; every `__post_init__` then checks ranges, and RunConfig's the rules across groups
-(ddpg/config/checks.py). A bad value stops the run before anything is built, with one line
-naming the dotted key and the allowed range.
+Each dataclass mirrors one group of `conf/` (the agent's groups are defined in
+ddpg/config/agent_groups.py and re-exported here). `from_mapping` (ddpg/config/structured.py)
+builds them from the composed Hydra config through OmegaConf structured configs, which reject
+unknown keys and wrong types; every `__post_init__` then checks ranges, and RunConfig's the rules
+across groups (ddpg/config/checks.py). A bad value stops the run before anything is built, with
+one line naming the dotted key and the allowed range.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+# Re-exported: callers import the config's whole surface from here.
+from ddpg.config.agent_groups import AgentConfig as AgentConfig
+from ddpg.config.agent_groups import NetworkConfig as NetworkConfig
+from ddpg.config.agent_groups import NoiseConfig as NoiseConfig
+from ddpg.config.agent_groups import RewardNormConfig as RewardNormConfig
 from ddpg.config.checks import check_budget_reaches_learning, check_early_stop_target
 from ddpg.config.checks import choice as _choice
 from ddpg.config.checks import non_negative as _non_negative
-from ddpg.config.checks import positive as _positive
-
-# Re-exported: callers import the config's whole surface from here.
 from ddpg.config.structured import ConfigError as ConfigError
 from ddpg.config.structured import check
 from ddpg.config.structured import flatten as flatten
@@ -31,111 +34,6 @@ def env_name(env_id: str) -> str:
     "inverted_double_pendulum_v5", "ALE/Pong-v5" -> "ale_pong_v5"."""
     words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", env_id)
     return re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_")
-
-
-@dataclass
-class AgentConfig:
-    """DDPG learner and acting settings (`conf/agent/`)."""
-
-    name: str = "ddpg"
-    actor_lr: float = 1e-3
-    critic_lr: float = 1e-3
-    tau: float = 0.005
-    gamma: float = 0.99
-    batch_size: int = 128
-    buffer_size: int = 1_000_000
-    learning_starts: int = 1000
-    updates_per_step: int = 1
-    critic_weight_decay: float = 0.0
-    random_warmup: bool = True  # uniform random actions until learning_starts
-    compile: bool = True  # tf.function; False runs the update eagerly for debugging
-    jit_compile: bool = True  # XLA on top of tf.function
-
-    def __post_init__(self) -> None:
-        _positive("agent.actor_lr", self.actor_lr)
-        _positive("agent.critic_lr", self.critic_lr)
-        check(0 < self.tau <= 1, "agent.tau", self.tau, "a number in (0, 1]")
-        check(0 <= self.gamma < 1, "agent.gamma", self.gamma, "a number in [0, 1)")
-        check(self.buffer_size >= 1, "agent.buffer_size", self.buffer_size, "an integer >= 1")
-        check(
-            1 <= self.batch_size <= self.buffer_size,
-            "agent.batch_size",
-            self.batch_size,
-            f"an integer in [1, agent.buffer_size={self.buffer_size}]",
-        )
-        check(  # the replay stops growing at buffer_size: a later start never comes
-            0 <= self.learning_starts <= self.buffer_size,
-            "agent.learning_starts",
-            self.learning_starts,
-            f"an integer in [0, agent.buffer_size={self.buffer_size}]",
-        )
-        check(
-            self.updates_per_step >= 1,
-            "agent.updates_per_step",
-            self.updates_per_step,
-            "an integer >= 1",
-        )
-        _non_negative("agent.critic_weight_decay", self.critic_weight_decay)
-
-
-@dataclass
-class NetworkConfig:
-    """Actor and critic architecture as data (`conf/network/`)."""
-
-    name: str = "mlp64"
-    actor_hidden: list[int] = field(default_factory=lambda: [64, 64])
-    critic_hidden: list[int] = field(default_factory=lambda: [64, 64])
-    activation: str = "relu"
-    actor_batch_norm: bool = False  # BatchNorm on the actor's (noisy) input
-    critic_batch_norm: bool = False  # BatchNorm on the critic's state input
-    action_insert_layer: int = 0  # 0: concat(state, action) at the input; k: after hidden layer k
-    input_noise_std: float = 0.0  # Gaussian noise on the actor input while training
-    hidden_init: str = "glorot_uniform"  # or "fan_in_uniform" (Lillicrap et al. 2015, sec. 7)
-    final_init: float | None = None  # U(-x, x) for the output layers; None: hidden_init
-
-    def __post_init__(self) -> None:
-        for key in ("actor_hidden", "critic_hidden"):
-            sizes = getattr(self, key)
-            check(
-                len(sizes) >= 1 and all(s >= 1 for s in sizes),
-                f"network.{key}",
-                sizes,
-                "a non-empty list of positive layer sizes",
-            )
-        _choice("network.activation", self.activation, ("relu", "selu", "tanh", "elu", "gelu"))
-        check(
-            0 <= self.action_insert_layer < len(self.critic_hidden),
-            "network.action_insert_layer",
-            self.action_insert_layer,
-            f"an integer in [0, {len(self.critic_hidden) - 1}]",
-        )
-        _non_negative("network.input_noise_std", self.input_noise_std)
-        _choice("network.hidden_init", self.hidden_init, ("glorot_uniform", "fan_in_uniform"))
-        if self.final_init is not None:
-            _positive("network.final_init", self.final_init)
-
-
-@dataclass
-class NoiseConfig:
-    """Exploration noise on the normalised action (`conf/noise/`)."""
-
-    name: str = "gaussian"  # ou | gaussian | none
-    sigma: float = 0.1
-    theta: float = 0.15
-    mu: float = 0.0
-    dt: float = 1.0
-    final_sigma: float | None = None  # linear decay target; None keeps sigma constant
-    decay_steps: int = 0  # env steps over which sigma decays to final_sigma
-
-    def __post_init__(self) -> None:
-        _choice("noise.name", self.name, ("ou", "gaussian", "none"))
-        _non_negative("noise.sigma", self.sigma)
-        _positive("noise.theta", self.theta)
-        _positive("noise.dt", self.dt)
-        check(math.isfinite(self.mu), "noise.mu", self.mu, "a finite number")
-        if self.final_sigma is not None:
-            _non_negative("noise.final_sigma", self.final_sigma)
-        check(self.decay_steps >= 0, "noise.decay_steps", self.decay_steps, "an integer >= 0")
 
 
 @dataclass
@@ -187,22 +85,6 @@ class EnvConfig:
         check(not same, "env.reference_score", self.reference_score, "!= env.random_score")
         _non_negative("env.exploration_sigma", self.exploration_sigma)
         check(self.warmup_steps >= 0, "env.warmup_steps", self.warmup_steps, "an integer >= 0")
-
-
-@dataclass
-class RewardNormConfig:
-    """Reward normalization variant (`conf/reward_norm/`); see ddpg/algo/reward_norm.py."""
-
-    name: str = "none"  # none | scale | running | episode_return
-    scale: float = 1.0
-    gamma: float = 0.99  # discount of the return whose statistics normalize the reward
-    epsilon: float = 1e-8
-
-    def __post_init__(self) -> None:
-        _choice("reward_norm.name", self.name, ("none", "scale", "running", "episode_return"))
-        _positive("reward_norm.scale", self.scale)
-        check(0 <= self.gamma <= 1, "reward_norm.gamma", self.gamma, "a number in [0, 1]")
-        _positive("reward_norm.epsilon", self.epsilon)
 
 
 @dataclass

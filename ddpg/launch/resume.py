@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ddpg.config.schema import ConfigError, RunConfig
-from ddpg.launch.job import DIVERGED, ResumePlan, params_of, plan_resume, train_population
+from ddpg.launch.job import params_of, train_population
+from ddpg.launch.resume_plan import DIVERGED, ResumePlan, plan_resume
 from ddpg.population.keys import group_jobs
 from ddpg.storage.checkpoint import DamagedCheckpoint, list_checkpoints, verify_checkpoint
 

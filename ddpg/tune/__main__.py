@@ -15,7 +15,7 @@ contract, plus trial.json. The study lives in an Optuna journal file (tune.stora
 snapshots its populations (ddpg.tune.snapshots): rerunning the same command continues a killed
 or interrupted study from its newest snapshot, bit-identically to an uninterrupted one (the
 journal is cut back to the snapshot's moment, so one process works on a study at a time). The
-loop itself is ddpg.tune.study's.
+loop itself is ddpg.tune.study's; what the command prints at the end, ddpg.tune.report's.
 
 A bad setting (an unknown dimension key, an empty range, a storage path that is not writable)
 ends with one line naming it and exit code 2; SIGINT or SIGTERM snapshots the study and stops
@@ -25,9 +25,7 @@ with exit code 130, printing the command that continues it.
 from __future__ import annotations
 
 import math
-import shlex
 import sys
-import warnings
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -48,9 +46,9 @@ import ddpg.algo.tf_startup  # noqa: F401  # notes whether the user set TF_CPP_M
 from ddpg.config.schema import ConfigError, RunConfig
 from ddpg.config.structured import from_mapping
 from ddpg.launch.hydra_errors import one_line_errors
-from ddpg.launch.job import read_summary
 from ddpg.run import to_run_config
-from ddpg.tune.pbt import PopulationBasedTraining, check_pbt, run_pbt
+from ddpg.tune.pbt import check_pbt, run_pbt
+from ddpg.tune.report import pbt_report, study_report
 from ddpg.tune.snapshots import (
     StudySnapshots,
     continue_command,
@@ -68,7 +66,6 @@ from ddpg.tune.trials import StudyInterrupted
 
 #: Top-level keys of conf/tune.yaml that are not part of a run's config.
 TUNE_KEYS = ("tune", "search")
-MIN_COMPLETE = 10  # complete trials before parameter importances mean anything
 
 
 class HydraTrials:
@@ -217,78 +214,6 @@ def _record_launch(folder: Path, cfg: DictConfig, task: list[str]) -> None:
     record.mkdir(parents=True, exist_ok=True)
     (record / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
     (record / "overrides.yaml").write_text(yaml.safe_dump(task))
-
-
-def study_report(study: optuna.Study, settings: TuneSettings, base: list[str]) -> str:
-    """States, the best trial as a `python -m ddpg.run` command, importances, next commands."""
-    trials = study.get_trials(deepcopy=False)
-    counts: dict[str, int] = {}
-    for trial in trials:
-        counts[trial.state.name.lower()] = counts.get(trial.state.name.lower(), 0) + 1
-    states = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
-    lines = [f"Study {study.study_name}: {len(trials)} trials ({states}) in {settings.dir}"]
-    complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
-    if complete:
-        best = study.best_trial
-        command = ["python", "-m", "ddpg.run", *base, *best.user_attrs.get("overrides", [])]
-        lines += [
-            f"Best trial {best.number}: final eval {best.value:.1f} "
-            f"({best.user_attrs.get('run_dir', '?')})",
-            "  " + " ".join(map(shlex.quote, command)),
-        ]
-    else:
-        lines.append("No trial completed yet.")
-    lines += importance_lines(study)
-    where, journal = shlex.quote(settings.dir), shlex.quote(settings.storage)
-    lines += [
-        "Next:",
-        f"  python -m ddpg.compare {where}",
-        f"  optuna-dashboard {journal}",
-        f"  tensorboard --logdir {where}",
-    ]
-    return "\n".join(lines)
-
-
-def pbt_report(pbt: PopulationBasedTraining, settings: TuneSettings) -> str:
-    """The members ranked by their final eval, how often each copied another, next commands."""
-    summaries = [read_summary(d / "summary.json") for d in pbt.run_dirs]
-    finals = [s.get("final_eval_return") for s in summaries]
-    score = [f if isinstance(f, float) and math.isfinite(f) else -math.inf for f in finals]
-    order = sorted(range(len(finals)), key=lambda k: (-score[k], k))
-    lines = [f"Population-based training: {len(finals)} members in {settings.dir}"]
-    for rank, k in enumerate(order, 1):
-        final = finals[k]
-        shown = "-" if final is None else f"{final:.1f}"
-        lines.append(
-            f"  {rank:>2}. member {k}: final eval {shown} ({summaries[k].get('status', '?')}), "
-            f"copied others {len(pbt.lineage[k])}x; {pbt.run_dirs[k] / 'schedule.json'}"
-        )
-    where = shlex.quote(settings.dir)
-    lines += ["Next:", f"  python -m ddpg.compare {where}", f"  tensorboard --logdir {where}"]
-    return "\n".join(lines)
-
-
-def importance_lines(study: optuna.Study) -> list[str]:
-    """PED-ANOVA importances over the complete trials: how much reaching their top quantile
-    depends on each parameter (conditional ones included; Optuna's fANOVA evaluator would need
-    scikit-learn). The quantile holds at least 5 trials, as PED-ANOVA's authors advise, so
-    there is nothing to say before MIN_COMPLETE trials completed."""
-    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-    if len(complete) < MIN_COMPLETE:
-        return [
-            f"Parameter importances: not available yet ({len(complete)} complete trials; "
-            f"they need {MIN_COMPLETE})"
-        ]
-    quantile = max(0.1, 5 / len(complete))
-    evaluator = optuna.importance.PedAnovaImportanceEvaluator(target_quantile=quantile)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # e.g. a parameter a conditional dimension rarely sets
-        importances = optuna.importance.get_param_importances(study, evaluator=evaluator)
-    width = max(map(len, importances), default=0)
-    return [
-        f"Parameter importances (PED-ANOVA: reaching the top {quantile:.0%} of "
-        f"{len(complete)} complete trials):"
-    ] + [f"  {name:<{width}}  {value:.3f}" for name, value in importances.items()]
 
 
 def cli() -> None:

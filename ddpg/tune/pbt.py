@@ -25,7 +25,8 @@ on; `python -m ddpg.run pbt_schedule=...` replays it from scratch), `lineage.jso
 it copied at which step, and which divergence a copy revived it from) and, at every round, the
 scalars `pbt/<dimension>` in tb/ and scalars.csv (a categorical as the index of its choice). A
 search whose dimensions set a key that fixes the population's shapes (network, batch size:
-ddpg.population.keys) is refused. How a copy's values change is ddpg.tune.pbt_explore's.
+ddpg.population.keys) is refused. Who copies whom, and the records that say so, are
+ddpg.tune.pbt_exploit's; how a copy's values change is ddpg.tune.pbt_explore's.
 
 The study snapshots its population with its own state (the Generator, values, latest evals,
 the members held since they diverged, schedules, lineage; ddpg.tune.snapshots): rerunning the
@@ -35,26 +36,22 @@ one killed before its first snapshot starts over; a finished one is refused.
 
 from __future__ import annotations
 
-import math
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import optuna
 
 from ddpg.config.schema import ConfigError, RunConfig
 from ddpg.launch.job import read_summary
 from ddpg.population.keys import may_differ
-from ddpg.population.member_change import MemberChange
 from ddpg.population.snapshot import Snapshots, snapshot_members
-from ddpg.storage.files import write_json_atomic
-from ddpg.tune.pbt_explore import explore, scalars
+from ddpg.tune.pbt_exploit import PopulationBasedTraining
 from ddpg.tune.snapshots import finish, latest_snapshot, snapshot_dir, snapshot_every
 from ddpg.tune.space import SearchSpace, overrides, sample
 from ddpg.tune.storage import TuneSettings
-from ddpg.tune.study import Log, TrialBuilder
+from ddpg.tune.trial_members import Log, TrialBuilder
 from ddpg.tune.trials import StudyInterrupted, write_trial_records
 
 #: How a member's run ends for good (a study whose members all ended so is finished).
@@ -99,155 +96,6 @@ def check_pbt(space: SearchSpace, settings: TuneSettings, base: RunConfig) -> No
 def interval(settings: TuneSettings, base: RunConfig) -> int:
     """Env steps between exploit/explore rounds."""
     return settings.pbt.interval or base.trainer.eval_every
-
-
-class PopulationBasedTraining:
-    """Ranks, copies and explores; the trainer calls `on_eval` and `exploit` (its hooks)."""
-
-    def __init__(
-        self,
-        settings: TuneSettings,
-        space: SearchSpace,
-        build: TrialBuilder,
-        every: int,
-        members: Sequence[tuple[dict[str, Any], RunConfig, Path]],
-        log: Log,
-    ) -> None:
-        """`members`: each one's first values, config and run folder; `every`: the interval."""
-        self.space, self.build, self.every, self.log = space, build, every, log
-        self.total_steps = members[0][1].trainer.total_steps  # no round at the end: members stop
-        self.fraction = settings.pbt.fraction
-        self.resample = settings.pbt.resample_probability
-        self.copy_replay = settings.pbt.copy_replay  # the source's replay buffer too
-        self.rng = np.random.default_rng(settings.seed)
-        self.values = [dict(v) for v, _, _ in members]
-        self.configs = [c for _, c, _ in members]
-        self.run_dirs = [Path(d) for _, _, d in members]
-        self.latest: dict[int, float] = {}
-        self.diverged: dict[int, dict[str, Any]] = {}  # held members: when and why
-        self.schedules = [[self._entry(0, v)] for v in self.values]
-        self.lineage: list[list[dict[str, Any]]] = [[] for _ in members]
-        for k in range(len(members)):
-            self._write(k)
-
-    def on_eval(self, member: int, step: int, mean: float) -> bool:
-        """Keep each member's latest eval; never stops a member."""
-        self.latest[member] = mean
-        return False
-
-    def on_diverge(self, member: int, step: int, why: str) -> bool:
-        """Member `member`'s update went non-finite at `step`: True holds it (the trainer keeps
-        it out of learning and evaluation) until the next round, where it ranks last and copies
-        a top member; False ends it, diverged, when no round is left before the budget's end."""
-        next_round = (step // self.every + 1) * self.every
-        if next_round >= self.total_steps:
-            return False
-        self.diverged[member] = {"diverged_at": step, "error": why}
-        self.log(
-            f"pbt: member {member} diverged at env step {step}; it copies a top member at "
-            f"the round of step {next_round}"
-        )
-        return True
-
-    def rank(self, members: list[int]) -> list[int]:
-        """`members` best first by their latest eval. Equal evals (common where many members
-        score alike, e.g. MountainCar members that never reach the goal) are ordered by a
-        permutation drawn from the study's Generator, so no member index is favoured; it is
-        drawn only where two are equal, so a round without ties draws nothing for it."""
-        evals = [self.latest[k] for k in members]
-        if len(set(evals)) == len(evals):
-            return sorted(members, key=lambda k: -self.latest[k])
-        tiebreak = self.rng.permutation(len(members))
-        order = sorted(range(len(members)), key=lambda i: (-evals[i], tiebreak[i]))
-        return [members[i] for i in order]
-
-    def exploit(self, members: np.ndarray, step: int) -> list[MemberChange]:
-        """At every interval: the bottom fraction copies the top and explores; a member held
-        since it diverged (`on_diverge`) ranks last and always copies, the revival noted in its
-        lineage; every member's values are logged as `pbt/<dimension>` at that step."""
-        if step % self.every or step >= self.total_steps:
-            return []
-        listed = [int(k) for k in members]
-        held = [k for k in listed if k in self.diverged]
-        finite = [
-            k
-            for k in listed
-            if k not in self.diverged and math.isfinite(self.latest.get(k, math.nan))
-        ]
-        ranked = self.rank(finite) + held  # the held last
-        n = max(1, int(len(ranked) * self.fraction)) if len(ranked) >= 2 and finite else 0
-        top, bottom = ranked[:n][: len(finite)], set(ranked[len(ranked) - n :]) | set(held)
-        changes = []
-        for k in sorted(listed):
-            if k in bottom and top:
-                source = top[int(self.rng.integers(len(top)))]
-                values = explore(self.space, self.values[source], self.rng, self.resample)
-                try:
-                    config, _ = self.build(overrides(self.space, values))
-                except ConfigError as error:  # keep the copied member's values
-                    self.log(f"pbt: member {k} keeps member {source}'s values ({error})")
-                    values, config = dict(self.values[source]), self.configs[source]
-                self.values[k], self.configs[k] = values, config
-                self.schedules[k].append(self._entry(step, values))
-                copy = {"step": step, "source": source, "source_run": self.run_dirs[source].name}
-                if self.copy_replay:
-                    copy["replay_copied"] = True
-                revived = self.diverged.pop(k, None)
-                if revived is not None:
-                    copy["revives"] = revived  # the divergence it trains on after
-                self.lineage[k].append(copy)
-                self._write(k)
-                own = "diverged" if revived else f"{self.latest[k]:.1f}"
-                self.log(
-                    f"pbt: step {step}: member {k} ({own}) copies member "
-                    f"{source} ({self.latest[source]:.1f}) and explores"
-                )
-                changes.append(
-                    MemberChange(k, source, config, scalars(self.space, values), self.copy_replay)
-                )
-            else:
-                if self.diverged.pop(k, None) is not None:  # nothing to copy: it ends
-                    self.log(f"pbt: step {step}: member {k} diverged and has no member to copy")
-                values = self.values[k]
-                changes.append(MemberChange(k, None, self.configs[k], scalars(self.space, values)))
-        return changes
-
-    def state(self) -> dict[str, Any]:
-        """What a snapshot keeps to continue the study (JSON-safe)."""
-        return {
-            "rng": self.rng.bit_generator.state,
-            "values": self.values,
-            "latest": [[k, v] for k, v in sorted(self.latest.items())],
-            "diverged": [[k, v] for k, v in sorted(self.diverged.items())],
-            "schedules": self.schedules,
-            "lineage": self.lineage,
-        }
-
-    def load_state(self, state: dict[str, Any], configs: list[RunConfig]) -> None:
-        """Continue from `state` (`state()` at a snapshot), the members under `configs`."""
-        self.rng.bit_generator.state = state["rng"]
-        self.values = [dict(v) for v in state["values"]]
-        self.latest = {int(k): float(v) for k, v in state["latest"]}
-        # held members (a snapshot written before they were kept has none)
-        self.diverged = {int(k): dict(v) for k, v in state.get("diverged", [])}
-        self.schedules, self.lineage = state["schedules"], state["lineage"]
-        self.configs = list(configs)
-        for k in range(len(self.values)):
-            self._write(k)
-
-    def _entry(self, step: int, values: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "step": step,
-            "params": values,
-            "overrides": overrides(self.space, values),
-            "scalars": scalars(self.space, values),  # what a replay logs (ddpg.launch)
-        }
-
-    def _write(self, k: int) -> None:
-        folder = self.run_dirs[k]
-        folder.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(folder / "schedule.json", {"member": k, "schedule": self.schedules[k]})
-        write_json_atomic(folder / "lineage.json", {"member": k, "copies": self.lineage[k]})
 
 
 Train = Callable[..., list[dict[str, Any]]]

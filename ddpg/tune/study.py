@@ -28,7 +28,8 @@ from ddpg.population.snapshot import Snapshots, save_study_state
 from ddpg.tune.snapshots import StudySnapshots, finish
 from ddpg.tune.space import SearchSpace
 from ddpg.tune.storage import TuneSettings
-from ddpg.tune.study_loop import Log, NextMember, StudyLoop, Train, TrialBuilder
+from ddpg.tune.study_loop import NextMember, StudyLoop, Train
+from ddpg.tune.trial_members import Log, TrialBuilder
 from ddpg.tune.trials import StudyInterrupted, recover_stale, tell_outcome
 
 if TYPE_CHECKING:

@@ -2,7 +2,8 @@
 into populations, trained with freed slots refilled, every trial told how it ended. Its state
 is explicit (the trials waiting for a population of their shape, the batch's populations still
 to train, the population in training: each slot's trial and every trial it trained), so that a
-snapshot can keep it by trial numbers and a continuation put it back from the journal.
+snapshot can keep it by trial numbers and a continuation put it back from the journal. How a
+trial is prepared for its slot and told once it ended is ddpg.tune.trial_members's.
 """
 
 from __future__ import annotations
@@ -11,40 +12,24 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import optuna
 from optuna.trial import TrialState
 
-from ddpg.config.schema import ConfigError, RunConfig
+from ddpg.config.schema import RunConfig
 from ddpg.launch.job import params_of, read_summary
 from ddpg.population.keys import group_jobs, mismatched_keys
 from ddpg.population.snapshot import Snapshots
 from ddpg.tune.snapshots import StudySnapshots, journal_mark, sampler_state
-from ddpg.tune.space import SearchSpace, overrides, sample
+from ddpg.tune.space import SearchSpace
 from ddpg.tune.storage import TuneSettings
-from ddpg.tune.trial_names import trial_dirname
-from ddpg.tune.trials import (
-    StudyInterrupted,
-    counted_trials,
-    tell_outcome,
-    worker_record,
-    write_rejected,
-    write_trial_records,
-)
-
-
-class TrialBuilder(Protocol):
-    """Compose a trial from its overrides: the validated RunConfig and the composed config as a
-    plain mapping (for the run's .hydra/config.yaml). Raises ConfigError for a bad value."""
-
-    def __call__(self, trial_overrides: list[str]) -> tuple[RunConfig, dict[str, Any]]: ...
-
+from ddpg.tune.trial_members import Log, Member, TrialBuilder, prepare_member, tell_ended
+from ddpg.tune.trials import StudyInterrupted, counted_trials, tell_outcome
 
 NextMember = Callable[[int], "tuple[RunConfig, Path] | None"]
 #: (configs, run dirs, on_eval, next_member[, snapshots]) -> summaries
 Train = Callable[..., list[dict[str, Any]]]
-Log = Callable[[str], None]
 
 
 @dataclass
@@ -88,8 +73,9 @@ class StudyLoop:
     def ask(self) -> Member | None:
         trial = self.study.ask()
         self.asked.append(trial)
-        s = self.settings
-        return _prepare(self.study, s, self.space, self.build, self.base_overrides, trial, self.log)
+        return prepare_member(
+            self.study, self.settings, self.space, self.build, self.base_overrides, trial, self.log
+        )
 
     def upcoming(self, population: RunConfig) -> int:
         """Trials still to start in a freed slot of `population`'s shape (at most)."""
@@ -195,7 +181,7 @@ class StudyLoop:
             return False
 
         def next_member(k: int) -> tuple[RunConfig, Path] | None:
-            _tell_ended(pop.trained, study, log)
+            tell_ended(pop.trained, study, log)
             member = self.next_trial(pop.shape[1])
             if member is None:
                 return None
@@ -228,46 +214,3 @@ class StudyLoop:
 
 def _mismatched(population: RunConfig, config: RunConfig) -> bool:
     return bool(mismatched_keys([params_of(population), params_of(config)]))
-
-
-Member = tuple[optuna.Trial, RunConfig, Path]
-
-
-def _prepare(
-    study: optuna.Study,
-    settings: TuneSettings,
-    space: SearchSpace,
-    build: TrialBuilder,
-    base_overrides: list[str],
-    trial: optuna.Trial,
-    log: Log,
-) -> Member | None:
-    """Sample the trial, compose its config, write its records; None if its config is bad
-    (the trial is failed with the message in its summary.json)."""
-    values = sample(space, trial)
-    trial_overrides = overrides(space, values)
-    run_dir = Path(settings.dir) / trial_dirname(trial.number, values)
-    trial.set_user_attr("run_dir", str(run_dir))
-    trial.set_user_attr("overrides", trial_overrides)
-    trial.set_user_attr("worker", worker_record())
-    all_overrides = base_overrides + trial_overrides
-    try:
-        config, composed = build(trial_overrides)
-    except ConfigError as error:
-        write_trial_records(run_dir, study.study_name, trial, all_overrides, None)
-        write_rejected(run_dir, trial_overrides, str(error))
-        log(f"tune: trial {trial.number} failed: {error}")
-        tell_outcome(study, trial.number, {"status": "failed"}, None)
-        return None
-    write_trial_records(run_dir, study.study_name, trial, all_overrides, composed)
-    return trial, config, run_dir
-
-
-def _tell_ended(members: list[Member], study: optuna.Study, log: Log) -> None:
-    """Tell every trial of `members` whose run has ended and that is not told yet."""
-    for trial, _, run_dir in members:
-        if study.get_trials(deepcopy=False)[trial.number].state != TrialState.RUNNING:
-            continue
-        summary = read_summary(run_dir / "summary.json")
-        if summary.get("status") not in (None, "running"):
-            tell_outcome(study, trial.number, summary, log)

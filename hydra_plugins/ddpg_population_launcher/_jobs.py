@@ -30,7 +30,7 @@ from hydra.types import HydraContext
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from ddpg.config.schema import ConfigError, RunConfig
-from ddpg.launch.job import ResumePlan, params_of, read_summary
+from ddpg.launch.job import params_of, read_summary
 from ddpg.launch.job_outcome import (
     check_sweep_job,
     command_line_values,
@@ -41,6 +41,7 @@ from ddpg.launch.job_outcome import (
     write_raw_params,
 )
 from ddpg.launch.resume import nothing_to_do, plan_runs, step_back_together
+from ddpg.launch.resume_plan import ResumePlan
 from ddpg.launch.run_folders import remove_unstarted
 from ddpg.population.keys import group_jobs
 

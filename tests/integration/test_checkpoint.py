@@ -23,7 +23,8 @@ from tensorboard.util import tensor_util
 
 from ddpg.config.schema import ConfigError
 from ddpg.evaluation.policy import load_policy
-from ddpg.launch.job import resume_target, train_run
+from ddpg.launch.job import train_run
+from ddpg.launch.resume_plan import resume_target
 from ddpg.storage.checkpoint import (
     find_checkpoint,
     list_checkpoints,

@@ -8,7 +8,8 @@ from conftest import tiny_config
 
 import ddpg.population.member_checkpoint
 from ddpg.config.schema import RunConfig
-from ddpg.launch.job import resume_target, train_run
+from ddpg.launch.job import train_run
+from ddpg.launch.resume_plan import resume_target
 from ddpg.storage.checkpoint import list_checkpoints
 
 pytestmark = pytest.mark.slow

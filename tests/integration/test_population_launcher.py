@@ -464,7 +464,7 @@ def test_resuming_members_group_by_their_checkpoint_step() -> None:
     from hydra.core.utils import JobReturn
 
     from ddpg.config.schema import RunConfig
-    from ddpg.launch.job import ResumePlan
+    from ddpg.launch.resume_plan import ResumePlan
     from ddpg.population.keys import group_jobs
     from hydra_plugins.ddpg_population_launcher._jobs import Job, Member
 

@@ -7,7 +7,8 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from ddpg.config.schema import AgentConfig, NetworkConfig, RunConfig, TrainerConfig
-from ddpg.launch.job import resume_target, train_run
+from ddpg.launch.job import train_run
+from ddpg.launch.resume_plan import resume_target
 
 
 def config() -> RunConfig:

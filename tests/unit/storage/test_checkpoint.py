@@ -13,7 +13,7 @@ import pytest
 from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
 from ddpg.config.schema import ConfigError, RunConfig
-from ddpg.launch.job import resume_target
+from ddpg.launch.resume_plan import resume_target
 from ddpg.storage import checkpoint
 from ddpg.storage.checkpoint import (
     list_checkpoints,
