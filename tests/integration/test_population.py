@@ -10,15 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import tiny_member_config
 
-from ddpg.config.schema import (
-    AgentConfig,
-    EnvConfig,
-    NetworkConfig,
-    RewardNormConfig,
-    RunConfig,
-    TrainerConfig,
-)
+from ddpg.config.schema import RewardNormConfig, RunConfig
 from ddpg.launch.job import train_population
 from ddpg.storage.checkpoint import find_checkpoint, load_checkpoint, read_checkpoint_state
 
@@ -136,12 +130,14 @@ def test_a_sweep_of_resumes_steps_a_damaged_members_population_back_together(
 
 
 def _small(seed: int, **agent) -> RunConfig:
-    return RunConfig(
-        seed=seed,
-        env=EnvConfig(max_episode_steps=100),
-        network=NetworkConfig(name="tiny", actor_hidden=[16, 16], critic_hidden=[16, 16]),
-        agent=AgentConfig(batch_size=16, learning_starts=100, **agent),
-        trainer=TrainerConfig(total_steps=1100, eval_every=550, eval_episodes=1, progress=False),
+    return tiny_member_config(
+        seed,
+        hidden=(16, 16),
+        learning_starts=100,
+        episode=100,
+        total_steps=1100,
+        eval_every=550,
+        **agent,
     )
 
 

@@ -10,53 +10,15 @@ from typing import Any
 
 import numpy as np
 import pytest
-import yaml
+from conftest import diverge_at_first_update
 
-from ddpg.config.schema import AgentConfig, ConfigError, EnvConfig, RunConfig, TrainerConfig
-from ddpg.config.structured import from_mapping
-from ddpg.launch.job import params_of
+from ddpg.config.schema import ConfigError, RunConfig
 from ddpg.storage.files import write_json_atomic
 from ddpg.tune.pbt import PopulationBasedTraining, check_pbt, run_pbt
 from ddpg.tune.space import parse_space
 from ddpg.tune.storage import PbtSettings, TuneSettings
 
-BASE = RunConfig(
-    env=EnvConfig(id="Pendulum-v1", solved_score=-200.0),
-    agent=AgentConfig(learning_starts=100),
-    trainer=TrainerConfig(total_steps=1000, eval_every=250, eval_episodes=1),
-)
-SPACE = parse_space(
-    {
-        "name": "test",
-        "dimensions": [
-            {"name": "agent.tau", "type": "float", "low": 0.001, "high": 0.08, "log": True},
-            {"name": "noise", "type": "categorical", "choices": ["ou", "gaussian", "none"]},
-            {
-                "name": "noise.sigma",
-                "type": "float",
-                "low": 0.0,
-                "high": 1.0,
-                "when": {"noise": ["ou", "gaussian"]},
-            },
-        ],
-    }
-)
-
-
-def build(trial_overrides: list[str]) -> tuple[RunConfig, dict[str, Any]]:
-    """The base config with `key=value` overrides (a noise option sets noise.name)."""
-    params = params_of(BASE)
-    for item in trial_overrides:
-        key, _, value = item.partition("=")
-        params["noise.name" if key == "noise" else key] = yaml.safe_load(value)
-    nested: dict[str, Any] = {}
-    for key, value in params.items():
-        *parents, last = key.split(".")
-        node = nested
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = value
-    return from_mapping(RunConfig, nested), nested
+from .study_inputs import BASE, PBT_SPACE, build
 
 
 def settings(tmp_path: Path, **pbt: Any) -> TuneSettings:
@@ -72,9 +34,9 @@ def test_a_search_that_changes_shapes_is_refused_naming_the_key(tmp_path: Path) 
         )
         with pytest.raises(ConfigError, match=f"cannot search {key} "):
             check_pbt(space, settings(tmp_path), BASE)
-    check_pbt(SPACE, settings(tmp_path), BASE)  # runtime hyperparameters and noise pass
+    check_pbt(PBT_SPACE, settings(tmp_path), BASE)  # runtime hyperparameters and noise pass
     with pytest.raises(ConfigError, match="tune.pbt.interval=300 is invalid"):
-        check_pbt(SPACE, settings(tmp_path, interval=300), BASE)
+        check_pbt(PBT_SPACE, settings(tmp_path, interval=300), BASE)
 
 
 def _pbt(tmp_path: Path) -> PopulationBasedTraining:
@@ -83,8 +45,29 @@ def _pbt(tmp_path: Path) -> PopulationBasedTraining:
         values = {"agent.tau": tau, "noise": "gaussian", "noise.sigma": 0.1 * (k + 1)}
         members.append((values, build([f"agent.tau={tau}"])[0], tmp_path / f"member{k:02d}"))
     return PopulationBasedTraining(
-        settings(tmp_path), SPACE, build, 250, members, lambda line: None
+        settings(tmp_path), PBT_SPACE, build, 250, members, lambda line: None
     )
+
+
+def _play(pbt: PopulationBasedTraining, rounds: tuple) -> list:
+    """Each round's evals (none from a held member: the trainer evaluates none), then its
+    exploit; every round's decisions (target, source, config, scalars)."""
+    decisions = []
+    for step, evals in rounds:
+        for k, value in enumerate(evals):
+            if k not in pbt.diverged:
+                pbt.on_eval(k, step, float(value))
+        changes = pbt.exploit(np.arange(4), step)
+        decisions.append([(c.target, c.source, c.config, c.scalars) for c in changes])
+    return decisions
+
+
+def _assert_same_member_records(study: Path, reference: Path) -> None:
+    """Each of the four members' schedule.json and lineage.json are those of `reference`."""
+    for name in ("schedule.json", "lineage.json"):
+        for k in range(4):
+            member = f"member{k:02d}/{name}"
+            assert (study / member).read_text() == (reference / member).read_text()
 
 
 def test_the_bottom_copies_the_top_and_the_records_say_so(tmp_path: Path) -> None:
@@ -135,14 +118,7 @@ def test_the_same_seed_makes_the_same_decisions(tmp_path: Path) -> None:
     runs = []
     for name in ("a", "b"):
         pbt = _pbt(tmp_path / name)
-        decisions = []
-        for step, evals in ((250, (-3, -1, -5, -2)), (500, (-1, -4, -2, -3))):
-            for k, value in enumerate(evals):
-                pbt.on_eval(k, step, float(value))
-            decisions.append(
-                [(c.target, c.source, c.config, c.scalars) for c in pbt.exploit(np.arange(4), step)]
-            )
-        runs.append(decisions)
+        runs.append(_play(pbt, ((250, (-3, -1, -5, -2)), (500, (-1, -4, -2, -3)))))
     assert runs[0] == runs[1]
 
 
@@ -151,31 +127,17 @@ def test_a_pbt_continued_from_its_saved_state_decides_as_the_uninterrupted_one(
 ) -> None:
     rounds = ((250, (-3, -1, -5, -2)), (500, (-1, -4, -2, -3)), (750, (-2, -3, -1, -4)))
 
-    def play(pbt: PopulationBasedTraining, steps: tuple) -> list:
-        decisions = []
-        for step, evals in steps:
-            for k, value in enumerate(evals):
-                pbt.on_eval(k, step, float(value))
-            changes = pbt.exploit(np.arange(4), step)
-            decisions.append([(c.target, c.source, c.config, c.scalars) for c in changes])
-        return decisions
-
     whole = _pbt(tmp_path / "whole")
-    expected = play(whole, rounds)
+    expected = _play(whole, rounds)
     first = _pbt(tmp_path / "killed")
-    play(first, rounds[:1])
+    _play(first, rounds[:1])
     for k in range(4):  # what a kill may leave: records written after the snapshot
         (tmp_path / "killed" / f"member{k:02d}" / "schedule.json").write_text("{}")
     saved = json.loads(json.dumps(first.state()))  # as state.json keeps it
     again = _pbt(tmp_path / "killed")  # a new process draws the same first members
     again.load_state(saved, list(first.configs))
-    assert play(again, rounds[1:]) == expected[1:]
-    for name in ("schedule.json", "lineage.json"):
-        for k in range(4):
-            member = f"member{k:02d}/{name}"
-            assert (tmp_path / "killed" / member).read_text() == (
-                tmp_path / "whole" / member
-            ).read_text()
+    assert _play(again, rounds[1:]) == expected[1:]
+    _assert_same_member_records(tmp_path / "killed", tmp_path / "whole")
 
 
 def test_a_pbt_saved_while_a_member_is_held_revives_it_as_the_uninterrupted_one(
@@ -186,21 +148,11 @@ def test_a_pbt_saved_while_a_member_is_held_revives_it_as_the_uninterrupted_one(
     same copy, values and lineage `revives`), and its later rounds decide alike."""
     why = "training diverged at env step 260: loss/critic is not finite"
 
-    def play(pbt: PopulationBasedTraining, steps: tuple) -> list:
-        decisions = []
-        for step, evals in steps:
-            for k, value in enumerate(evals):
-                if k not in pbt.diverged:  # the trainer evaluates no held member
-                    pbt.on_eval(k, step, float(value))
-            changes = pbt.exploit(np.arange(4), step)
-            decisions.append([(c.target, c.source, c.config, c.scalars) for c in changes])
-        return decisions
-
     rounds = ((500, (-1, -4, -2, -3)), (750, (-2, -3, -1, -4)))
     runs = []
     for name in ("whole", "killed"):
         pbt = _pbt(tmp_path / name)
-        play(pbt, ((250, (-3, -1, -5, -2)),))
+        _play(pbt, ((250, (-3, -1, -5, -2)),))
         assert pbt.on_diverge(2, 260, why)
         if name == "killed":
             saved = json.loads(json.dumps(pbt.state()))  # as state.json keeps it
@@ -208,15 +160,10 @@ def test_a_pbt_saved_while_a_member_is_held_revives_it_as_the_uninterrupted_one(
             pbt = _pbt(tmp_path / name)  # a new process draws the same first members
             pbt.load_state(saved, list(pbt.configs))
             assert pbt.diverged == {2: {"diverged_at": 260, "error": why}}
-        runs.append(play(pbt, rounds))
+        runs.append(_play(pbt, rounds))
     assert runs[0] == runs[1]
     assert 2 in {target for target, source, _, _ in runs[0][0] if source is not None}
-    for name in ("schedule.json", "lineage.json"):
-        for k in range(4):
-            member = f"member{k:02d}/{name}"
-            assert (tmp_path / "killed" / member).read_text() == (
-                tmp_path / "whole" / member
-            ).read_text()
+    _assert_same_member_records(tmp_path / "killed", tmp_path / "whole")
     lineage = json.loads((tmp_path / "killed" / "member02" / "lineage.json").read_text())
     revived = [(c["step"], c["revives"]) for c in lineage["copies"] if "revives" in c]
     assert revived == [(500, {"diverged_at": 260, "error": why})]
@@ -234,7 +181,7 @@ def test_run_pbt_draws_members_from_the_study_seed_and_hands_the_hooks_to_traini
         return []
 
     pbt = run_pbt(
-        settings(tmp_path), SPACE, build, BASE, ["env=pendulum"], lambda line: None, train
+        settings(tmp_path), PBT_SPACE, build, BASE, ["env=pendulum"], lambda line: None, train
     )
     ((configs, run_dirs),) = calls
     assert [d.name for d in run_dirs] == ["member00", "member01", "member02", "member03"]
@@ -242,7 +189,7 @@ def test_run_pbt_draws_members_from_the_study_seed_and_hands_the_hooks_to_traini
     record = json.loads((run_dirs[0] / "trial.json").read_text())
     assert record["params"] == pbt.values[0]
     with pytest.raises(ConfigError, match="holds a finished population-based training study"):
-        run_pbt(settings(tmp_path), SPACE, build, BASE, [], lambda line: None, train)
+        run_pbt(settings(tmp_path), PBT_SPACE, build, BASE, [], lambda line: None, train)
 
 
 def test_equal_evals_are_ranked_by_the_study_generator_not_the_member_index(tmp_path: Path) -> None:
@@ -303,16 +250,7 @@ def test_a_diverged_member_trains_on_and_its_records_say_it_completed_after_a_re
     diverge at its first update (step 100); held, it copies a top member at the round of step
     250 and completes: its summary says completed and counts the divergence, its lineage
     says what the copy revived it from, and no eval was recorded while it was held."""
-    from ddpg.population.trainer import Trainer
-
-    train = Trainer.train
-
-    def diverging(trainer: Trainer) -> Any:
-        rates = trainer.c.agent.learner.actor_optimizer.learning_rate
-        rates.assign(np.where(np.arange(len(rates.numpy())) == 1, np.nan, rates.numpy()))
-        return train(trainer)
-
-    monkeypatch.setattr(Trainer, "train", diverging)
+    diverge_at_first_update(monkeypatch, member=1)
     tiny = ["network.actor_hidden=[16]", "network.critic_hidden=[16]", "agent.batch_size=16"]
 
     def small(trial_overrides: list[str]) -> tuple[RunConfig, dict[str, Any]]:
@@ -323,7 +261,7 @@ def test_a_diverged_member_trains_on_and_its_records_say_it_completed_after_a_re
         return dataclasses.replace(config, network=network, trainer=trainer, agent=agent), nested
 
     base = small([])[0]
-    pbt = run_pbt(settings(tmp_path), SPACE, small, base, tiny, lambda line: None)
+    pbt = run_pbt(settings(tmp_path), PBT_SPACE, small, base, tiny, lambda line: None)
     member = tmp_path / "member01"
     summary = json.loads((member / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["divergences"] == 1
@@ -345,7 +283,7 @@ def test_a_study_killed_before_its_first_snapshot_starts_over(tmp_path: Path) ->
         (run_dirs[0] / "scalars.csv").write_text("step,key,value\n1,a,2\n")
         return []  # no summary, no snapshot: as a kill leaves it
 
-    run_pbt(settings(tmp_path), SPACE, build, BASE, [], lambda line: None, killed)
+    run_pbt(settings(tmp_path), PBT_SPACE, build, BASE, [], lambda line: None, killed)
     calls = []
 
     def train(configs, run_dirs, on_eval, exploit, on_diverge, snapshots):
@@ -353,5 +291,5 @@ def test_a_study_killed_before_its_first_snapshot_starts_over(tmp_path: Path) ->
         assert not (run_dirs[0] / "scalars.csv").exists()  # the killed start is gone
         return []
 
-    run_pbt(settings(tmp_path), SPACE, build, BASE, [], lambda line: None, train)
+    run_pbt(settings(tmp_path), PBT_SPACE, build, BASE, [], lambda line: None, train)
     assert calls == [None]
