@@ -10,6 +10,10 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
 import pytest
 
+# tests/integration/processes.py holds asserts the integration tests share: report them as
+# pytest reports a test's own.
+pytest.register_assert_rewrite("processes")
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -3,7 +3,6 @@ that stays with the member it happened to."""
 
 import dataclasses
 import json
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +20,8 @@ pytestmark = pytest.mark.slow
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 from population_child import MEMBERS  # noqa: E402
-from test_checkpoint import assert_same_run, wait_for_step  # noqa: E402
+from processes import sigkill_at_step  # noqa: E402
+from test_checkpoint import assert_same_run  # noqa: E402
 
 CHILD = HERE / "population_child.py"
 
@@ -39,10 +39,7 @@ def reference(tmp_path_factory) -> Path:
 
 def test_sigkill_mid_episode_then_resume_matches_uninterrupted_population(reference, tmp_path):
     child = run_child(tmp_path)
-    wait_for_step(tmp_path / "m0", 600, child)
-    assert child.poll() is None, "the population finished before it could be killed"
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=60)
+    sigkill_at_step(child, tmp_path / "m0", 600, "the population")
     steps = {
         read_checkpoint_state(find_checkpoint(tmp_path / f"m{k}"))["train"]["step"]
         for k in range(len(MEMBERS))
@@ -62,10 +59,7 @@ def test_a_damaged_newest_checkpoint_steps_every_member_back_and_stays_bit_ident
     """Member 1's newest checkpoint is cut short: the population resumes together from the step
     before (not member 1 alone from its own older one) and ends as the uninterrupted run."""
     child = run_child(tmp_path)
-    wait_for_step(tmp_path / "m0", 600, child)
-    assert child.poll() is None, "the population finished before it could be killed"
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=60)
+    sigkill_at_step(child, tmp_path / "m0", 600, "the population")
     newest = find_checkpoint(tmp_path / "m1")
     assert newest.name == "step_000000500"
     arrays = newest / "arrays.npz"
@@ -95,10 +89,7 @@ def test_a_sweep_of_resumes_steps_a_damaged_members_population_back_together(
     every member ends as the uninterrupted run."""
     root = tmp_path / "runs"
     child = run_child(root)
-    wait_for_step(root / "m0", 600, child)
-    assert child.poll() is None, "the population finished before it could be killed"
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=60)
+    sigkill_at_step(child, root / "m0", 600, "the population")
     arrays = find_checkpoint(root / "m1") / "arrays.npz"
     assert arrays.parent.name == "step_000000500"
     arrays.write_bytes(arrays.read_bytes()[: arrays.stat().st_size // 2])
