@@ -10,6 +10,10 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
 import pytest
 
+# tests/integration/processes.py holds asserts the integration tests share: report them as
+# pytest reports a test's own.
+pytest.register_assert_rewrite("processes")
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -49,6 +53,49 @@ def tiny_config(
     )
 
 
+def tiny_member_config(
+    seed: int = 0,
+    *,
+    total_steps: int,
+    eval_every: int,
+    hidden: tuple[int, ...] = (16,),
+    batch_size: int = 16,
+    learning_starts: int = 20,
+    episode: int = 50,
+    normalized: bool = False,
+    progress: bool = False,
+    **agent: Any,
+) -> Any:
+    """A population member's RunConfig that trains in a fraction of a second: Pendulum episodes
+    of `episode` steps, `hidden` layers in each network, batches of `batch_size` after
+    `learning_starts` steps, one evaluation episode every `eval_every` steps; `normalized`:
+    running observation and reward (gamma 0.9) normalization; `agent` keys (tau, actor_lr...)
+    replace the agent's defaults."""
+    from ddpg.config.schema import (
+        AgentConfig,
+        EnvConfig,
+        NetworkConfig,
+        RewardNormConfig,
+        RunConfig,
+        TrainerConfig,
+    )
+
+    reward_norm = RewardNormConfig(name="running", gamma=0.9) if normalized else RewardNormConfig()
+    return RunConfig(
+        seed=seed,
+        env=EnvConfig(max_episode_steps=episode, obs_norm="running" if normalized else "none"),
+        reward_norm=reward_norm,
+        network=NetworkConfig(name="tiny", actor_hidden=list(hidden), critic_hidden=list(hidden)),
+        agent=AgentConfig(batch_size=batch_size, learning_starts=learning_starts, **agent),
+        trainer=TrainerConfig(
+            total_steps=total_steps,
+            eval_every=eval_every,
+            eval_episodes=1,
+            progress=progress,
+        ),
+    )
+
+
 def population_trainer(configs: list, run_dirs: list[Path]):
     """A Trainer for members `configs` writing into `run_dirs` (made here); `close()` after.
 
@@ -71,6 +118,31 @@ def population_trainer(configs: list, run_dirs: list[Path]):
 
     trainer.close = close  # type: ignore[attr-defined]
     return trainer
+
+
+def poison_actor_learning_rate(trainer: Any, member: int) -> None:
+    """Make `member`'s actor learning rate NaN: its first update makes its actor NaN while the
+    update's losses are still finite, so it diverges at that step (the action check sees it)."""
+    rates = trainer.c.agent.learner.actor_optimizer.learning_rate
+    values = rates.numpy().copy()
+    values[member] = float("nan")
+    rates.assign(values)
+
+
+def diverge_at_first_update(monkeypatch: pytest.MonkeyPatch, member: int) -> None:
+    """Every population trainer started while `monkeypatch` lasts has `member`'s actor
+    learning rate poisoned (poison_actor_learning_rate); one continued from a snapshot (tick
+    past 0) is left alone: its snapshot holds the rate."""
+    from ddpg.population.trainer import Trainer
+
+    train = Trainer.train
+
+    def diverging(trainer: Trainer) -> Any:
+        if trainer.tick == 0:
+            poison_actor_learning_rate(trainer, member)
+        return train(trainer)
+
+    monkeypatch.setattr(Trainer, "train", diverging)
 
 
 def checkpointed_run(

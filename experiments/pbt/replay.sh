@@ -4,7 +4,8 @@
 # 100-104 (`ddpg.run pbt_schedule=<member>/schedule.json`, five runs), and random search's best
 # trial of study seed 0 is retrained with its fixed values on the same seeds (one population).
 #   PY=.venv/bin/python bash experiments/pbt/replay.sh OUT [env ...]     # env: pendulum mountaincar
-# Logged and skipped as in run.sh (the same OUT/commands.log, OUT/times.log, OUT/<run>/.done).
+# Logged and skipped as in run.sh (lib.sh's run_once: the same OUT/commands.log, OUT/times.log,
+# OUT/<run>/.done).
 set -euo pipefail
 OUT=$(realpath -m "$1"); shift
 PY=${PY:-python}
@@ -13,16 +14,7 @@ ENVS=("$@")
 SEEDS=${SEEDS:-"100 101 102 103 104"}
 COMMIT=$(git rev-parse HEAD)
 
-run() {  # name, python arguments (the output folder is OUT/name)
-    local name=$1; shift
-    local dir="$OUT/$name"
-    [ -e "$dir/.done" ] && return 0
-    rm -rf "$dir"
-    mkdir -p "$(dirname "$dir")"
-    echo "$(date -u +%FT%TZ) commit $COMMIT: $*" >>"$OUT/commands.log"
-    /usr/bin/time -f "$name: %e s wall, %U s user" -a -o "$OUT/times.log" "$PY" "$@" >"$dir.log" 2>&1
-    touch "$dir/.done"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"  # run_once
 
 winner() {  # study folder: the finished run with the highest final eval (ties: the first)
     "$PY" - "$1" <<'PY'
@@ -56,12 +48,13 @@ for env in "${ENVS[@]}"; do
     best_pbt=$(winner "$OUT/$env/pbt/s0")
     best_random=$(winner "$OUT/$env/random/s0")
     for s in $SEEDS; do  # the schedule sets noise: the env's own noise=ou would be refused
-        run "$env/replay_pbt/s$s" -m ddpg.run env="$env" pbt_schedule="$best_pbt/schedule.json" \
-            seed="$s" trainer.progress=false hydra.run.dir="$OUT/$env/replay_pbt/s$s"
+        run_once "$env/replay_pbt/s$s" -m ddpg.run env="$env" \
+            pbt_schedule="$best_pbt/schedule.json" seed="$s" trainer.progress=false \
+            hydra.run.dir="$OUT/$env/replay_pbt/s$s"
     done
     first=${SEEDS%% *}
     read -ra values <<<"$(fixed_values "$best_random")"
-    run "$env/replay_random/s$first" -m ddpg.run env="$env" "${values[@]}" \
+    run_once "$env/replay_random/s$first" -m ddpg.run env="$env" "${values[@]}" \
         population.size="$(wc -w <<<"$SEEDS")" seed="$first" trainer.progress=false \
         hydra.run.dir="$OUT/$env/replay_random/s$first"
 done

@@ -16,29 +16,20 @@ SEEDS=${SEEDS:-"0 1 2 3 4"}
 mkdir -p "$OUT"
 COMMIT=$(git rev-parse HEAD)
 
-study() {  # name, python arguments (the output folder is OUT/name)
-    local name=$1; shift
-    local dir="$OUT/$name"
-    [ -e "$dir/.done" ] && return 0
-    rm -rf "$dir"
-    mkdir -p "$(dirname "$dir")"
-    echo "$(date -u +%FT%TZ) commit $COMMIT: $*" >>"$OUT/commands.log"
-    /usr/bin/time -f "$name: %e s wall, %U s user" -a -o "$OUT/times.log" "$PY" "$@" >"$dir.log" 2>&1
-    touch "$dir/.done"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"  # run_once
 
 part() {  # env name, members, base overrides...
     local env=$1 members=$2; shift 2
     local s
     for s in $SEEDS; do
-        study "$env/pbt/s$s" -m ddpg.tune tune.algorithm=pbt tune.population="$members" \
+        run_once "$env/pbt/s$s" -m ddpg.tune tune.algorithm=pbt tune.population="$members" \
             search=ddpg_members "$@" seed="$s" tune.seed="$s" trainer.progress=false \
             tune.dir="$OUT/$env/pbt/s$s"
-        study "$env/random/s$s" -m ddpg.tune tune.sampler=random tune.pruner=none \
+        run_once "$env/random/s$s" -m ddpg.tune tune.sampler=random tune.pruner=none \
             tune.n_trials="$members" tune.population="$members" search=ddpg_members "$@" \
             seed="$s" tune.seed="$s" trainer.progress=false tune.dir="$OUT/$env/random/s$s"
     done
-    study "$env/defaults" -m ddpg.run "$@" population.size=5 seed=0 trainer.progress=false \
+    run_once "$env/defaults" -m ddpg.run "$@" population.size=5 seed=0 trainer.progress=false \
         hydra.run.dir="$OUT/$env/defaults"
 }
 

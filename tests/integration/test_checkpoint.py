@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +36,7 @@ pytestmark = pytest.mark.slow
 
 CHILD = Path(__file__).with_name("train_child.py")
 sys.path.insert(0, str(CHILD.parent))
+from processes import sigkill_at_step, wait_for_step  # noqa: E402
 from train_child import config as child_config  # noqa: E402
 
 #: Scalar tags two runs of the same seed must share; perf/* measures wall-clock time.
@@ -87,20 +87,6 @@ def run_child(run_dir: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, str(CHILD), str(run_dir), *extra])
 
 
-def wait_for_step(run_dir: Path, step: int, process: subprocess.Popen) -> None:
-    """Return once scalars.csv holds `step` (the child flushes at episode ends)."""
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            logged = pd.read_csv(run_dir / "scalars.csv").step.max()
-        except (OSError, ValueError, pd.errors.EmptyDataError):
-            logged = -1
-        if logged >= step:
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"child never reached step {step} (exit {process.poll()})")
-
-
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> Path:
     """The uninterrupted run every interrupted one must reproduce."""
@@ -128,10 +114,7 @@ def test_sigkill_between_checkpoints_then_resume_matches_uninterrupted(
     reference, tmp_path, kill_after_step, last_checkpoint
 ):
     child = run_child(tmp_path)
-    wait_for_step(tmp_path, kill_after_step, child)
-    assert child.poll() is None, "the child finished before it could be killed"
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=60)
+    sigkill_at_step(child, tmp_path, kill_after_step, "the child")
     assert child.returncode == -signal.SIGKILL  # killed, not exited on its own
     assert json.loads((tmp_path / "summary.json").read_text())["status"] == "running"
     # What the resume starts from: the last checkpoint, and logs that run past it.

@@ -3,22 +3,15 @@ that stays with the member it happened to."""
 
 import dataclasses
 import json
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import tiny_member_config
 
-from ddpg.config.schema import (
-    AgentConfig,
-    EnvConfig,
-    NetworkConfig,
-    RewardNormConfig,
-    RunConfig,
-    TrainerConfig,
-)
+from ddpg.config.schema import RewardNormConfig, RunConfig
 from ddpg.launch.job import train_population
 from ddpg.storage.checkpoint import find_checkpoint, load_checkpoint, read_checkpoint_state
 
@@ -27,7 +20,8 @@ pytestmark = pytest.mark.slow
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 from population_child import MEMBERS  # noqa: E402
-from test_checkpoint import assert_same_run, wait_for_step  # noqa: E402
+from processes import sigkill_at_step  # noqa: E402
+from test_checkpoint import assert_same_run  # noqa: E402
 
 CHILD = HERE / "population_child.py"
 
@@ -45,10 +39,7 @@ def reference(tmp_path_factory) -> Path:
 
 def test_sigkill_mid_episode_then_resume_matches_uninterrupted_population(reference, tmp_path):
     child = run_child(tmp_path)
-    wait_for_step(tmp_path / "m0", 600, child)
-    assert child.poll() is None, "the population finished before it could be killed"
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=60)
+    sigkill_at_step(child, tmp_path / "m0", 600, "the population")
     steps = {
         read_checkpoint_state(find_checkpoint(tmp_path / f"m{k}"))["train"]["step"]
         for k in range(len(MEMBERS))
@@ -68,10 +59,7 @@ def test_a_damaged_newest_checkpoint_steps_every_member_back_and_stays_bit_ident
     """Member 1's newest checkpoint is cut short: the population resumes together from the step
     before (not member 1 alone from its own older one) and ends as the uninterrupted run."""
     child = run_child(tmp_path)
-    wait_for_step(tmp_path / "m0", 600, child)
-    assert child.poll() is None, "the population finished before it could be killed"
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=60)
+    sigkill_at_step(child, tmp_path / "m0", 600, "the population")
     newest = find_checkpoint(tmp_path / "m1")
     assert newest.name == "step_000000500"
     arrays = newest / "arrays.npz"
@@ -101,10 +89,7 @@ def test_a_sweep_of_resumes_steps_a_damaged_members_population_back_together(
     every member ends as the uninterrupted run."""
     root = tmp_path / "runs"
     child = run_child(root)
-    wait_for_step(root / "m0", 600, child)
-    assert child.poll() is None, "the population finished before it could be killed"
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=60)
+    sigkill_at_step(child, root / "m0", 600, "the population")
     arrays = find_checkpoint(root / "m1") / "arrays.npz"
     assert arrays.parent.name == "step_000000500"
     arrays.write_bytes(arrays.read_bytes()[: arrays.stat().st_size // 2])
@@ -136,12 +121,14 @@ def test_a_sweep_of_resumes_steps_a_damaged_members_population_back_together(
 
 
 def _small(seed: int, **agent) -> RunConfig:
-    return RunConfig(
-        seed=seed,
-        env=EnvConfig(max_episode_steps=100),
-        network=NetworkConfig(name="tiny", actor_hidden=[16, 16], critic_hidden=[16, 16]),
-        agent=AgentConfig(batch_size=16, learning_starts=100, **agent),
-        trainer=TrainerConfig(total_steps=1100, eval_every=550, eval_episodes=1, progress=False),
+    return tiny_member_config(
+        seed,
+        hidden=(16, 16),
+        learning_starts=100,
+        episode=100,
+        total_steps=1100,
+        eval_every=550,
+        **agent,
     )
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from conftest import checkpointed_run
 from omegaconf import OmegaConf
+from processes import wait_while_running
 from slurm_cluster import cancel, require_slurm, sweep_job_ids
 from tensorboard.backend.event_processing import event_accumulator
 from tensorboard.plugins.hparams import plugin_data_pb2
@@ -205,10 +206,12 @@ def test_a_sigkilled_population_leaves_its_members_to_resume(tmp_path: Path) -> 
     process = start(sweep_dir, *overrides)
     long_dirs = [sweep_dir / "total_steps=3000 s=0 job2"]
     long_dirs.append(sweep_dir / "total_steps=3000 s=1 job3")
-    deadline = time.monotonic() + 300
-    while not all(any((d / "checkpoints").glob("step_*")) for d in long_dirs):
-        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[0]
-        time.sleep(0.1)
+    wait_while_running(
+        process,
+        lambda: all(any((d / "checkpoints").glob("step_*")) for d in long_dirs),
+        timeout=300,
+        poll_s=0.1,
+    )
     child = population_child(process.pid)
     assert child is not None
     os.kill(child, signal.SIGKILL)
@@ -355,13 +358,15 @@ def test_ctrl_c_stops_running_populations_and_records_them_interrupted(fake, tmp
     sweep_dir = tmp_path / "sweep"
     overrides = ["+experiment=smoke", "agent.tau=0.8,0.005", "hydra.launcher.max_members=1"]
     process = start(sweep_dir, *overrides, "hydra.launcher.n_workers=2", env=env)
-    deadline = time.monotonic() + 120
     done = sweep_dir / "tau=0.005 job1" / "summary.json"
-    while not (
-        (record / "sleeping").exists() and done.exists() and "completed" in done.read_text()
-    ):
-        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[0]
-        time.sleep(0.2)
+    wait_while_running(
+        process,
+        lambda: (
+            (record / "sleeping").exists() and done.exists() and "completed" in done.read_text()
+        ),
+        timeout=120,
+        poll_s=0.2,
+    )
     time.sleep(1.0)  # the launcher has seen the finished population
 
     os.kill(process.pid, signal.SIGINT)
@@ -492,15 +497,18 @@ def test_a_population_cancelled_on_slurm_is_recorded_and_the_other_completes(
     long_dirs = [sweep_dir / "total_steps=100000 s=0 job2"]
     long_dirs.append(sweep_dir / "total_steps=100000 s=1 job3")
     try:
-        deadline = time.monotonic() + 240
-        while not all(
-            json.loads((d / "summary.json").read_text()).get("status") == "running"
-            if (d / "summary.json").is_file()
-            else False
-            for d in long_dirs
-        ):
-            assert time.monotonic() < deadline and process.poll() is None, "never trained"
-            time.sleep(0.5)
+        wait_while_running(
+            process,
+            lambda: all(
+                json.loads((d / "summary.json").read_text()).get("status") == "running"
+                if (d / "summary.json").is_file()
+                else False
+                for d in long_dirs
+            ),
+            timeout=240,
+            poll_s=0.5,
+            message="never trained",
+        )
         tasks = sweep_job_ids(sweep_dir)
         assert len(tasks) == 2, tasks
         assert cancel([tasks[1]]).returncode == 0  # the long population's array task

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from omegaconf import OmegaConf
+from processes import wait_while_running
 from tensorboard import context
 from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
 from tensorboard.plugins import base_plugin
@@ -318,10 +319,8 @@ def test_ctrl_c_in_a_sweep_names_the_command_that_continues_it(tmp_path: Path) -
     sweep_dir = tmp_path / "a sweep"
     process = launch(sweep_dir, "trainer.total_steps=100000", "seed=0,1")
     job = sweep_dir / "s=0 job0"
-    deadline = time.monotonic() + 120
-    while not (job / "scalars.csv").exists():  # training has begun (past TF's start-up)
-        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[0]
-        time.sleep(0.2)
+    # Training has begun (past TF's start-up).
+    wait_while_running(process, (job / "scalars.csv").exists, timeout=120, poll_s=0.2)
     process.send_signal(signal.SIGINT)
     try:
         output, _ = process.communicate(timeout=120)

@@ -31,9 +31,10 @@ TINY = [
 ]
 
 
-def tune(*args: str) -> subprocess.CompletedProcess[str]:
+def tune(*args: str, base: list[str] = TINY) -> subprocess.CompletedProcess[str]:
+    """`python -m ddpg.tune` with `base`'s overrides, then `args`, to its end (output captured)."""
     return subprocess.run(
-        [sys.executable, "-m", "ddpg.tune", *TINY, *args],
+        [sys.executable, "-m", "ddpg.tune", *base, *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -133,23 +134,13 @@ PBT = [
 ]
 
 
-def pbt(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ddpg.tune", *PBT, *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 @pytest.mark.slow
 def test_population_based_training_end_to_end_and_the_same_command_repeats(tmp_path: Path) -> None:
     """Two rounds (steps 200 and 400) of a 4-member PBT study: each member's records, the
     copies in lineage.json, the pbt/ scalars; the same command elsewhere gives the same study."""
     studies = []
     for name in ("a", "b"):
-        result = pbt(f"tune.dir={tmp_path / name}")
+        result = tune(f"tune.dir={tmp_path / name}", base=PBT)
         assert result.returncode == 0, result.stderr[-3000:]
         assert "Population-based training: 4 members" in result.stdout
         studies.append(tmp_path / name)
@@ -179,7 +170,7 @@ def test_population_based_training_end_to_end_and_the_same_command_repeats(tmp_p
 
 @pytest.mark.slow
 def test_population_based_training_refuses_a_search_that_changes_shapes(tmp_path: Path) -> None:
-    result = pbt(f"tune.dir={tmp_path / 'study'}", "search=ddpg")
+    result = tune(f"tune.dir={tmp_path / 'study'}", "search=ddpg", base=PBT)
     assert result.returncode == 2
     assert (
         result.stderr.strip().count("\n") == 0 and "cannot search agent.batch_size" in result.stderr
@@ -192,7 +183,7 @@ def test_compare_on_a_pbt_study_writes_its_ranking_schedule_and_lineage(tmp_path
     """A tiny PBT study (4 members, rounds at 200 and 400), then `python -m ddpg.compare` on it:
     pbt.md ranks all four members and counts the copies lineage.json records; both pictures."""
     study = tmp_path / "study"
-    result = pbt(f"tune.dir={study}")
+    result = tune(f"tune.dir={study}", base=PBT)
     assert result.returncode == 0, result.stderr[-3000:]
     out = tmp_path / "compared"
     shown = subprocess.run(

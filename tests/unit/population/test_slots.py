@@ -4,27 +4,13 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
-from conftest import population_trainer
+from conftest import population_trainer, tiny_member_config
 
-from ddpg.config.schema import (
-    AgentConfig,
-    EnvConfig,
-    NetworkConfig,
-    NoiseConfig,
-    RewardNormConfig,
-    RunConfig,
-    TrainerConfig,
-)
+from ddpg.config.schema import NoiseConfig
 from ddpg.population.member_change import MemberChange
 from ddpg.population.member_checkpoint import learner_member_states
 
-BASE = RunConfig(
-    env=EnvConfig(max_episode_steps=50, obs_norm="running"),
-    reward_norm=RewardNormConfig(name="running", gamma=0.9),
-    network=NetworkConfig(name="tiny", actor_hidden=[16], critic_hidden=[16]),
-    agent=AgentConfig(batch_size=16, learning_starts=20),
-    trainer=TrainerConfig(total_steps=60, eval_every=30, eval_episodes=1, progress=False),
-)
+BASE = tiny_member_config(normalized=True, total_steps=60, eval_every=30)
 
 
 def test_a_copied_member_holds_its_sources_state_then_trains_under_its_new_config(tmp_path):

@@ -9,27 +9,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import diverge_at_first_update, tiny_member_config
 
-from ddpg.config.schema import (
-    AgentConfig,
-    EnvConfig,
-    NetworkConfig,
-    RewardNormConfig,
-    RunConfig,
-    TrainerConfig,
-)
+from ddpg.config.schema import RunConfig
 from ddpg.launch.job import train_population
 from ddpg.population.member_change import MemberChange
 from ddpg.population.snapshot import Snapshots
 from ddpg.storage.checkpoint import list_checkpoints, read_checkpoint_state
 
-BASE = RunConfig(
-    env=EnvConfig(max_episode_steps=50, obs_norm="running"),
-    reward_norm=RewardNormConfig(name="running", gamma=0.9),
-    network=NetworkConfig(name="tiny", actor_hidden=[8], critic_hidden=[8]),
-    agent=AgentConfig(batch_size=8, learning_starts=20),
-    trainer=TrainerConfig(total_steps=90, eval_every=30, eval_episodes=1, progress=False),
-)
+BASE = tiny_member_config(hidden=(8,), batch_size=8, normalized=True, total_steps=90, eval_every=30)
 EVERY = 20  # snapshot ticks: not on the eval cadence, so episodes are cut mid-way
 
 
@@ -164,17 +152,7 @@ class Held:
 def test_a_population_killed_while_a_member_is_held_or_after_its_revival_continues_alike(
     tmp_path, monkeypatch, kept
 ):
-    from ddpg.population.trainer import Trainer
-
-    train = Trainer.train
-
-    def diverging(trainer: Trainer) -> Any:
-        if trainer.tick == 0:  # a fresh start, not a continuation (the snapshot has the rate)
-            rates = trainer.c.agent.learner.actor_optimizer.learning_rate
-            rates.assign(np.array([rates.numpy()[0], np.nan], np.float32))
-        return train(trainer)
-
-    monkeypatch.setattr(Trainer, "train", diverging)
+    diverge_at_first_update(monkeypatch, member=1)
     Held(tmp_path / "whole").train(Snapshots(tmp_path / "whole_snaps", 25, 5, lambda: {}))
     snaps = tmp_path / "killed_snaps"
     killed = Held(tmp_path / "killed", fail_after=kept)

@@ -2,22 +2,16 @@
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import pytest
-from conftest import population_trainer
+from conftest import poison_actor_learning_rate, population_trainer, tiny_member_config
 from gymnasium.wrappers import NormalizeObservation, NormalizeReward
 
 from ddpg.algo.seeds import Role, int_seed
-from ddpg.config.schema import (
-    AgentConfig,
-    EnvConfig,
-    NetworkConfig,
-    RewardNormConfig,
-    RunConfig,
-    TrainerConfig,
-)
+from ddpg.config.schema import RunConfig
 from ddpg.envs.make import make_env
 
 EPISODE = 50  # Pendulum never terminates: every episode ends by truncation
@@ -26,15 +20,15 @@ EPISODE = 50  # Pendulum never terminates: every episode ends by truncation
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A short run with running observation and reward normalization; its components."""
-    config = RunConfig(
-        seed=5,
-        env=EnvConfig(obs_norm="running", max_episode_steps=EPISODE),
-        reward_norm=RewardNormConfig(name="running", gamma=0.9),
-        network=NetworkConfig(name="tiny", actor_hidden=[8], critic_hidden=[8]),
-        agent=AgentConfig(batch_size=8, learning_starts=40),
-        trainer=TrainerConfig(
-            total_steps=4 * EPISODE, eval_every=100, eval_episodes=1, progress=False
-        ),
+    config = tiny_member_config(
+        5,
+        hidden=(8,),
+        batch_size=8,
+        learning_starts=40,
+        episode=EPISODE,
+        normalized=True,
+        total_steps=4 * EPISODE,
+        eval_every=100,
     )
     trainer = population_trainer([config], [Path(tmp_path_factory.mktemp("run"))])
     trainer.train()
@@ -100,11 +94,14 @@ def test_actions_and_batches_use_the_current_statistics(trained):
 
 
 def test_progress_bar_shows_the_last_eval_and_the_return_ema_together(tmp_path, capsys):
-    config = RunConfig(
-        env=EnvConfig(max_episode_steps=EPISODE),
-        network=NetworkConfig(name="tiny", actor_hidden=[8], critic_hidden=[8]),
-        agent=AgentConfig(batch_size=8, learning_starts=40),
-        trainer=TrainerConfig(total_steps=2 * EPISODE, eval_every=EPISODE, eval_episodes=1),
+    config = tiny_member_config(
+        hidden=(8,),
+        batch_size=8,
+        learning_starts=40,
+        episode=EPISODE,
+        total_steps=2 * EPISODE,
+        eval_every=EPISODE,
+        progress=True,
     )
     trainer = population_trainer([config], [tmp_path])
     trainer.train()
@@ -115,25 +112,28 @@ def test_progress_bar_shows_the_last_eval_and_the_return_ema_together(tmp_path, 
     assert "step/s" in last and f"{2 * EPISODE}/{2 * EPISODE}" in last
 
 
-def test_a_member_whose_updated_actor_is_not_finite_never_acts(tmp_path):
-    """A NaN learning rate makes member 1's actor NaN in the very update whose losses are still
-    finite: it is diverged at that step, its env never sees a non-finite action, and member 0
-    trains on to its budget."""
-    config = RunConfig(
-        env=EnvConfig(max_episode_steps=EPISODE),
-        network=NetworkConfig(name="tiny", actor_hidden=[8], critic_hidden=[8]),
-        agent=AgentConfig(batch_size=8, learning_starts=20),
-        trainer=TrainerConfig(total_steps=60, eval_every=60, eval_episodes=1, progress=False),
-    )
-    configs = [config, dataclasses.replace(config, seed=1)]
-    trainer = population_trainer(configs, [tmp_path / "a", tmp_path / "b"])
-    rates = trainer.c.agent.learner.actor_optimizer.learning_rate
-    rates.assign(np.array([rates.numpy()[0], np.nan], np.float32))
+def _poison_member_1(trainer) -> tuple[list[np.ndarray], list[tuple[int, str, str | None]]]:
+    """Member 1's actor learning rate made NaN (poison_actor_learning_rate); returns the
+    actions its env is stepped with and each member's end (member, status, error), as they come."""
+    poison_actor_learning_rate(trainer, 1)
     seen: list[np.ndarray] = []
     step = trainer.c.envs[1].step
     trainer.c.envs[1].step = lambda action: (seen.append(np.array(action)), step(action))[1]
     ended: list[tuple[int, str, str | None]] = []
     trainer.on_end = lambda k, status, error: ended.append((k, status, error))
+    return seen, ended
+
+
+def test_a_member_whose_updated_actor_is_not_finite_never_acts(tmp_path):
+    """A NaN learning rate makes member 1's actor NaN in the very update whose losses are still
+    finite: it is diverged at that step, its env never sees a non-finite action, and member 0
+    trains on to its budget."""
+    config = tiny_member_config(
+        hidden=(8,), batch_size=8, episode=EPISODE, total_steps=60, eval_every=60
+    )
+    configs = [config, dataclasses.replace(config, seed=1)]
+    trainer = population_trainer(configs, [tmp_path / "a", tmp_path / "b"])
+    seen, ended = _poison_member_1(trainer)
     try:
         trainer.train()
     finally:
@@ -146,20 +146,22 @@ def test_a_member_whose_updated_actor_is_not_finite_never_acts(tmp_path):
     assert trainer.states[0].status == "completed" and trainer.states[0].step == 60
 
 
+def _tiny16(seed: int, tau: float, total_steps: int = 80, **settings: Any) -> RunConfig:
+    """A member at widths and batch of 16: shapes whose batched kernels give a member the same
+    bits whatever the member count (at width 8 and batch 8 they differ in the last bit)."""
+    return tiny_member_config(
+        seed, tau=tau, episode=EPISODE, total_steps=total_steps, eval_every=20, **settings
+    )
+
+
+def _scalars(run_dir: Path) -> list[str]:
+    lines = (run_dir / "scalars.csv").read_text().splitlines()
+    return [line for line in lines if ",perf/" not in line]  # wall-clock rates differ
+
+
 def _pruned_population(tmp_path: Path, prune: dict[int, set[int]]):
     """Four tiny members; at each evaluation step in `prune`, the listed members are pruned."""
-    config = RunConfig(
-        env=EnvConfig(max_episode_steps=EPISODE),
-        # Widths and batch of 16: shapes whose batched kernels give a member the same bits
-        # whatever the member count (at width 8 and batch 8 they differ in the last bit).
-        network=NetworkConfig(name="tiny", actor_hidden=[16], critic_hidden=[16]),
-        agent=AgentConfig(batch_size=16, learning_starts=20),
-        trainer=TrainerConfig(total_steps=80, eval_every=20, eval_episodes=1, progress=False),
-    )
-    configs = [
-        dataclasses.replace(config, seed=k, agent=dataclasses.replace(config.agent, tau=0.01 * k))
-        for k in range(1, 5)
-    ]
+    configs = [_tiny16(k, 0.01 * k) for k in range(1, 5)]
     trainer = population_trainer(configs, [tmp_path / str(k) for k in range(4)])
     trainer.on_eval = lambda k, step, mean: k in prune.get(step, set())
     try:
@@ -180,34 +182,11 @@ def test_members_left_after_others_end_compute_alone_and_train_bit_for_bit_the_s
     assert [s.status for s in pruned.states] == ["completed", "pruned", "pruned", "pruned"]
     assert pruned.c.agent.learner.member_axes == [4, 2]
     assert everyone.c.agent.learner.member_axes == [4]
-
-    def scalars(run_dir: Path) -> list[str]:
-        lines = (run_dir / "scalars.csv").read_text().splitlines()
-        return [line for line in lines if ",perf/" not in line]  # wall-clock rates differ
-
-    assert scalars(tmp_path / "pruned" / "0") == scalars(tmp_path / "everyone" / "0")
+    assert _scalars(tmp_path / "pruned" / "0") == _scalars(tmp_path / "everyone" / "0")
     ours = learner_member_states(pruned.c.agent.learner)
     reference = learner_member_states(everyone.c.agent.learner)
     for name, value in reference[0].items():
         np.testing.assert_array_equal(ours[0][name], value, err_msg=name)
-
-
-def _tiny16(seed: int, tau: float, total_steps: int = 80) -> RunConfig:
-    """A member at widths and batch of 16 (bits independent of the member count)."""
-    return RunConfig(
-        seed=seed,
-        env=EnvConfig(max_episode_steps=EPISODE),
-        network=NetworkConfig(name="tiny", actor_hidden=[16], critic_hidden=[16]),
-        agent=AgentConfig(batch_size=16, learning_starts=20, tau=tau),
-        trainer=TrainerConfig(
-            total_steps=total_steps, eval_every=20, eval_episodes=1, progress=False
-        ),
-    )
-
-
-def _scalars(run_dir: Path) -> list[str]:
-    lines = (run_dir / "scalars.csv").read_text().splitlines()
-    return [line for line in lines if ",perf/" not in line]  # wall-clock rates differ
 
 
 def test_a_member_started_in_a_freed_slot_trains_as_it_would_in_a_fresh_population(tmp_path):
@@ -220,10 +199,7 @@ def test_a_member_started_in_a_freed_slot_trains_as_it_would_in_a_fresh_populati
 
     configs = [_tiny16(k, 0.01 * k) for k in range(1, 5)]
     newcomer = dataclasses.replace(
-        _tiny16(9, 0.05),
-        noise=NoiseConfig(name="ou", sigma=0.3),
-        env=EnvConfig(max_episode_steps=EPISODE, obs_norm="running"),
-        reward_norm=RewardNormConfig(name="running", gamma=0.9),
+        _tiny16(9, 0.05, normalized=True), noise=NoiseConfig(name="ou", sigma=0.3)
     )
     queue = [(2, newcomer, tmp_path / "new"), (0, _tiny16(11, 0.02), tmp_path / "later")]
 
@@ -273,13 +249,7 @@ def test_a_held_diverged_member_acts_at_random_then_copies_at_the_next_round(tmp
 
     configs = [_tiny16(1, 0.01, total_steps=60), _tiny16(2, 0.02, total_steps=60)]
     trainer = population_trainer(configs, [tmp_path / "0", tmp_path / "1"])
-    rates = trainer.c.agent.learner.actor_optimizer.learning_rate
-    rates.assign(np.array([rates.numpy()[0], np.nan], np.float32))
-    seen: list[np.ndarray] = []
-    step = trainer.c.envs[1].step
-    trainer.c.envs[1].step = lambda action: (seen.append(np.array(action)), step(action))[1]
-    ended: list[tuple[int, str, str | None]] = []
-    trainer.on_end = lambda k, status, error: ended.append((k, status, error))
+    seen, ended = _poison_member_1(trainer)
     held: list[tuple[int, int]] = []
     trainer.on_diverge = lambda k, step, why: held.append((k, step)) is None
     rounds: list[tuple[int, list[int]]] = []
@@ -312,8 +282,7 @@ def test_a_held_member_with_nothing_to_copy_ends_diverged_at_the_round(tmp_path)
 
     configs = [_tiny16(1, 0.01, total_steps=60), _tiny16(2, 0.02, total_steps=60)]
     trainer = population_trainer(configs, [tmp_path / "0", tmp_path / "1"])
-    rates = trainer.c.agent.learner.actor_optimizer.learning_rate
-    rates.assign(np.array([rates.numpy()[0], np.nan], np.float32))
+    poison_actor_learning_rate(trainer, 1)
     ended: list[tuple[int, str]] = []
     trainer.on_end = lambda k, status, error: ended.append((k, status))
     trainer.on_diverge = lambda k, step, why: True

@@ -8,55 +8,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
-import yaml
+from conftest import diverge_at_first_update
 
-from ddpg.config.schema import AgentConfig, ConfigError, EnvConfig, RunConfig, TrainerConfig
-from ddpg.config.structured import from_mapping
-from ddpg.launch.job import params_of
+from ddpg.config.schema import ConfigError, RunConfig
 from ddpg.storage.files import write_json_atomic
 from ddpg.tune.pbt import check_pbt, run_pbt
 from ddpg.tune.space import parse_space
 from ddpg.tune.storage import PbtSettings, TuneSettings
 
-BASE = RunConfig(
-    env=EnvConfig(id="Pendulum-v1", solved_score=-200.0),
-    agent=AgentConfig(learning_starts=100),
-    trainer=TrainerConfig(total_steps=1000, eval_every=250, eval_episodes=1),
-)
-SPACE = parse_space(
-    {
-        "name": "test",
-        "dimensions": [
-            {"name": "agent.tau", "type": "float", "low": 0.001, "high": 0.08, "log": True},
-            {"name": "noise", "type": "categorical", "choices": ["ou", "gaussian", "none"]},
-            {
-                "name": "noise.sigma",
-                "type": "float",
-                "low": 0.0,
-                "high": 1.0,
-                "when": {"noise": ["ou", "gaussian"]},
-            },
-        ],
-    }
-)
-
-
-def build(trial_overrides: list[str]) -> tuple[RunConfig, dict[str, Any]]:
-    """The base config with `key=value` overrides (a noise option sets noise.name)."""
-    params = params_of(BASE)
-    for item in trial_overrides:
-        key, _, value = item.partition("=")
-        params["noise.name" if key == "noise" else key] = yaml.safe_load(value)
-    nested: dict[str, Any] = {}
-    for key, value in params.items():
-        *parents, last = key.split(".")
-        node = nested
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = value
-    return from_mapping(RunConfig, nested), nested
+from .study_inputs import BASE, PBT_SPACE, build
 
 
 def settings(tmp_path: Path, **pbt: Any) -> TuneSettings:
@@ -72,9 +33,9 @@ def test_a_search_that_changes_shapes_is_refused_naming_the_key(tmp_path: Path) 
         )
         with pytest.raises(ConfigError, match=f"cannot search {key} "):
             check_pbt(space, settings(tmp_path), BASE)
-    check_pbt(SPACE, settings(tmp_path), BASE)  # runtime hyperparameters and noise pass
+    check_pbt(PBT_SPACE, settings(tmp_path), BASE)  # runtime hyperparameters and noise pass
     with pytest.raises(ConfigError, match="tune.pbt.interval=300 is invalid"):
-        check_pbt(SPACE, settings(tmp_path, interval=300), BASE)
+        check_pbt(PBT_SPACE, settings(tmp_path, interval=300), BASE)
 
 
 def test_run_pbt_draws_members_from_the_study_seed_and_hands_the_hooks_to_training(
@@ -89,7 +50,7 @@ def test_run_pbt_draws_members_from_the_study_seed_and_hands_the_hooks_to_traini
         return []
 
     pbt = run_pbt(
-        settings(tmp_path), SPACE, build, BASE, ["env=pendulum"], lambda line: None, train
+        settings(tmp_path), PBT_SPACE, build, BASE, ["env=pendulum"], lambda line: None, train
     )
     ((configs, run_dirs),) = calls
     assert [d.name for d in run_dirs] == ["member00", "member01", "member02", "member03"]
@@ -97,7 +58,7 @@ def test_run_pbt_draws_members_from_the_study_seed_and_hands_the_hooks_to_traini
     record = json.loads((run_dirs[0] / "trial.json").read_text())
     assert record["params"] == pbt.values[0]
     with pytest.raises(ConfigError, match="holds a finished population-based training study"):
-        run_pbt(settings(tmp_path), SPACE, build, BASE, [], lambda line: None, train)
+        run_pbt(settings(tmp_path), PBT_SPACE, build, BASE, [], lambda line: None, train)
 
 
 def test_a_diverged_member_trains_on_and_its_records_say_it_completed_after_a_revival(
@@ -107,16 +68,7 @@ def test_a_diverged_member_trains_on_and_its_records_say_it_completed_after_a_re
     diverge at its first update (step 100); held, it copies a top member at the round of step
     250 and completes: its summary says completed and counts the divergence, its lineage
     says what the copy revived it from, and no eval was recorded while it was held."""
-    from ddpg.population.trainer import Trainer
-
-    train = Trainer.train
-
-    def diverging(trainer: Trainer) -> Any:
-        rates = trainer.c.agent.learner.actor_optimizer.learning_rate
-        rates.assign(np.where(np.arange(len(rates.numpy())) == 1, np.nan, rates.numpy()))
-        return train(trainer)
-
-    monkeypatch.setattr(Trainer, "train", diverging)
+    diverge_at_first_update(monkeypatch, member=1)
     tiny = ["network.actor_hidden=[16]", "network.critic_hidden=[16]", "agent.batch_size=16"]
 
     def small(trial_overrides: list[str]) -> tuple[RunConfig, dict[str, Any]]:
@@ -127,7 +79,7 @@ def test_a_diverged_member_trains_on_and_its_records_say_it_completed_after_a_re
         return dataclasses.replace(config, network=network, trainer=trainer, agent=agent), nested
 
     base = small([])[0]
-    pbt = run_pbt(settings(tmp_path), SPACE, small, base, tiny, lambda line: None)
+    pbt = run_pbt(settings(tmp_path), PBT_SPACE, small, base, tiny, lambda line: None)
     member = tmp_path / "member01"
     summary = json.loads((member / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["divergences"] == 1
@@ -149,7 +101,7 @@ def test_a_study_killed_before_its_first_snapshot_starts_over(tmp_path: Path) ->
         (run_dirs[0] / "scalars.csv").write_text("step,key,value\n1,a,2\n")
         return []  # no summary, no snapshot: as a kill leaves it
 
-    run_pbt(settings(tmp_path), SPACE, build, BASE, [], lambda line: None, killed)
+    run_pbt(settings(tmp_path), PBT_SPACE, build, BASE, [], lambda line: None, killed)
     calls = []
 
     def train(configs, run_dirs, on_eval, exploit, on_diverge, snapshots):
@@ -157,5 +109,5 @@ def test_a_study_killed_before_its_first_snapshot_starts_over(tmp_path: Path) ->
         assert not (run_dirs[0] / "scalars.csv").exists()  # the killed start is gone
         return []
 
-    run_pbt(settings(tmp_path), SPACE, build, BASE, [], lambda line: None, train)
+    run_pbt(settings(tmp_path), PBT_SPACE, build, BASE, [], lambda line: None, train)
     assert calls == [None]

@@ -20,14 +20,7 @@ import pytest
 import yaml
 from optuna.trial import TrialState
 
-from ddpg.config.schema import (
-    AgentConfig,
-    ConfigError,
-    EnvConfig,
-    RunConfig,
-    TrainerConfig,
-    from_mapping,
-)
+from ddpg.config.schema import ConfigError, RunConfig, TrainerConfig
 from ddpg.launch.job import params_of
 from ddpg.storage.files import write_json_atomic
 from ddpg.tune.space import parse_space
@@ -35,11 +28,8 @@ from ddpg.tune.storage import TuneSettings, base_params, make_pruner, open_study
 from ddpg.tune.study import run_study
 from ddpg.tune.trials import StudyInterrupted, counted_trials, recover_stale
 
-BASE = RunConfig(
-    env=EnvConfig(id="Pendulum-v1", solved_score=-200.0),
-    agent=AgentConfig(learning_starts=100),
-    trainer=TrainerConfig(total_steps=1000, eval_every=250, eval_episodes=1),
-)
+from .study_inputs import BASE, build
+
 SPACE = parse_space(
     {
         "name": "test",
@@ -49,22 +39,6 @@ SPACE = parse_space(
         ],
     }
 )
-
-
-def build(trial_overrides: list[str]) -> tuple[RunConfig, dict[str, Any]]:
-    """The base config with `key=value` overrides, as ddpg.tune composes one with Hydra."""
-    nested: dict[str, Any] = {}
-    params = params_of(BASE)
-    for item in trial_overrides:
-        key, _, value = item.partition("=")
-        params[key] = yaml.safe_load(value)
-    for key, value in params.items():
-        *parents, last = key.split(".")
-        node = nested
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = value
-    return from_mapping(RunConfig, nested), nested
 
 
 class FakeTrain:
