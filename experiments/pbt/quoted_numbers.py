@@ -216,12 +216,60 @@ def snapshot_readme(folder: Path) -> str:
     )
 
 
+def copy_replay(folder: Path) -> str:
+    """MountainCar PBT with and without `tune.pbt.copy_replay`, paired by study seed
+    (copy_replay_members.csv: copy_replay.sh's studies), and the plain arm against the same
+    seeds' PBT studies of members.csv (run at 08f4c22, before ties were broken at random)."""
+    runs = pd.read_csv(folder / "copy_replay_members.csv")
+    plain = per_study(runs[runs.arm == "pbt"])
+    copied = per_study(runs[runs.arm == "pbt_copy_replay"])
+    seeds = sorted(set(plain.index) & set(copied.index))
+    if not seeds:
+        return "No study seed has both arms yet.\n"
+    rows = [
+        "| arm | study seeds | best member's final eval | median member's final eval "
+        "| members ending >= 90 (of 8 per study) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, arm, table in (
+        ("own replay (default)", "pbt", plain),
+        ("`copy_replay=true`", "pbt_copy_replay", copied),
+    ):
+        here = runs[(runs.arm == arm) & runs.study_seed.isin(seeds)]
+        solved = here.groupby("study_seed").final_eval_return.apply(lambda v: int((v >= 90).sum()))
+        rows.append(
+            f"| {name} | {len(seeds)} | {ci(table.loc[seeds, 'best'])} "
+            f"| {ci(table.loc[seeds, 'median'])} | {', '.join(map(str, solved.loc[seeds]))} |"
+        )
+    lines = ["\n".join(rows), "", "`copy_replay=true` minus the default, paired by study seed:"]
+    for stat, label in (("best", "best member"), ("median", "median member")):
+        diff = copied.loc[seeds, stat] - plain.loc[seeds, stat]
+        wins = int((diff > 0).sum())
+        sign = binomtest(wins, len(seeds)).pvalue if len(seeds) > 0 else float("nan")
+        lines.append(
+            f"- {label}: {ci(diff)}; higher in {wins} of {len(seeds)}, sign test p = {sign:.3f} "
+            f"(per seed: {', '.join(f'{v:+.1f}' for v in diff)})"
+        )
+    earlier = per_study(read(folder).query("env == 'mountaincar' and arm == 'pbt'"))
+    same = [k for k in seeds if k in earlier.index]
+    if same:
+        medians = ", ".join(
+            f"{earlier.loc[k, 'median']:.1f} / {plain.loc[k, 'median']:.1f}" for k in same
+        )
+        lines.append(
+            f"- The default arm against the same seeds' PBT studies of 08f4c22 (median member, "
+            f"then / now): {medians}."
+        )
+    return "\n".join(lines) + "\n"
+
+
 def blocks(folder: Path) -> dict[str, str]:
     runs = read(folder)
     out = {"times": times(folder)}
     out["snapshot_cost"] = snapshot_table(folder)
     out["snapshot_study"] = snapshot_study(folder)
     out["readme_snapshot"] = snapshot_readme(folder)
+    out["copy_replay"] = copy_replay(folder)
     for env in ENVS:
         out[f"results:{env}"] = results_table(runs, env)
         out[f"paired:{env}"] = paired(runs, env)

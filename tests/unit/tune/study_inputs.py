@@ -40,7 +40,12 @@ PBT_SPACE = parse_space(
 def build(trial_overrides: list[str]) -> tuple[RunConfig, dict[str, Any]]:
     """BASE with `key=value` overrides, as ddpg.tune composes one with Hydra (a noise option
     sets noise.name)."""
-    params = params_of(BASE)
+    return compose(BASE, trial_overrides)
+
+
+def compose(base: RunConfig, trial_overrides: list[str]) -> tuple[RunConfig, dict[str, Any]]:
+    """`base` with `key=value` overrides (`build` for another base config)."""
+    params = params_of(base)
     for item in trial_overrides:
         key, _, value = item.partition("=")
         params["noise.name" if key == "noise" else key] = yaml.safe_load(value)

@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-import yaml
 
 from ddpg.algo.replay import ReplayBuffer
 from ddpg.config.schema import (
@@ -22,11 +21,13 @@ from ddpg.config.schema import (
     TrainerConfig,
 )
 from ddpg.config.structured import from_mapping
-from ddpg.launch.job import params_of, train_population
+from ddpg.launch.job import train_population
 from ddpg.storage.checkpoint import list_checkpoints, read_checkpoint_state
 from ddpg.tune.pbt import PopulationBasedTraining, run_pbt
 from ddpg.tune.space import parse_space
 from ddpg.tune.storage import PbtSettings, TuneSettings
+
+from .study_inputs import compose
 
 # Tiny members: they learn from step 20; rounds at steps 30 and 60 of 90; a snapshot every 30.
 BASE = RunConfig(
@@ -50,18 +51,7 @@ REPLAY = ("obs", "action", "reward", "next_obs", "terminated")
 
 def build(trial_overrides: list[str]) -> tuple[RunConfig, dict[str, Any]]:
     """The base config with `key=value` overrides."""
-    params = params_of(BASE) | {
-        key: yaml.safe_load(value)
-        for key, _, value in (item.partition("=") for item in trial_overrides)
-    }
-    nested: dict[str, Any] = {}
-    for key, value in params.items():
-        *parents, last = key.split(".")
-        node = nested
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = value
-    return from_mapping(RunConfig, nested), nested
+    return compose(BASE, trial_overrides)
 
 
 def settings(tmp_path: Path, copy_replay: bool, population: int = 4) -> TuneSettings:
