@@ -263,6 +263,23 @@ def copy_replay(folder: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def copy_replay_readme(folder: Path) -> str:
+    """The project README's line: the paired median and best differences, copy minus own."""
+    runs = pd.read_csv(folder / "copy_replay_members.csv")
+    plain = per_study(runs[runs.arm == "pbt"])
+    copied = per_study(runs[runs.arm == "pbt_copy_replay"])
+    seeds = sorted(set(plain.index) & set(copied.index))
+    if not seeds:
+        return "Measured on MountainCar: not yet (no study seed has both arms).\n"
+    best = copied.loc[seeds, "best"] - plain.loc[seeds, "best"]
+    median = copied.loc[seeds, "median"] - plain.loc[seeds, "median"]
+    return (
+        f"On MountainCar (8 members x 100k, {len(seeds)} study seeds, `experiments/pbt/`), "
+        f"`copy_replay=true` minus the default: best member {ci(best)}, median member "
+        f"{ci(median)} (paired by study seed, 95% Student t).\n"
+    )
+
+
 def blocks(folder: Path) -> dict[str, str]:
     runs = read(folder)
     out = {"times": times(folder)}
@@ -270,6 +287,7 @@ def blocks(folder: Path) -> dict[str, str]:
     out["snapshot_study"] = snapshot_study(folder)
     out["readme_snapshot"] = snapshot_readme(folder)
     out["copy_replay"] = copy_replay(folder)
+    out["readme_copy_replay"] = copy_replay_readme(folder)
     for env in ENVS:
         out[f"results:{env}"] = results_table(runs, env)
         out[f"paired:{env}"] = paired(runs, env)
