@@ -1,6 +1,7 @@
 """compare's view of a population-based training study: pbt.md, pbt_schedule.png, pbt_lineage.png.
 
-- ``pbt.md``: the final ranking, the winner's schedule, problems (:mod:`ddpg.analysis.pbt_records`).
+- ``pbt.md``: the final ranking, the winner's schedule, revivals, problems
+  (:mod:`ddpg.analysis.pbt_markdown`).
 - ``pbt_schedule.png``: the winner's hyperparameters against env steps, one subplot per
   dimension, as step functions (each value holds until the next change, the last until the
   budget); the other members faint behind it. A dimension whose values are all positive and
@@ -26,7 +27,8 @@ from typing import Any
 
 import pandas as pd
 
-from ddpg.analysis.pbt_records import Copy, Study, dimensions, find_studies, study_markdown
+from ddpg.analysis.pbt_markdown import study_markdown
+from ddpg.analysis.pbt_records import Copy, Study, dimensions, find_studies
 from ddpg.analysis.plots import save_png
 
 MARKDOWN_FILE = "pbt.md"

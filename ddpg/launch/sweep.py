@@ -2,10 +2,11 @@
 
 Hydra's basic launcher runs every job of a sweep in one Python process, and each XLA compile
 leaves memory mappings behind for the life of that process (~200 per compile, limit 65,530).
-So :func:`train_in_child` trains each job in ``python -m ddpg.launch.sweep``: a fresh interpreter
-that gets the validated config on stdin, sets TensorFlow's threads before any op and writes its
-output to ``<run_dir>/train.log``. The launching process never imports TensorFlow: Keras state,
-compiled functions, writers and seeds cannot leak from one job to the next, with any launcher.
+So :func:`train_in_child` trains each job in ``python -m ddpg.launch.sweep_child`` (that module
+is the child's side): a fresh interpreter that gets the validated config on stdin, sets
+TensorFlow's threads before any op and writes its output to ``<run_dir>/train.log``. The
+launching process never imports TensorFlow: Keras state, compiled functions, writers and seeds
+cannot leak from one job to the next, with any launcher.
 The population launcher (hydra_plugins.ddpg_population_launcher) uses the same child for K jobs
 at once (:class:`TrainingChild` with ``population=True``: ``ddpg.launch.job.train_population``),
 with one log file for the population, and beside it the population's progress
@@ -16,7 +17,6 @@ ddpg.launch.job_names'; the sweep's HParams config is ddpg.launch.sweep_hparams'
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import dataclasses
 import json
 import os
@@ -25,13 +25,12 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from ddpg.config.schema import ConfigError, RunConfig, from_mapping
+from ddpg.config.schema import RunConfig
 from ddpg.storage.files import write_json_atomic
 
 #: Statuses a job's summary.json ends with; anything else means the child died unrecorded.
@@ -46,7 +45,8 @@ def progress_path(log_path: Path) -> Path:
 
 
 class TrainingChild:
-    """A started `python -m ddpg.launch.sweep` training `run_dirs` (one job, or one population).
+    """A started `python -m ddpg.launch.sweep_child` training `run_dirs` (one job, or one
+    population).
 
     The child has a session of its own, so a terminal's Ctrl-C reaches it once, from the
     launcher (:func:`stop_children`); it dies with the launcher (PR_SET_PDEATHSIG). The jobs go
@@ -80,7 +80,7 @@ class TrainingChild:
                 )
                 log.flush()
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "ddpg.launch.sweep", str(os.getpid())],
+                [sys.executable, "-m", "ddpg.launch.sweep_child", str(os.getpid())],
                 stdin=subprocess.PIPE,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -128,7 +128,7 @@ class TrainingChild:
 
 
 def train_in_child(config: RunConfig, run_dir: Path) -> dict[str, Any]:
-    """Train one job in a fresh `python -m ddpg.launch.sweep` and return its summary.
+    """Train one job in a fresh `python -m ddpg.launch.sweep_child` and return its summary.
 
     SIGINT or SIGTERM here is passed on (the trainer checkpoints and records "interrupted";
     after STOP_GRACE_S the child is killed) and then re-raised. See :class:`TrainingChild`.
@@ -203,64 +203,3 @@ def finish_summary(run_dir: Path, status: str, error: str) -> dict[str, Any]:
     summary.update(status=status, error=error)
     write_json_atomic(summary_path, summary)
     return summary
-
-
-def _child_main(parent_pid: int) -> int:
-    """The child: train the {"jobs": [(config, run_dir)...], "population", "status"} JSON from
-    stdin (status: where a population keeps its progress, or null); the exit code says how."""
-    with contextlib.suppress(OSError, AttributeError):  # Linux: SIGTERM us if the launcher dies
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-    if os.getppid() != parent_pid:  # it died before prctl took effect
-        return 1
-    first_signal = True
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        nonlocal first_signal  # the trainer has its own handlers while it trains
-        if first_signal:
-            first_signal = False
-            raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, interrupt)
-    signal.signal(signal.SIGTERM, interrupt)
-    # SLURM's time-limit/preemption warning (USR2, which submitit asks for) reaches every process
-    # of the job. The launching process answers it and stops us with SIGTERM; by default USR2
-    # would kill us at once, before we checkpoint and record how we ended.
-    signal.signal(signal.SIGUSR2, signal.SIG_IGN)
-    request = json.loads(sys.stdin.buffer.read())
-    configs = [from_mapping(RunConfig, job["config"]) for job in request["jobs"]]
-    run_dirs = [Path(job["run_dir"]) for job in request["jobs"]]
-    from ddpg.algo.tf_startup import import_tensorflow
-    from ddpg.launch.job import params_of, train_run
-
-    import_tensorflow()  # the log starts with the jobs' output, not TF's start-up notices
-    from ddpg.storage.metrics import write_final_metrics
-
-    try:
-        if request["population"]:
-            from ddpg.launch.job import train_population
-
-            status = request.get("status")
-            summaries = train_population(
-                configs, run_dirs, status_path=None if status is None else Path(status)
-            )
-        else:
-            summaries = [train_run(configs[0], run_dirs[0])]
-        for run_dir, summary, config in zip(run_dirs, summaries, configs, strict=True):
-            write_final_metrics(run_dir, summary, config.trainer.total_steps)
-        return 0
-    except BaseException as error:  # recorded here unless training did
-        if isinstance(error, KeyboardInterrupt):
-            status, message, code = "interrupted", "interrupted", 130
-        else:
-            name = "" if isinstance(error, ConfigError) else f"{type(error).__name__}: "
-            status, message, code = "failed", f"{name}{error}", 1
-            traceback.print_exc()  # into the log
-        for config, run_dir in zip(configs, run_dirs, strict=True):
-            if not (run_dir / "params.json").exists():  # so compare can place the job
-                write_json_atomic(run_dir / "params.json", params_of(config))
-            finish_summary(run_dir, status, message)
-        return code
-
-
-if __name__ == "__main__":
-    sys.exit(_child_main(int(sys.argv[1])))

@@ -185,13 +185,13 @@ def test_the_terminal_shows_each_populations_log_and_progress_before_the_end_tab
 
 
 def population_child(launcher_pid: int) -> int | None:
-    """The pid of the launcher's running population process (python -m ddpg.launch.sweep)."""
+    """The pid of the launcher's running population process (python -m ddpg.launch.sweep_child)."""
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             argv = cmdline.read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"ddpg.launch.sweep" in argv and str(launcher_pid).encode() in argv:
+        if b"ddpg.launch.sweep_child" in argv and str(launcher_pid).encode() in argv:
             return int(cmdline.parent.name)
     return None
 

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from ddpg.analysis.compare import compare, load_runs
-from ddpg.analysis.pbt_records import Copy, find_studies, study_markdown
+from ddpg.analysis.pbt_markdown import study_markdown
+from ddpg.analysis.pbt_records import Copy, find_studies
 
 from .pbt_study import DIVERGED_AT, ERROR, REVIVED_AT, add_revival, write_study
 from .rundirs import write_run
@@ -26,19 +27,6 @@ def test_ranking_and_copy_counts(tmp_path: Path) -> None:
     assert "| 1 | member01 | -200.0 | completed | 2 | 1 |" in text
     assert "| 2 | member02 | -250.0 | completed | 0 | 2 |" in text
     assert "| 3 | member00 | -300.0 | completed | 1 | 0 |" in text
-
-
-def test_the_winners_schedule_is_a_table_of_step_and_values(tmp_path: Path) -> None:
-    (study,) = find_studies(load_runs(write_study(tmp_path / "study")))
-    text = study_markdown(study)
-    assert "## The winner's schedule (member01)" in text
-    assert "| step | agent.tau | learning_rate | noise |" in text
-    rows = [line for line in text.splitlines() if line.startswith(("| 0 |", "| 300 |", "| 900 |"))]
-    assert rows == [
-        "| 0 | 0.005 | 0.0002 | none |",
-        "| 300 | 0.004 | 1e-05 | gaussian |",
-        "| 900 | 0.004 | 1.25e-05 | ou |",
-    ]
 
 
 def test_plain_runs_are_no_study(tmp_path: Path) -> None:
@@ -91,12 +79,6 @@ def test_a_revival_is_counted_apart_from_the_copies_at_rounds(tmp_path: Path) ->
     revivals = pbt.split("## Revivals\n\n", 1)[1].split("## Problems", 1)[0]
     assert f"| member02 | 450 | 600 | member01 | {ERROR} |" in revivals
     assert pbt.split("## Problems\n\n")[1] == "None.\n"
-
-
-def test_a_study_without_revivals_says_so(tmp_path: Path) -> None:
-    (study,) = find_studies(load_runs(write_study(tmp_path / "study")))
-    assert study.revivals() == []
-    assert "## Revivals\n\nNone: no member diverged and was revived." in study_markdown(study)
 
 
 def test_a_malformed_revival_is_one_problem_line(tmp_path: Path) -> None:
