@@ -24,6 +24,7 @@ from ddpg.analysis.intervals import student_t
 ENVS = {"pendulum": "Pendulum-v1", "mountaincar": "MountainCarContinuous-v0"}
 ARMS = {"pbt": "PBT", "random": "random search", "defaults": "defaults"}
 FINISHED = ("completed", "stopped_early")
+TIE = 1.0  # MountainCar returns span about -100 to 100: a smaller paired difference is a tie
 
 
 def read(folder: Path) -> pd.DataFrame:
@@ -241,13 +242,20 @@ def copy_replay(folder: Path) -> str:
             f"| {name} | {len(seeds)} | {ci(table.loc[seeds, 'best'])} "
             f"| {ci(table.loc[seeds, 'median'])} | {', '.join(map(str, solved.loc[seeds]))} |"
         )
-    lines = ["\n".join(rows), "", "`copy_replay=true` minus the default, paired by study seed:"]
+    lines = [
+        "\n".join(rows),
+        "",
+        "`copy_replay=true` minus the default, paired by study seed (a difference under "
+        f"{TIE} return counts as a tie, left out of the sign test):",
+    ]
     for stat, label in (("best", "best member"), ("median", "median member")):
         diff = copied.loc[seeds, stat] - plain.loc[seeds, stat]
-        wins = int((diff > 0).sum())
-        sign = binomtest(wins, len(seeds)).pvalue if len(seeds) > 0 else float("nan")
+        higher, lower = int((diff >= TIE).sum()), int((diff <= -TIE).sum())
+        decided = higher + lower
+        sign = f"{binomtest(higher, decided).pvalue:.3f}" if decided else "-"
         lines.append(
-            f"- {label}: {ci(diff)}; higher in {wins} of {len(seeds)}, sign test p = {sign:.3f} "
+            f"- {label}: {ci(diff)}; higher in {higher}, lower in {lower}, tied in "
+            f"{len(seeds) - decided} of {len(seeds)}, sign test p = {sign} "
             f"(per seed: {', '.join(f'{v:+.1f}' for v in diff)})"
         )
     earlier = per_study(read(folder).query("env == 'mountaincar' and arm == 'pbt'"))
