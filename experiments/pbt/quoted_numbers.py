@@ -217,14 +217,21 @@ def snapshot_readme(folder: Path) -> str:
     )
 
 
+def _copy_replay_arms(
+    folder: Path,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[int]]:
+    """copy_replay_members.csv, its two arms per study seed, and the seeds both arms ran."""
+    runs = pd.read_csv(folder / "copy_replay_members.csv")
+    plain = per_study(runs[runs.arm == "pbt"])
+    copied = per_study(runs[runs.arm == "pbt_copy_replay"])
+    return runs, plain, copied, sorted(set(plain.index) & set(copied.index))
+
+
 def copy_replay(folder: Path) -> str:
     """MountainCar PBT with and without `tune.pbt.copy_replay`, paired by study seed
     (copy_replay_members.csv: copy_replay.sh's studies), and the plain arm against the same
     seeds' PBT studies of members.csv (run at 08f4c22, before ties were broken at random)."""
-    runs = pd.read_csv(folder / "copy_replay_members.csv")
-    plain = per_study(runs[runs.arm == "pbt"])
-    copied = per_study(runs[runs.arm == "pbt_copy_replay"])
-    seeds = sorted(set(plain.index) & set(copied.index))
+    runs, plain, copied, seeds = _copy_replay_arms(folder)
     if not seeds:
         return "No study seed has both arms yet.\n"
     rows = [
@@ -273,10 +280,7 @@ def copy_replay(folder: Path) -> str:
 
 def copy_replay_readme(folder: Path) -> str:
     """The project README's line: the paired median and best differences, copy minus own."""
-    runs = pd.read_csv(folder / "copy_replay_members.csv")
-    plain = per_study(runs[runs.arm == "pbt"])
-    copied = per_study(runs[runs.arm == "pbt_copy_replay"])
-    seeds = sorted(set(plain.index) & set(copied.index))
+    runs, plain, copied, seeds = _copy_replay_arms(folder)
     if not seeds:
         return "Measured on MountainCar: not yet (no study seed has both arms).\n"
     best = copied.loc[seeds, "best"] - plain.loc[seeds, "best"]

@@ -182,20 +182,16 @@ def measure(case: str, members: int, repeats: int, workdir: Path) -> list[dict[s
     return rows
 
 
+def _git(*args: str) -> str:
+    """What `git -C <repo> <args>` prints (empty where git fails)."""
+    run = subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True)
+    return run.stdout.strip()
+
+
 def header(argv: list[str]) -> list[str]:
     """The `#` lines: commit, command, machine."""
-    commit = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    commit = _git("rev-parse", "--short", "HEAD")
+    dirty = _git("status", "--porcelain", "--untracked-files=no")
     command = shlex.join(["python", "experiments/pbt/snapshot_cost.py", *argv])
     return [
         f"# commit: {commit}{' (with uncommitted changes)' if dirty else ''}",

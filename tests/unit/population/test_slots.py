@@ -34,11 +34,7 @@ def test_a_copied_member_holds_its_sources_state_then_trains_under_its_new_confi
         copied.append({"before": before, "after": after, "stats": stats})
         return []
 
-    trainer.exploit = exploit
-    try:
-        trainer.train()
-    finally:
-        trainer.close()
+    _train_with(trainer, exploit)
     (record,) = copied
     source, target = record["before"][0], record["after"][2]
     for name, value in source.items():
@@ -61,6 +57,15 @@ def test_a_copied_member_holds_its_sources_state_then_trains_under_its_new_confi
     rows = (Path(tmp_path / "2") / "scalars.csv").read_text().splitlines()
     assert "30,pbt/agent.tau,0.2" in rows
     assert [s.status for s in trainer.states] == ["completed"] * 3
+
+
+def _train_with(trainer, exploit) -> None:
+    """Train to the end with `exploit` as the trainer's round hook, then close it."""
+    trainer.exploit = exploit
+    try:
+        trainer.train()
+    finally:
+        trainer.close()
 
 
 def _replay(trainer, k: int) -> dict[str, np.ndarray]:
@@ -128,11 +133,7 @@ def test_a_held_member_revived_with_copy_replay_takes_the_sources_replay(tmp_pat
         seen["after"] = [_replay(trainer, k) for k in range(2)]
         return []
 
-    trainer.exploit = exploit
-    try:
-        trainer.train()
-    finally:
-        trainer.close()
+    _train_with(trainer, exploit)
     before, after = seen["before"], seen["after"]
     assert not np.array_equal(before[1]["obs"], before[0]["obs"])  # its own random steps
     _assert_same(after[1], before[0])
